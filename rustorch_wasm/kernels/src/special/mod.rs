@@ -1,0 +1,1 @@
+//! f64 special functions, one function family per file.
