@@ -36,6 +36,9 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
+bench: setup
+	$(PY) scripts/bench.py --range '$(RANGE)'
+
 report: setup
 	$(PY) scripts/kernel_report.py --markdown docs/benchmarks.md
 

@@ -20,6 +20,9 @@ pub mod reduce;
 pub mod matmul;
 pub mod peak;
 pub mod special;
+pub mod nn;
+pub mod timeseries;
+pub mod fusion;
 
 #[cfg(all(target_arch = "wasm32", not(test)))]
 #[panic_handler]

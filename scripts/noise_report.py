@@ -1,0 +1,150 @@
+"""How noisy is the suite? Run it several times at HEAD and report per
+benchmark the within-run spread of the recorded samples.
+
+    python scripts/noise_report.py [--runs 3] [--bench REGEX] [--markdown FILE]
+
+Each run is ``asv run --python=same --record-samples`` against the installed
+package (no per-commit build), into a throw-away results directory. For
+every time benchmark and parameter combination the table gives the median,
+the coefficient of variation CV = IQR / median over that run's samples
+(worst and median over the runs), the spread of the medians across runs, and
+the wall time of each whole run. The target is CV <= 3 % for every time
+benchmark of 100 us or more.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from asv.results import iter_results
+
+ROOT = Path(__file__).resolve().parent.parent
+CV_TARGET = 0.03
+MIN_SECONDS = 100e-6
+
+
+@dataclass
+class Row:
+    """One benchmark and parameter combination across the runs."""
+
+    name: str
+    params: str
+    medians: list[float] = field(default_factory=list)
+    cvs: list[float] = field(default_factory=list)
+
+
+def asv_config(results_dir: Path) -> Path:
+    """A copy of asv.conf.json whose results go to ``results_dir``."""
+    text = (ROOT / "asv.conf.json").read_text()
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    conf = json.loads(text)
+    conf["results_dir"] = str(results_dir)
+    conf["html_dir"] = str(results_dir / "html")
+    conf["repo"] = str(ROOT)
+    conf["benchmark_dir"] = str(ROOT / "benchmarks")
+    path = results_dir / "asv.conf.json"
+    path.write_text(json.dumps(conf))
+    return path
+
+
+def run_suite(config: Path, bench: list[str]) -> float:
+    """One asv run of the suite at HEAD; returns its wall time in seconds."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    cmd = [sys.executable, "-m", "asv", "run", "--config", str(config), "--python=same",
+           "--record-samples", "--set-commit-hash", head(), "--quiet"]
+    subprocess.run([sys.executable, "-m", "asv", "machine", "--yes", "--config", str(config)],
+                   cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+    for regex in bench:
+        cmd += ["-b", regex]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
+    if proc.returncode not in (0, 2):
+        raise SystemExit(f"error: asv run failed with exit code {proc.returncode}")
+    return time.perf_counter() - start
+
+
+def head() -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def collect(results_dir: Path, rows: dict[tuple[str, str], Row]) -> None:
+    """Add one run's samples to ``rows`` (time benchmarks only)."""
+    for result in iter_results(str(results_dir)):
+        for key in result.get_all_result_keys():
+            if ".time_" not in key:
+                continue
+            params = result.get_result_params(key)
+            combos = itertools.product(*params)
+            values = result.get_result_value(key, params)
+            samples = result.get_result_samples(key, params)
+            for combo, value, smp in zip(combos, values, samples or []):
+                if value is None or not smp:
+                    continue
+                s = np.asarray(smp, dtype=float)
+                q1, med, q3 = np.percentile(s, [25, 50, 75])
+                row = rows.setdefault((key, ", ".join(combo)), Row(key, ", ".join(combo)))
+                row.medians.append(float(med))
+                row.cvs.append(float((q3 - q1) / med) if med > 0 else 0.0)
+
+
+def fmt_time(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds * 1e9:.3g} ns"
+
+
+def table(rows: list[Row], walls: list[float]) -> str:
+    lines = [
+        "| benchmark | params | median | CV worst | CV median | medians spread | target |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        med = float(np.median(r.medians))
+        spread = (max(r.medians) - min(r.medians)) / med if med else 0.0
+        checked = med >= MIN_SECONDS
+        verdict = ("ok" if max(r.cvs) <= CV_TARGET else "OVER") if checked else "(< 100 us)"
+        lines.append(f"| {r.name} | {r.params} | {fmt_time(med)} | {max(r.cvs):.2%} | "
+                     f"{np.median(r.cvs):.2%} | {spread:.2%} | {verdict} |")
+    lines.append("")
+    lines.append("Wall time of each whole-suite run: " + ", ".join(f"{w:.0f} s" for w in walls))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--bench", "-b", action="append", default=[])
+    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    rows: dict[tuple[str, str], Row] = {}
+    walls: list[float] = []
+    for i in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="noise-") as tmp:
+            config = asv_config(Path(tmp))
+            print(f"run {i + 1}/{args.runs} ...", flush=True)
+            walls.append(run_suite(config, args.bench))
+            collect(Path(tmp), rows)
+    ordered = sorted(rows.values(), key=lambda r: (r.name, r.params))
+    text = table(ordered, walls)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text + "\n")
+    over = [r for r in ordered if np.median(r.medians) >= MIN_SECONDS and max(r.cvs) > CV_TARGET]
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
