@@ -162,7 +162,7 @@ def softmax(a: Tensor, *, out: Tensor | None = None) -> Tensor:
     rows = a.size // cols if cols else 0
     res = _output(out, a.shape, a, "softmax")
     if a.size:
-        a.runtime.call("softmax", "softmax_rows", a.ptr, res.ptr, rows, cols)
+        a.runtime.call("softmax", "softmax_rows_f32", a.ptr, res.ptr, rows, cols)
     return res
 
 

@@ -15,9 +15,16 @@ pub mod alloc;
 pub mod ffi;
 pub mod math;
 
+// SIMD128 kernels: wasm32 only (the host build keeps the portable helpers).
+#[cfg(target_arch = "wasm32")]
+pub mod simd;
+#[cfg(target_arch = "wasm32")]
 pub mod elementwise;
+#[cfg(target_arch = "wasm32")]
 pub mod reduce;
+#[cfg(target_arch = "wasm32")]
 pub mod matmul;
+#[cfg(target_arch = "wasm32")]
 pub mod peak;
 pub mod special;
 pub mod nn;
