@@ -1,0 +1,213 @@
+"""Kernel report: the seed's core rows, measured in Wasmer beside numpy.
+
+    python scripts/kernel_report.py [--quick] [--markdown FILE] [--engine wasmer|wasmtime]
+
+For every row the kernel's inputs already live in wasm memory, and the timed
+call is the raw export (no copies); numpy (scipy.special for the special
+functions) runs the same operation in the same process right after. Each
+figure is the median of many timed calls. For matmul the table adds GFLOP/s
+and the fraction of the SIMD128 ceiling, which is measured in the same run by
+the peak-throughput probe (independent f32x4 multiply/add chains, no memory
+traffic). The seed's "Chrome CPU" claims are printed beside ours; they come
+with no method and are not ours to vouch for.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import scipy.special as ss
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rustorch_wasm.runtime import Runtime  # noqa: E402
+
+Call = Callable[[], Any]
+
+
+@dataclass
+class Row:
+    """One measured line of the report."""
+
+    name: str
+    size: str
+    ours_s: float
+    numpy_s: float
+    seed_ms: float | None
+    flops: float = 0.0
+
+
+def median_time(fn: Call, budget_s: float, max_calls: int = 2000) -> float:
+    """Median seconds per call over repeated calls filling about ``budget_s``."""
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    calls = int(min(max_calls, max(5, budget_s / once)))
+    # Batch very fast calls so the timer resolution does not dominate.
+    inner = max(1, int(2e-5 / once))
+    samples = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t0) / inner)
+    return float(np.median(samples))
+
+
+def f32_in(rt: Runtime, values: np.ndarray) -> int:
+    ptr = rt.alloc(values.nbytes)
+    rt.array(ptr, values.size, np.float32)[:] = values.ravel()
+    return ptr
+
+
+def f64_in(rt: Runtime, values: np.ndarray) -> int:
+    ptr = rt.alloc(values.nbytes)
+    rt.array(ptr, values.size, np.float64)[:] = values.ravel()
+    return ptr
+
+
+def tensor_rows(rt: Runtime, budget: float) -> list[Row]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for n, seed in [(100, 0.08), (1_000, 0.15), (10_000, 0.80), (100_000, 8.50)]:
+        a, b = rng.random(n, dtype=np.float32), rng.random(n, dtype=np.float32)
+        pa, pb, po = f32_in(rt, a), f32_in(rt, b), rt.alloc(4 * n)
+        f, out = rt.fn("ew_add"), np.empty_like(a)
+        rows.append(Row("Add", f"{n:,}", median_time(lambda: f(pa, pb, po, n), budget),
+                        median_time(lambda: np.add(a, b, out=out), budget), seed))
+    for n, seed in [(64, 1.20), (256, 20.0), (512, 80.0), (1024, 350.0)]:
+        a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+        pa, pb, pc = f32_in(rt, a), f32_in(rt, b), rt.alloc(4 * n * n)
+        f = rt.fn("matmul_f32")
+        rows.append(Row("MatMul", f"{n}x{n}", median_time(lambda: f(pa, pb, pc, n, n, n), budget * 3, 30),
+                        median_time(lambda: a @ b, budget, 200), seed, flops=2.0 * n**3))
+    for name, export, ref, seeds in [
+        ("ReLU", "ew_relu", lambda x, o: np.maximum(x, 0, out=o), (0.05, 0.30)),
+        ("Sigmoid", "ew_sigmoid", lambda x, o: np.divide(1, 1 + np.exp(-x), out=o), (0.12, 1.20)),
+    ]:
+        for n, seed in zip((1_000, 10_000), seeds):
+            x = rng.uniform(-6, 6, n).astype(np.float32)
+            px, po, f, out = f32_in(rt, x), rt.alloc(4 * n), rt.fn(export), np.empty_like(x)
+            rows.append(Row(name, f"{n:,}", median_time(lambda: f(px, po, n), budget),
+                            median_time(lambda: ref(x, out), budget), seed))
+    return rows
+
+
+SPECIAL = [
+    # name, export stem, scipy reference, input range, seed (single, 1K, 10K) ms
+    ("Gamma", "gamma", ss.gamma, (0.1, 170.0), (0.001, 0.8, 8.0)),
+    ("Bessel J (n=5)", "bessel_jn", lambda x: ss.jv(5, x), (0.0, 100.0), (0.002, 1.2, 12.0)),
+    ("Erf", "erf", ss.erf, (-6.0, 6.0), (0.001, 0.6, 6.0)),
+    ("Beta", "beta", None, (0.1, 50.0), (0.002, 1.5, 15.0)),
+]
+
+
+def special_rows(rt: Runtime, budget: float) -> list[Row]:
+    rng = np.random.default_rng(1)
+    rows = []
+    for name, stem, ref, (lo, hi), seeds in SPECIAL:
+        lead: tuple[int, ...] = (5,) if stem == "bessel_jn" else ()
+        for size, seed in zip(("single", 1_000, 10_000), seeds):
+            n = 1 if size == "single" else int(size)
+            x, y = rng.uniform(lo, hi, n), rng.uniform(lo, hi, n)
+            if stem == "beta":
+                numpy_fn: Call = lambda: ss.beta(x, y)
+            else:
+                numpy_fn = (lambda: ref(x))
+            if size == "single":
+                f, xs, ys = rt.fn(f"sp_{stem}"), float(x[0]), float(y[0])
+                ours: Call = (lambda: f(xs, ys)) if stem == "beta" else (lambda: f(*lead, xs))
+                numpy_fn = (lambda: ss.beta(xs, ys)) if stem == "beta" else (lambda: ref(xs))
+            else:
+                f, px, po = rt.fn(f"sp_{stem}_array"), f64_in(rt, x), rt.alloc(8 * n)
+                if stem == "beta":
+                    py = f64_in(rt, y)
+                    ours = lambda: f(px, py, po, n)
+                else:
+                    ours = lambda: f(*lead, px, po, n)
+            label = "single" if size == "single" else f"{n:,}"
+            rows.append(Row(name, label, median_time(ours, budget), median_time(numpy_fn, budget), seed))
+    return rows
+
+
+def simd_ceiling(rt: Runtime, budget: float) -> float:
+    """Peak SIMD128 f32 FLOP/s of this engine on this machine, measured now."""
+    f, per_iter = rt.fn("peak_f32x4"), rt.fn("peak_flops_per_iter")()
+    iters = 2_000_000
+    return iters * per_iter / median_time(lambda: f(iters), budget, 15)
+
+
+def fmt_ms(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:.4f}" if ms < 0.01 else f"{ms:.3f}" if ms < 10 else f"{ms:.1f}"
+
+
+def render(rows: list[Row], ceiling: float, header: str) -> str:
+    lines = [header, "",
+             f"SIMD128 ceiling (peak probe, same run): {ceiling / 1e9:.1f} GFLOP/s", "",
+             "| operation | size | wasm (ms) | numpy (ms) | wasm/numpy | seed claim, Chrome CPU (ms) | GFLOP/s | of ceiling |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        gf = f"{r.flops / r.ours_s / 1e9:.1f}" if r.flops else ""
+        frac = f"{r.flops / r.ours_s / ceiling:.0%}" if r.flops else ""
+        seed = f"{r.seed_ms:g}" if r.seed_ms is not None else ""
+        lines.append(f"| {r.name} | {r.size} | {fmt_ms(r.ours_s)} | {fmt_ms(r.numpy_s)} | "
+                     f"{r.ours_s / r.numpy_s:.2f} | {seed} | {gf} | {frac} |")
+    return "\n".join(lines)
+
+
+def machine_header(rt: Runtime) -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    engine = f"{rt.engine} {version(rt.engine)}" + (" + cranelift" if rt.engine == "wasmer" else "")
+    return (f"Measured {dt.date.today().isoformat()} on {cpu}, {os.cpu_count()} cores; "
+            f"Python {platform.python_version()}, {engine}, numpy {np.__version__}, "
+            f"scipy {version('scipy')}; `_kernels.wasm` sha256 {rt.sha256[:12]}.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter timing budget per row")
+    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument("--engine", choices=["wasmer", "wasmtime"], default=None)
+    args = parser.parse_args(argv)
+    budget = 0.05 if args.quick else 0.3
+    try:
+        rt = Runtime(args.engine)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    header = machine_header(rt)
+    print(header, flush=True)
+    print("measuring the SIMD128 ceiling ...", flush=True)
+    ceiling = simd_ceiling(rt, budget)
+    print("measuring tensor ops and activations ...", flush=True)
+    rows = tensor_rows(rt, budget)
+    print("measuring special functions ...", flush=True)
+    rows += special_rows(rt, budget)
+    text = render(rows, ceiling, header)
+    print()
+    print(text)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(text + "\n")
+        print(f"\nwrote {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
