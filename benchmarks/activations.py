@@ -1,6 +1,8 @@
 """Seed table "Activation Functions": ReLU and Sigmoid at 1K and 10K."""
 from __future__ import annotations
 
+from functools import partial
+
 from ._harness import Body, KernelCase, f32_tensor, instruction_track
 from rustorch_wasm.runtime import Runtime
 
@@ -15,7 +17,7 @@ class _Activation(KernelCase):
         out = f32_tensor(rt, (size,))
         fn, args = rt.fn(self.export), (x.ptr, out.ptr, size)
         self._keep = (x, out)
-        return lambda: fn(*args)
+        return partial(fn, *args)
 
 
 class ReLU(_Activation):

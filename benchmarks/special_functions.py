@@ -2,6 +2,8 @@
 at a single value and on 1K and 10K arrays (f64)."""
 from __future__ import annotations
 
+from functools import partial
+
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,7 @@ class _Special(KernelCase):
             blocks, args = self.args_for(rt, int(size))
             fn = rt.fn(f"sp_{self.name}_array")
             self._keep = blocks
-        return lambda: fn(*args)
+        return partial(fn, *args)
 
 
 class Gamma(_Special):

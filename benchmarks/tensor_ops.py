@@ -1,6 +1,8 @@
 """Seed table "Tensor Operations": Add and MatMul at the seed's sizes."""
 from __future__ import annotations
 
+from functools import partial
+
 from ._harness import Body, KernelCase, f32_tensor, instruction_track
 from rustorch_wasm.runtime import Runtime
 
@@ -14,7 +16,7 @@ class Add(KernelCase):
         out = f32_tensor(rt, (size,))
         fn, args = rt.fn("ew_add"), (a.ptr, b.ptr, out.ptr, size)
         self._keep = (a, b, out)
-        return lambda: fn(*args)
+        return partial(fn, *args)
 
     def time_add(self, size: int) -> None:
         self.body()
@@ -32,7 +34,7 @@ class MatMul(KernelCase):
         c = f32_tensor(rt, (size, size))
         fn, args = rt.fn("matmul_f32"), (a.ptr, b.ptr, c.ptr, size, size, size)
         self._keep = (a, b, c)
-        return lambda: fn(*args)
+        return partial(fn, *args)
 
     def time_matmul(self, size: int) -> None:
         self.body()

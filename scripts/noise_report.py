@@ -60,7 +60,7 @@ def run_suite(config: Path, bench: list[str]) -> float:
     """One asv run of the suite at HEAD; returns its wall time in seconds."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     cmd = [sys.executable, "-m", "asv", "run", "--config", str(config), "--python=same",
-           "--record-samples", "--set-commit-hash", head(), "--quiet"]
+           "--record-samples", "--set-commit-hash", head()]
     subprocess.run([sys.executable, "-m", "asv", "machine", "--yes", "--config", str(config)],
                    cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
     for regex in bench:
@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run {i + 1}/{args.runs} ...", flush=True)
             walls.append(run_suite(config, args.bench))
             collect(Path(tmp), rows)
+    if not rows:
+        print("error: asv recorded no time benchmark samples (see its output above)", file=sys.stderr)
+        return 2
     ordered = sorted(rows.values(), key=lambda r: (r.name, r.params))
     text = table(ordered, walls)
     print(text)

@@ -145,7 +145,6 @@ pub fn j0(x: f64) -> f64 { jn(0, x) }
 pub fn j1(x: f64) -> f64 { jn(1, x) }
 
 // --- exports ---
-use crate::ffi::{slice, slice_mut};
 
 #[no_mangle]
 pub extern "C" fn sp_bessel_j0(x: f64) -> f64 { j0(x) }
@@ -169,13 +168,5 @@ pub unsafe extern "C" fn sp_bessel_j1_array(x: *const f64, out: *mut f64, n: usi
 /// out[i] = J_order(x[i]); `out` may be `x`.
 #[no_mangle]
 pub unsafe extern "C" fn sp_bessel_jn_array(order: i32, x: *const f64, out: *mut f64, n: usize) {
-    if x == out as *const f64 {
-        for v in slice_mut(out, n).iter_mut() {
-            *v = jn(order, *v);
-        }
-    } else {
-        for (o, v) in slice_mut(out, n).iter_mut().zip(slice(x, n)) {
-            *o = jn(order, *v);
-        }
-    }
+    super::map_array(x, out, n, |v| jn(order, v))
 }

@@ -13,7 +13,7 @@ use crate::ffi::{slice, slice_mut};
 ///
 /// # Safety
 /// `x` and `out` must each hold `n` f64 and either coincide or not overlap.
-pub(crate) unsafe fn map_array(x: *const f64, out: *mut f64, n: usize, f: fn(f64) -> f64) {
+pub(crate) unsafe fn map_array(x: *const f64, out: *mut f64, n: usize, f: impl Fn(f64) -> f64) {
     if x == out as *const f64 {
         for v in slice_mut(out, n).iter_mut() {
             *v = f(*v);
