@@ -1,0 +1,76 @@
+"""The data the detector analyses: one series of measurements per benchmark.
+
+A *series* is the history of one (machine, env, benchmark, param combination)
+along the branch's first-parent history, oldest commit first. Each *point* is
+one commit's measurement: the raw samples when asv recorded them, otherwise
+asv's summary (median and its confidence interval, ``from_stats=True``).
+Commits where the benchmark failed or was not run have no point; the commit
+still occupies its ``position`` in history so gaps stay visible.
+
+This module holds data only; reading results and analysing them live
+elsewhere (Otava's split between ``series`` and ``analysis``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+INSTRUCTIONS_SUFFIX = "_instructions"
+
+
+@dataclass(frozen=True, order=True)
+class SeriesKey:
+    """What identifies a series. ``params`` is a sorted tuple of (name, value)."""
+
+    machine: str
+    env: str
+    benchmark: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def params_dict(self) -> dict[str, str]:
+        return dict(self.params)
+
+    @property
+    def label(self) -> str:
+        """Human-readable ``benchmark(name=value, ...)``."""
+        if not self.params:
+            return self.benchmark
+        inner = ", ".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.benchmark}({inner})"
+
+    @property
+    def is_instruction_count(self) -> bool:
+        """Deterministic wasm instruction counts (``track_*_instructions``)."""
+        name = self.benchmark.rsplit(".", 1)[-1]
+        return name.startswith("track_") and name.endswith(INSTRUCTIONS_SUFFIX)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One commit's measurement of one series."""
+
+    commit: str                 # full sha
+    position: int               # index of the commit in first-parent order (0 = oldest)
+    samples: tuple[float, ...]  # raw samples; (median,) when only stats exist
+    median: float
+    q25: float
+    q75: float
+    from_stats: bool = False    # True when built from asv's stats, not samples
+    ci: tuple[float, float] | None = None  # asv's CI for the median, when known
+
+
+@dataclass
+class Series:
+    """The measurements of one key along history, oldest first."""
+
+    key: SeriesKey
+    unit: str
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def commits(self) -> list[str]:
+        return [p.commit for p in self.points]
+
+    @property
+    def medians(self) -> list[float]:
+        return [p.median for p in self.points]
