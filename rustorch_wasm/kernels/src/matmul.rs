@@ -1,24 +1,34 @@
-//! f32 matrix product C = A·B (row-major), blocked and packed.
+//! f32 matrix product C = A·B (row-major), blocked and packed (BLIS style).
 //!
-//! Loops, outer to inner: columns of B in panels of NC, depth in slabs of KC,
-//! NR-wide column strips of the panel, rows of A. Each KC×NC slab of B is
-//! packed into NR-wide strips stored k-major, so a strip (KC·NR floats,
-//! 16 KiB) stays in L1 while every row of A streams past it. The micro-kernel
-//! computes a 1×NR piece of C in NR/4 = 4 vector accumulators: per k, one
-//! broadcast of A and four loads, multiplies and adds (SIMD128 has no FMA).
+//! Loops, outer to inner: columns of B in panels of NC, depth in slabs of
+//! KC, rows of A in blocks of MC, NR-wide strips of the B panel, MR-row
+//! strips of the A block. The KC×NC slab of B is packed into NR-wide strips
+//! stored k-major (one strip, KC·NR floats, stays in L1); the MC×KC block of
+//! A is packed into MR-row strips stored k-major, and stays in L2. Packing pads
+//! edge strips with zeros, so the micro-kernel always computes a full MR×NR
+//! tile and the write-back clips it: any M, K, N works.
 //!
-//! Why 1×16 and not the 4×8 or 6×8 register tiles of native BLAS: Wasmer
-//! 1.1's Cranelift spills larger tiles of v128 accumulators, and measured in
-//! Wasmer a 1×16 tile ran at ~18 GFLOP/s against 11 for 4×8 and 6 for 6×8
-//! (probe crate, kc = 256, same run). Edge strips are packed with zeros and
-//! written back clipped, so any M, K, N works. The packing buffer comes from
-//! the kernel heap; if that fails the plain i-k-j loop is used (slow, never
-//! wrong).
+//! The micro-kernel holds the MR×NR = 4×8 tile of C in eight f32x4
+//! accumulators. Per k it loads two vectors of B and four ready-made
+//! broadcasts of A, and does 8 multiplies and 8 adds (SIMD128 has no FMA).
+//! A is packed pre-broadcast (each value stored four times) because Wasmer
+//! 1.1's Cranelift lowers both `v128.load32_splat` and lane-broadcast
+//! shuffles to several instructions; plain vector loads are the cheapest way
+//! to feed it.
+//!
+//! Variants tried during development (not kept; Wasmer, 1024³, thread CPU
+//! time, one session): 1×16 unpacked-A tile 159 ms; 2×16 with
+//! shuffled A 94 ms; 4×8 with shuffled A 83 ms; 6×8 117 ms (accumulators
+//! spilled); 4×8 pre-broadcast A 77 ms; 3×12 and 4×12 pre-broadcast 78–80 ms;
+//! unrolling the depth loop by two or four was slower every time (LLVM
+//! hoists the loads and Cranelift then spills).
 use crate::simd::{load, store};
 use core::arch::wasm32::*;
 
-pub const NR: usize = 16;
+pub const MR: usize = 4;
+pub const NR: usize = 8;
 const KC: usize = 256;
+const MC: usize = 64;
 const NC: usize = 1024;
 
 /// Pack depth [p0, p0+kc) × columns [j0, j0+nc) of B into NR-wide strips.
@@ -29,12 +39,12 @@ fn pack_b(b: &[f32], ldb: usize, p0: usize, kc: usize, j0: usize, nc: usize, dst
         let cols = (nc - j).min(NR);
         for p in 0..kc {
             let row = &b[(p0 + p) * ldb + j0 + j..];
+            let out = &mut dst[o..o + NR];
             if cols == NR {
-                dst[o..o + NR].copy_from_slice(&row[..NR]);
+                out.copy_from_slice(&row[..NR]);
             } else {
-                for c in 0..NR {
-                    dst[o + c] = if c < cols { row[c] } else { 0.0 };
-                }
+                out[..cols].copy_from_slice(&row[..cols]);
+                out[cols..].iter_mut().for_each(|x| *x = 0.0);
             }
             o += NR;
         }
@@ -42,41 +52,75 @@ fn pack_b(b: &[f32], ldb: usize, p0: usize, kc: usize, j0: usize, nc: usize, dst
     }
 }
 
-/// One row of A (`a`, kc values) times one packed strip (kc × NR): NR
-/// results as four vectors.
+/// Pack rows [i0, i0+mc) × depth [p0, p0+kc) of A into MR-row strips
+/// stored k-major, each value stored four times (a ready-made broadcast).
+fn pack_a(a: &[f32], lda: usize, i0: usize, mc: usize, p0: usize, kc: usize, dst: &mut [f32]) {
+    let mut o = 0;
+    let mut i = 0;
+    while i < mc {
+        let rows = (mc - i).min(MR);
+        for p in 0..kc {
+            for r in 0..MR {
+                let v = if r < rows { a[(i0 + i + r) * lda + p0 + p] } else { 0.0 };
+                store(&mut dst[o..], f32x4_splat(v));
+                o += 4;
+            }
+        }
+        i += MR;
+    }
+}
+
+/// One packed A strip (kc × MR broadcasts) times one packed B strip
+/// (kc × NR): the MR×NR tile as eight vectors, row r in `[2r]`, `[2r+1]`.
 // Not inlined: Cranelift allocates registers per function, and the outer
 // loops' live values would otherwise push the accumulators onto the stack.
 #[inline(never)]
-fn micro_kernel(a: &[f32], strip: &[f32]) -> [v128; 4] {
-    let z = f32x4_splat(0.0);
-    let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
-    for (ak, bk) in a.iter().zip(strip.chunks_exact(NR)) {
-        let av = f32x4_splat(*ak);
-        c0 = f32x4_add(c0, f32x4_mul(av, load(&bk[0..])));
-        c1 = f32x4_add(c1, f32x4_mul(av, load(&bk[4..])));
-        c2 = f32x4_add(c2, f32x4_mul(av, load(&bk[8..])));
-        c3 = f32x4_add(c3, f32x4_mul(av, load(&bk[12..])));
+fn micro_kernel(ap: &[f32], bp: &[f32]) -> [v128; 8] {
+    let mut c = [f32x4_splat(0.0); 8];
+    let kc = (ap.len() / (4 * MR)).min(bp.len() / NR);
+    for (ak, bk) in ap[..kc * 4 * MR].chunks_exact(4 * MR).zip(bp[..kc * NR].chunks_exact(NR)) {
+        let b0 = load(&bk[0..]);
+        let b1 = load(&bk[4..]);
+        let r0 = load(&ak[0..]);
+        c[0] = f32x4_add(c[0], f32x4_mul(r0, b0));
+        c[1] = f32x4_add(c[1], f32x4_mul(r0, b1));
+        let r1 = load(&ak[4..]);
+        c[2] = f32x4_add(c[2], f32x4_mul(r1, b0));
+        c[3] = f32x4_add(c[3], f32x4_mul(r1, b1));
+        let r2 = load(&ak[8..]);
+        c[4] = f32x4_add(c[4], f32x4_mul(r2, b0));
+        c[5] = f32x4_add(c[5], f32x4_mul(r2, b1));
+        let r3 = load(&ak[12..]);
+        c[6] = f32x4_add(c[6], f32x4_mul(r3, b0));
+        c[7] = f32x4_add(c[7], f32x4_mul(r3, b1));
     }
-    [c0, c1, c2, c3]
+    c
 }
 
-/// Add (or, when `first`, write) NR computed values into `row`, clipped to
-/// its length.
-#[inline(always)]
-fn write_row(row: &mut [f32], t: &[v128; 4], first: bool) {
-    if row.len() == NR {
-        for (q, v) in t.iter().enumerate() {
-            let x = if first { *v } else { f32x4_add(load(&row[4 * q..]), *v) };
-            store(&mut row[4 * q..], x);
+/// Write (when `first`) or accumulate the tile into C at (i, j), clipped to
+/// `rows` × `cols`.
+fn write_tile(c: &mut [f32], ldc: usize, i: usize, j: usize, rows: usize, cols: usize,
+              t: &[v128; 8], first: bool) {
+    for r in 0..rows {
+        let at = (i + r) * ldc + j;
+        let row = &mut c[at..at + cols];
+        let (lo, hi) = (t[2 * r], t[2 * r + 1]);
+        if cols == NR {
+            let (x0, x1) = if first {
+                (lo, hi)
+            } else {
+                (f32x4_add(load(&row[0..]), lo), f32x4_add(load(&row[4..]), hi))
+            };
+            store(&mut row[0..], x0);
+            store(&mut row[4..], x1);
+        } else {
+            let mut buf = [0.0f32; NR];
+            store(&mut buf[0..], lo);
+            store(&mut buf[4..], hi);
+            for (x, v) in row.iter_mut().zip(buf.iter()) {
+                *x = if first { *v } else { *x + *v };
+            }
         }
-        return;
-    }
-    let mut buf = [0.0f32; NR];
-    for (q, v) in t.iter().enumerate() {
-        store(&mut buf[4 * q..], *v);
-    }
-    for (x, v) in row.iter_mut().zip(buf.iter()) {
-        *x = if first { *v } else { *x + *v };
     }
 }
 
@@ -96,13 +140,19 @@ pub fn matmul_unpacked(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, 
     }
 }
 
-/// C (m×n) = A (m×k) · B (k×n) with a caller-provided packing buffer of
-/// at least `packed_b_len()` floats.
-pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, pb: &mut [f32]) {
+/// Floats of the B packing buffer: a KC×NC slab in NR-wide strips.
+pub const fn packed_b_len() -> usize { (NC + NR - 1) / NR * NR * KC }
+
+/// Floats of the A packing buffer: an MC×KC block in MR-row strips, each
+/// value four times.
+pub const fn packed_a_len() -> usize { (MC + MR - 1) / MR * MR * KC * 4 }
+
+/// C (m×n) = A (m×k) · B (k×n) with caller-provided packing buffers of at
+/// least `packed_a_len()` and `packed_b_len()` floats.
+pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize,
+                   pa: &mut [f32], pb: &mut [f32]) {
     if k == 0 {
-        for x in c[..m * n].iter_mut() {
-            *x = 0.0;
-        }
+        c[..m * n].iter_mut().for_each(|x| *x = 0.0);
         return;
     }
     let mut j0 = 0;
@@ -112,16 +162,25 @@ pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: u
         while p0 < k {
             let kc = (k - p0).min(KC);
             pack_b(b, n, p0, kc, j0, nc, pb);
-            let mut jr = 0;
-            while jr < nc {
-                let cols = (nc - jr).min(NR);
-                let strip = &pb[(jr / NR) * kc * NR..(jr / NR + 1) * kc * NR];
-                for i in 0..m {
-                    let t = micro_kernel(&a[i * k + p0..i * k + p0 + kc], strip);
-                    let at = i * n + j0 + jr;
-                    write_row(&mut c[at..at + cols], &t, p0 == 0);
+            let mut i0 = 0;
+            while i0 < m {
+                let mc = (m - i0).min(MC);
+                pack_a(a, k, i0, mc, p0, kc, pa);
+                let mut jr = 0;
+                while jr < nc {
+                    let cols = (nc - jr).min(NR);
+                    let bs = &pb[(jr / NR) * kc * NR..(jr / NR + 1) * kc * NR];
+                    let mut ir = 0;
+                    while ir < mc {
+                        let rows = (mc - ir).min(MR);
+                        let as_ = &pa[(ir / MR) * kc * MR * 4..(ir / MR + 1) * kc * MR * 4];
+                        let t = micro_kernel(as_, bs);
+                        write_tile(c, n, i0 + ir, j0 + jr, rows, cols, &t, p0 == 0);
+                        ir += MR;
+                    }
+                    jr += NR;
                 }
-                jr += NR;
+                i0 += MC;
             }
             p0 += KC;
         }
@@ -129,20 +188,18 @@ pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: u
     }
 }
 
-/// Floats of the packing buffer: a KC×NC slab of B in NR-wide strips.
-pub const fn packed_b_len() -> usize { (NC + NR - 1) / NR * NR * KC }
-
 /// C = A·B, allocating packing buffers in the kernel heap.
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
-    let lb = packed_b_len();
-    let block = crate::alloc::alloc(lb * 4);
+    let (la, lb) = (packed_a_len(), packed_b_len());
+    let block = crate::alloc::alloc((la + lb) * 4);
     if block == 0 {
         return matmul_unpacked(a, b, c, m, k, n);
     }
-    // SAFETY: `block` is a fresh heap allocation of lb f32, 16-aligned, used
-    // only here and freed before returning.
-    let pb = unsafe { crate::ffi::slice_mut(block as *mut f32, lb) };
-    matmul_with(a, b, c, m, k, n, pb);
+    // SAFETY: `block` is a fresh heap allocation of la + lb f32, 16-aligned,
+    // used only here and freed before returning.
+    let buf = unsafe { crate::ffi::slice_mut(block as *mut f32, la + lb) };
+    let (pa, pb) = buf.split_at_mut(la);
+    matmul_with(a, b, c, m, k, n, pa, pb);
     crate::alloc::free(block);
 }
 
