@@ -4,16 +4,31 @@ A benchmark class defines ``make(runtime, *params)``, which puts the inputs
 in that runtime's wasm memory and returns the timed body: a zero-argument
 callable that is the kernel call alone. The same ``make`` serves twice:
 
-* ``setup`` builds it on the default runtime (Wasmer), for ``time_*``;
+* ``body`` builds it once per process on the default runtime (Wasmer) and
+  caches it, for ``time_*`` (see :func:`timed`);
 * ``instructions`` builds it on the fuel-metered wasmtime runtime and
   returns the wasm instructions one call executes, for the deterministic
   ``track_*_instructions`` companion.
+
+Why not asv's ``setup``: asv_runner 0.3 re-runs ``setup`` before every timed
+call when a class has one (asv#966) and then times each call alone, so a
+1 µs kernel would be timed one call at a time, clock reads included, and
+megabytes of inputs rebuilt between calls. Building the inputs on first use
+puts that work in asv's warm-up/calibration calls, never in a sample, and
+lets asv batch ``number`` calls per sample.
+
+Clock: ``timer = time.thread_time``. The kernels run single-threaded on the
+calling thread, so the CPU time of that thread is the kernel's cost; unlike
+wall time it does not count the time the thread waits for a core that
+another process holds, which is most of the noise on a shared 2-core
+machine.
 
 Inputs come from a fixed-seed generator, so data-dependent kernels execute
 the same instructions on every run.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -42,19 +57,43 @@ def f64_buffer(rt: Runtime, values: np.ndarray) -> int:
 
 
 class KernelCase:
-    """Mixin: ``setup`` makes ``self.body``; ``instructions`` counts it."""
+    """Mixin: ``body`` makes (once) and returns the timed body;
+    ``instructions`` counts the wasm instructions of one call."""
+
+    timer = staticmethod(time.thread_time)
+    warmup_time = 0.05
+    # Samples of >= 20 ms (asv picks `number` calls to fill one), at least
+    # 10 and at most 20 a round, two rounds: >= 20 samples, so that the
+    # IQR/median is not set by one or two preempted samples.
+    sample_time = 0.02
+    repeat = (10, 20, 4.0)
+    rounds = 2
 
     def make(self, rt: Runtime, *params: Any) -> Body:
         raise NotImplementedError
 
-    def setup(self, *params: Any) -> None:
-        self.body = self.make(get_runtime(), *params)
-        self.body()  # warm: first-touch of buffers, lazily grown memory
+    def body(self, *params: Any) -> Body:
+        bodies: dict[tuple[Any, ...], Body] = self.__dict__.setdefault("_bodies", {})
+        fn = bodies.get(params)
+        if fn is None:
+            fn = bodies[params] = self.make(get_runtime(), *params)
+            fn()  # warm: first-touch of buffers, lazily grown memory
+        return fn
 
     def instructions(self, *params: Any) -> int:
         rt = fueled_runtime()
         body = self.make(rt, *params)
         return rt.instructions(body)
+
+
+def timed(name: str) -> Callable[..., None]:
+    """A ``time_<name>`` method: one call of the cached body."""
+
+    def time_(self: KernelCase, *params: Any) -> None:
+        self.body(*params)()
+
+    time_.__name__ = f"time_{name}"
+    return time_
 
 
 def instruction_track(name: str) -> Callable[..., int]:

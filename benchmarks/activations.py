@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from ._harness import Body, KernelCase, f32_tensor, instruction_track
+from ._harness import Body, KernelCase, timed, f32_tensor, instruction_track
 from rustorch_wasm.runtime import Runtime
 
 
@@ -23,8 +23,7 @@ class _Activation(KernelCase):
 class ReLU(_Activation):
     export = "ew_relu"
 
-    def time_relu(self, size: int) -> None:
-        self.body()
+    time_relu = timed("relu")
 
     track_relu_instructions = instruction_track("relu")
 
@@ -32,7 +31,6 @@ class ReLU(_Activation):
 class Sigmoid(_Activation):
     export = "ew_sigmoid"
 
-    def time_sigmoid(self, size: int) -> None:
-        self.body()
+    time_sigmoid = timed("sigmoid")
 
     track_sigmoid_instructions = instruction_track("sigmoid")

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._harness import Body, KernelCase, f64_buffer, instruction_track, rng
+from ._harness import Body, KernelCase, timed, f64_buffer, instruction_track, rng
 from rustorch_wasm.runtime import Runtime
 
 SIZES = ["single", 1_000, 10_000]
@@ -44,8 +44,7 @@ class Gamma(_Special):
     name = "gamma"
     low, high = 0.1, 170.0
 
-    def time_gamma(self, size: Any) -> None:
-        self.body()
+    time_gamma = timed("gamma")
 
     track_gamma_instructions = instruction_track("gamma")
 
@@ -61,8 +60,7 @@ class BesselJ(_Special):
     def scalar_args(self) -> tuple[Any, ...]:
         return (BESSEL_ORDER, *super().scalar_args())
 
-    def time_bessel_j(self, size: Any) -> None:
-        self.body()
+    time_bessel_j = timed("bessel_j")
 
     track_bessel_j_instructions = instruction_track("bessel_j")
 
@@ -71,8 +69,7 @@ class Erf(_Special):
     name = "erf"
     low, high = -6.0, 6.0
 
-    def time_erf(self, size: Any) -> None:
-        self.body()
+    time_erf = timed("erf")
 
     track_erf_instructions = instruction_track("erf")
 
@@ -91,7 +88,6 @@ class Beta(_Special):
     def scalar_args(self) -> tuple[Any, ...]:
         return tuple(float(v) for v in rng().uniform(self.low, self.high, 2))
 
-    def time_beta(self, size: Any) -> None:
-        self.body()
+    time_beta = timed("beta")
 
     track_beta_instructions = instruction_track("beta")

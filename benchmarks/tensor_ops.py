@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from ._harness import Body, KernelCase, f32_tensor, instruction_track
+from ._harness import Body, KernelCase, timed, f32_tensor, instruction_track
 from rustorch_wasm.runtime import Runtime
 
 
@@ -18,8 +18,7 @@ class Add(KernelCase):
         self._keep = (a, b, out)
         return partial(fn, *args)
 
-    def time_add(self, size: int) -> None:
-        self.body()
+    time_add = timed("add")
 
     track_add_instructions = instruction_track("add")
 
@@ -36,7 +35,6 @@ class MatMul(KernelCase):
         self._keep = (a, b, c)
         return partial(fn, *args)
 
-    def time_matmul(self, size: int) -> None:
-        self.body()
+    time_matmul = timed("matmul")
 
     track_matmul_instructions = instruction_track("matmul")
