@@ -157,7 +157,12 @@ class Tensor:
         return f"Tensor(shape={self.shape}, dtype=float32, {state}, engine={self._rt.engine})"
 
     # -- operators -------------------------------------------------------
+    # An operand marked ``_deferred_operand`` (a lazy graph value) handles the
+    # operator itself: returning NotImplemented lets Python call its reflected
+    # method, so ``tensor * lazy`` records instead of computing.
     def __add__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import add
         return add(self, other)
 
@@ -166,6 +171,8 @@ class Tensor:
         return add(self, other)
 
     def __sub__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import sub
         return sub(self, other)
 
@@ -174,6 +181,8 @@ class Tensor:
         return rsub(self, other)
 
     def __mul__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import mul
         return mul(self, other)
 
@@ -182,6 +191,8 @@ class Tensor:
         return mul(self, other)
 
     def __truediv__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import div
         return div(self, other)
 
