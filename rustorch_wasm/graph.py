@@ -363,6 +363,7 @@ class ChainCase:
     """A benchmark pair on one expression: the fused and the op-by-op call."""
 
     expr: Lazy
+    inputs: tuple[Tensor, ...]
     fused: Callable[[], None]
     unfused: Callable[[], None]
     out_fused: Tensor
@@ -381,4 +382,4 @@ def chain_case(runtime: Runtime, n: int = 100_000, seed: int = 20261124) -> Chai
     prog = expr.compile()
     fused = prog.bind(out_f)
     fused.program = prog  # type: ignore[attr-defined]  # keeps the program alive
-    return ChainCase(expr, fused, unfused_body(expr, out_u), out_f, out_u)
+    return ChainCase(expr, (a, b, c), fused, unfused_body(expr, out_u), out_f, out_u)

@@ -124,17 +124,20 @@ class TimeSeriesDetector:
     # -- detection -------------------------------------------------------
     def detect_single(self, x: float) -> bool:
         """Score ``x`` against the window before it, then add it: True when anomalous."""
-        if isinstance(x, bool) or not isinstance(x, Real):
-            raise TypeError(f"detect_single expects a real number, got {type(x).__name__}")
-        try:
-            status = self._push(self._state, self.window, float(x))
-        except self._rt._trap_types as exc:  # pragma: no cover - a kernel bug
-            raise RuntimeError(f"detect_single: wasm trap: {exc}") from None
+        if type(x) is not float:  # fast path for floats: this runs once per point
+            if isinstance(x, bool) or not isinstance(x, Real):
+                raise TypeError(f"detect_single expects a real number, got {type(x).__name__}")
+            x = float(x)
+        if not self._ptr:
+            raise ValueError("detector has been freed")
+        status = self._push(self._ptr, self.window, x)
+        if status == _ANOMALY:
+            return True
+        if status == _NORMAL:
+            return False
         if status == _NOT_FINITE:
             raise ValueError(f"detect_single: {x} is not finite")
-        if status > _NOT_FINITE:
-            raise RuntimeError("detect_single: detector state is corrupt")
-        return status == _ANOMALY
+        raise RuntimeError("detect_single: detector state is corrupt")
 
     def detect(self, values: Any) -> np.ndarray:
         """``detect_single`` over a 1-D sequence in one wasm call: a bool array."""

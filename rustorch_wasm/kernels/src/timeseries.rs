@@ -86,16 +86,96 @@ pub fn exact_moments(ring: &[f64]) -> (f64, f64) {
     (mean, if m2 > 0.0 { m2 } else { 0.0 })
 }
 
+/// The header as plain values, so a batch runs on locals.
+struct Detector {
+    count: usize,
+    head: usize,
+    mean: f64,
+    m2: f64,
+    since: usize,
+    run: usize,
+    w: usize,
+    threshold: f64,
+}
+
+impl Detector {
+    fn load(h: &[f64], w: usize) -> Detector {
+        Detector {
+            count: h[COUNT] as usize,
+            head: h[HEAD] as usize,
+            mean: h[MEAN],
+            m2: h[M2],
+            since: h[SINCE] as usize,
+            run: h[RUN] as usize,
+            w,
+            threshold: h[THRESHOLD],
+        }
+    }
+
+    fn store(&self, h: &mut [f64]) {
+        h[COUNT] = self.count as f64;
+        h[HEAD] = self.head as f64;
+        h[MEAN] = self.mean;
+        h[M2] = self.m2;
+        h[SINCE] = self.since as f64;
+        h[RUN] = self.run as f64;
+    }
+
+    /// Mean and population variance of the current window.
+    fn moments(&self, ring: &[f64]) -> (f64, f64) {
+        if self.run >= self.w {
+            let last = if self.head == 0 { ring[self.w - 1] } else { ring[self.head - 1] };
+            return (last, 0.0);
+        }
+        (self.mean, self.m2 / self.count.max(1) as f64)
+    }
+
+    /// Scores a finite `x` against the window, then adds it.
+    #[inline(always)]
+    fn step(&mut self, ring: &mut [f64], x: f64) -> u32 {
+        let w = self.w;
+        let status = if self.count >= w {
+            let (mean, var) = self.moments(ring);
+            if fabs(x - mean) > self.threshold * sqrt(var) { ANOMALY } else { NORMAL }
+        } else {
+            NORMAL
+        };
+        let last = if self.head == 0 { ring[w - 1] } else { ring[self.head - 1] };
+        self.run = if self.count > 0 && x == last { (self.run + 1).min(w) } else { 1 };
+        if self.count < w {
+            self.count += 1;
+            let delta = x - self.mean;
+            self.mean += delta / self.count as f64;
+            self.m2 += delta * (x - self.mean);
+            ring[self.head] = x;
+        } else {
+            let old = ring[self.head];
+            ring[self.head] = x;
+            let delta = x - old;
+            let m_old = self.mean;
+            self.mean = m_old + delta / w as f64;
+            let m2 = self.m2 + delta * ((x - self.mean) + (old - m_old));
+            self.m2 = if m2 > 0.0 { m2 } else { 0.0 };
+            self.since += 1;
+            if self.since >= w {
+                let (m, m2) = exact_moments(ring);
+                self.mean = m;
+                self.m2 = m2;
+                self.since = 0;
+            }
+        }
+        self.head += 1;
+        if self.head == w {
+            self.head = 0;
+        }
+        status
+    }
+}
+
 /// Mean and population variance of the current window (valid once full).
 pub fn window_moments(state: &[f64]) -> (f64, f64) {
     let (h, ring) = state.split_at(HEADER);
-    let w = ring.len();
-    if h[RUN] as usize >= w {
-        let last = ring[(h[HEAD] as usize + w - 1) % w];
-        return (last, 0.0);
-    }
-    let count = (h[COUNT] as usize).max(1);
-    (h[MEAN], h[M2] / count as f64)
+    Detector::load(h, ring.len()).moments(ring)
 }
 
 /// Scores `x` against the current window, then adds it to the window.
@@ -106,59 +186,29 @@ pub fn push(state: &mut [f64], x: f64) -> u32 {
     if !x.is_finite() {
         return NOT_FINITE;
     }
-    let w = state.len() - HEADER;
-    let count = state[COUNT] as usize;
-    let status = if count >= w {
-        let (mean, var) = window_moments(state);
-        if fabs(x - mean) > state[THRESHOLD] * sqrt(var) { ANOMALY } else { NORMAL }
-    } else {
-        NORMAL
-    };
     let (h, ring) = state.split_at_mut(HEADER);
-    let head = h[HEAD] as usize;
-    let last = ring[(head + w - 1) % w];
-    h[RUN] = if count > 0 && x == last { (h[RUN] + 1.0).min(w as f64) } else { 1.0 };
-    let (mean, m2) = (h[MEAN], h[M2]);
-    if count < w {
-        let k = (count + 1) as f64;
-        let delta = x - mean;
-        let m = mean + delta / k;
-        h[MEAN] = m;
-        h[M2] = m2 + delta * (x - m);
-        h[COUNT] = k;
-        ring[head] = x;
-    } else {
-        let old = ring[head];
-        ring[head] = x;
-        let delta = x - old;
-        let m = mean + delta / w as f64;
-        let m2 = m2 + delta * ((x - m) + (old - mean));
-        h[MEAN] = m;
-        h[M2] = if m2 > 0.0 { m2 } else { 0.0 };
-        h[SINCE] += 1.0;
-        if h[SINCE] >= w as f64 {
-            let (m, m2) = exact_moments(ring);
-            h[MEAN] = m;
-            h[M2] = m2;
-            h[SINCE] = 0.0;
-        }
-    }
-    h[HEAD] = ((head + 1) % w) as f64;
+    let mut d = Detector::load(h, ring.len());
+    let status = d.step(ring, x);
+    d.store(h);
     status
 }
 
-/// Pushes every point of `xs`, writing each status to `out`; returns the
-/// number of anomalies, or `usize::MAX` for an invalid state.
+/// Pushes every point of `xs`, writing each status to `out` (non-finite
+/// points get `NOT_FINITE` and are skipped); returns the number of
+/// anomalies, or `usize::MAX` for an invalid state.
 pub fn push_all(state: &mut [f64], xs: &[f64], out: &mut [u8]) -> usize {
     if !valid(state) {
         return usize::MAX;
     }
+    let (h, ring) = state.split_at_mut(HEADER);
+    let mut d = Detector::load(h, ring.len());
     let mut anomalies = 0;
     for (x, o) in xs.iter().zip(out.iter_mut()) {
-        let s = push(state, *x);
+        let s = if x.is_finite() { d.step(ring, *x) } else { NOT_FINITE };
         anomalies += (s == ANOMALY) as usize;
         *o = s as u8;
     }
+    d.store(h);
     anomalies
 }
 
