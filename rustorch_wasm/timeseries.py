@@ -161,7 +161,7 @@ class TimeSeriesDetector:
             self._rt.array(buf, n, np.float64)[:] = xs
             out = buf + n * 8
             found = self._rt.call("detect", "ts_push_all", state, self.window, buf, out, n)
-            if found >= 2**32 - 1:
+            if found < 0 or found >= 2**32 - 1:  # usize::MAX, however the engine signs it
                 raise RuntimeError("detect: detector state is corrupt")
             return self._rt.array(out, n, np.uint8) == _ANOMALY
         finally:

@@ -127,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sections = [[machine_header(rt)], fusion_lines(rt, budget), detector_lines(rt, budget),
+    intro = ["# Streaming, fusion, pool and profiler: measured", "",
+             "Written by `python scripts/stream_report.py --markdown docs/streaming.md` "
+             "(median of repeated calls; one run on a shared 2-core machine, so expect "
+             "run-to-run noise of tens of percent).", "", machine_header(rt)]
+    sections = [intro, fusion_lines(rt, budget), detector_lines(rt, budget),
                 pool_lines(rt, budget), profiler_lines(rt, budget)]
     text = "\n\n".join("\n".join(s) for s in sections)
     print(text)
