@@ -28,7 +28,10 @@ def reference(x: np.ndarray, window: int, threshold: float) -> tuple[np.ndarray,
         s = wins.std(axis=1)
         d = np.abs(x[idx] - m)
         flags[idx] = d > threshold * s
-        margin[idx] = (d - threshold * s) / np.maximum(s, 1e-300)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = (d - threshold * s) / s
+        # s == 0: a constant window, decided exactly by x == mean.
+        margin[idx] = np.where(s > 0, rel, np.where(d > 0, np.inf, -np.inf))
     return flags, margin
 
 
@@ -153,3 +156,23 @@ def test_bad_inputs(rt):
         assert det.count == 3  # rejected input left the state alone
         assert det.detect(np.array([], dtype=np.float64)).shape == (0,)
         assert det.detect([2.0, 2.5]).tolist() == [False, False]
+
+
+def test_constant_runs_after_noise_are_exactly_constant_windows(rt):
+    # Sliding updates leave rounding residue in the mean after noise leaves
+    # the window; a window that is constant again must still give std 0 and
+    # mean == the constant, or every repeat of the constant would be flagged.
+    rng = np.random.default_rng(7)
+    parts = []
+    for k in range(20):
+        parts.append(1e6 + rng.normal(0, 50, 137))
+        parts.append(np.full(149, 1e6 + 0.1 * k))
+    x = np.concatenate(parts)
+    with TimeSeriesDetector(50, 2.0, runtime=rt) as det:
+        flags = det.detect(x)
+    assert_matches(flags, x, 50, 2.0)
+    start = 0
+    for k in range(20):
+        start += 137
+        assert not flags[start + 50:start + 149].any(), k  # constant window, same value
+        start += 149
