@@ -109,8 +109,13 @@ class Lazy:
 
     def compute(self, *, out: Tensor | None = None) -> Tensor:
         """Evaluate in one fused wasm pass; a new tensor, or ``out``."""
-        if self.kind == "input":
-            return self.args[0]
+        if self.kind == "input":  # nothing to fuse: the tensor itself, or a copy in out
+            if out is None:
+                return self.args[0]
+            if not isinstance(out, Tensor) or out.shape != self.shape:
+                raise ValueError(f"graph: out must be a tensor of shape {self.shape}")
+            out.view()[...] = self.args[0].view()
+            return out
         with self.compile() as prog:
             return prog.run(out=out)
 

@@ -59,6 +59,8 @@ class Tensor:
 
     def __init__(self, shape: int | Sequence[int], *, runtime: Runtime | None = None,
                  zero: bool = True, pool: Any = None) -> None:
+        if pool is not None and not callable(getattr(pool, "acquire", None)):
+            raise TypeError(f"Tensor: pool must be a rustorch_wasm.MemoryPool, got {type(pool).__name__}")
         if pool is not None and runtime is not None and runtime is not pool.runtime:
             raise ValueError("Tensor: the pool belongs to a different wasm instance")
         rt = pool.runtime if pool is not None else (runtime or get_runtime())

@@ -125,6 +125,9 @@ def test_bad_inputs(rt):
         lazy(np.zeros(3, np.float32))
     with pytest.raises(ValueError, match="no operation"):
         FusedProgram(lazy(a))
+    assert lazy(a).compute() is a
+    copy = lazy(a).compute(out=Tensor.empty((8,), runtime=rt))
+    assert copy is not a and np.array_equal(copy.numpy(), a.numpy())
     with pytest.raises(ValueError, match="inputs"):
         (lazy(a) + b).compute(out=a)
     many = tensors(rt, 8, 17)

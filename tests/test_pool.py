@@ -108,4 +108,6 @@ def test_bad_inputs(rt):
         Tensor((2,), runtime=Runtime(), pool=pool)
     with pytest.raises(MemoryError):
         pool.tensor((2**31,))
+    with pytest.raises(TypeError, match="MemoryPool"):
+        Tensor((2,), pool="big")
     pool.clear()
