@@ -4,7 +4,10 @@
 (``_kernels.wasm``, built from ``rustorch_wasm/kernels``) through Wasmer, or
 wasmtime as a fallback (``RUSTORCH_WASM_ENGINE``). Submodules that are not
 imported eagerly: ``special`` (f64 special functions), ``regress`` (the
-regression detector, importable without loading any engine).
+regression detector, importable without loading any engine),
+``timeseries`` (streaming anomaly detection), ``pool`` (tensor memory
+pool), ``profiler`` (performance monitor), ``graph`` (fused element-wise
+chains).
 """
 from __future__ import annotations
 
@@ -18,12 +21,17 @@ _LAZY = {
     "Runtime": ("runtime", "Runtime"),
     "WasmTrap": ("runtime", "WasmTrap"),
     "get_runtime": ("runtime", "get_runtime"),
+    "TimeSeriesDetector": ("timeseries", "TimeSeriesDetector"),
+    "MemoryPool": ("pool", "MemoryPool"),
+    "Performance": ("profiler", "Performance"),
+    "lazy": ("graph", "lazy"),
     **{name: ("ops", name) for name in (
         "add", "sub", "mul", "div", "relu", "sigmoid", "tanh", "exp", "log",
         "sum", "mean", "max", "softmax", "matmul", "transpose",
     )},
 }
-_SUBMODULES = {"special", "regress", "runtime", "tensor", "ops"}
+_SUBMODULES = {"special", "regress", "runtime", "tensor", "ops",
+               "timeseries", "pool", "profiler", "graph"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
 

@@ -6,7 +6,9 @@ operations copies nothing across the boundary; ``numpy()`` copies out,
 ``view()`` gives a zero-copy (and invalidated-by-free) numpy view.
 
 Memory is released by ``free()``, by leaving a ``with`` block, or by the
-finalizer when the tensor is garbage collected. Using a freed tensor raises
+finalizer when the tensor is garbage collected. A tensor made with
+``pool=`` (a :class:`~rustorch_wasm.pool.MemoryPool`) takes its block from
+the pool and gives it back there instead. Using a freed tensor raises
 ``ValueError``; it can never read or write another tensor's memory.
 """
 from __future__ import annotations
@@ -42,14 +44,26 @@ def _free_block(runtime: Runtime, ptr: int) -> None:
         pass
 
 
+def _release_quietly(pool: Any, ptr: int) -> None:
+    """Finalizer of a pooled tensor: its block goes back to the pool."""
+    try:
+        pool.release(ptr)
+    except Exception:
+        pass
+
+
 class Tensor:
     """A C-contiguous float32 tensor stored in the kernel heap."""
 
-    __slots__ = ("_rt", "_ptr", "shape", "size", "_finalizer", "__weakref__")
+    __slots__ = ("_rt", "_ptr", "shape", "size", "_finalizer", "_pool", "__weakref__")
 
     def __init__(self, shape: int | Sequence[int], *, runtime: Runtime | None = None,
-                 zero: bool = True) -> None:
-        rt = runtime or get_runtime()
+                 zero: bool = True, pool: Any = None) -> None:
+        if pool is not None and not callable(getattr(pool, "acquire", None)):
+            raise TypeError(f"Tensor: pool must be a rustorch_wasm.MemoryPool, got {type(pool).__name__}")
+        if pool is not None and runtime is not None and runtime is not pool.runtime:
+            raise ValueError("Tensor: the pool belongs to a different wasm instance")
+        rt = pool.runtime if pool is not None else (runtime or get_runtime())
         dims = _shape_of(shape)
         size = int(np.prod(dims, dtype=np.int64)) if dims else 1
         nbytes = size * 4
@@ -57,16 +71,21 @@ class Tensor:
             raise MemoryError(
                 f"tensor of shape {dims} needs {nbytes} bytes, more than fits in 4 GiB of wasm memory")
         self._rt = rt
-        self._ptr = rt.alloc(max(nbytes, 4), op="Tensor")
+        self._pool = pool
         self.shape = dims
         self.size = size
-        self._finalizer = weakref.finalize(self, _free_block, rt, self._ptr)
+        if pool is None:
+            self._ptr = rt.alloc(max(nbytes, 4), op="Tensor")
+            self._finalizer = weakref.finalize(self, _free_block, rt, self._ptr)
+        else:
+            self._ptr = pool.acquire(nbytes)
+            self._finalizer = weakref.finalize(self, _release_quietly, pool, self._ptr)
         if zero:
             self.view()[...] = 0.0
 
     # -- construction ----------------------------------------------------
     @classmethod
-    def from_numpy(cls, array: Any, *, runtime: Runtime | None = None) -> "Tensor":
+    def from_numpy(cls, array: Any, *, runtime: Runtime | None = None, pool: Any = None) -> "Tensor":
         """Copy a float32, C-contiguous numpy array into wasm memory."""
         if not isinstance(array, np.ndarray):
             raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
@@ -75,19 +94,21 @@ class Tensor:
                 f"from_numpy expects float32 data, got {array.dtype}; convert with .astype(np.float32)")
         if not array.flags.c_contiguous:
             raise ValueError("from_numpy expects a C-contiguous array; use np.ascontiguousarray(a)")
-        t = cls(array.shape, runtime=runtime, zero=False)
+        t = cls(array.shape, runtime=runtime, zero=False, pool=pool)
         t.view()[...] = array
         return t
 
     @classmethod
-    def zeros(cls, shape: int | Sequence[int], *, runtime: Runtime | None = None) -> "Tensor":
+    def zeros(cls, shape: int | Sequence[int], *, runtime: Runtime | None = None,
+              pool: Any = None) -> "Tensor":
         """A zero-filled tensor."""
-        return cls(shape, runtime=runtime)
+        return cls(shape, runtime=runtime, pool=pool)
 
     @classmethod
-    def empty(cls, shape: int | Sequence[int], *, runtime: Runtime | None = None) -> "Tensor":
+    def empty(cls, shape: int | Sequence[int], *, runtime: Runtime | None = None,
+              pool: Any = None) -> "Tensor":
         """A tensor whose contents are unspecified (to be overwritten)."""
-        return cls(shape, runtime=runtime, zero=False)
+        return cls(shape, runtime=runtime, zero=False, pool=pool)
 
     # -- access ----------------------------------------------------------
     @property
@@ -138,7 +159,10 @@ class Tensor:
         """Return the memory to the heap now (idempotent)."""
         if self._ptr:
             self._finalizer.detach()
-            self._rt.free(self._ptr)
+            if self._pool is None:
+                self._rt.free(self._ptr)
+            else:
+                self._pool.release(self._ptr)
             self._ptr = 0
 
     def __enter__(self) -> "Tensor":
@@ -157,7 +181,12 @@ class Tensor:
         return f"Tensor(shape={self.shape}, dtype=float32, {state}, engine={self._rt.engine})"
 
     # -- operators -------------------------------------------------------
+    # An operand marked ``_deferred_operand`` (a lazy graph value) handles the
+    # operator itself: returning NotImplemented lets Python call its reflected
+    # method, so ``tensor * lazy`` records instead of computing.
     def __add__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import add
         return add(self, other)
 
@@ -166,6 +195,8 @@ class Tensor:
         return add(self, other)
 
     def __sub__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import sub
         return sub(self, other)
 
@@ -174,6 +205,8 @@ class Tensor:
         return rsub(self, other)
 
     def __mul__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import mul
         return mul(self, other)
 
@@ -182,6 +215,8 @@ class Tensor:
         return mul(self, other)
 
     def __truediv__(self, other: Any) -> "Tensor":
+        if getattr(other, "_deferred_operand", False):
+            return NotImplemented
         from .ops import div
         return div(self, other)
 
