@@ -3,7 +3,8 @@
 ``Tensor`` and the functions below compute in the wasm kernel module
 (``_kernels.wasm``, built from ``rustorch_wasm/kernels``) through Wasmer, or
 wasmtime as a fallback (``RUSTORCH_WASM_ENGINE``). Submodules that are not
-imported eagerly: ``special`` (f64 special functions), ``regress`` (the
+imported eagerly: ``special`` (f64 special functions), ``nn`` (layers,
+losses, optimizers, ``Model``), ``regress`` (the
 regression detector, importable without loading any engine).
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ _LAZY = {
         "sum", "mean", "max", "softmax", "matmul", "transpose",
     )},
 }
-_SUBMODULES = {"special", "regress", "runtime", "tensor", "ops"}
+_SUBMODULES = {"special", "regress", "runtime", "tensor", "ops", "nn"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
 
