@@ -73,6 +73,15 @@ def allocate(rt: Runtime, layers: list[Layer], srcs: list[int | None], params: T
     return Activations(capacity, outs, douts, auxs, x, desc, generation)
 
 
+def add_gradients(rt: Runtime, layers: list[Layer], acts: Activations) -> None:
+    """Give an inference-only activation set its output-gradient blocks (outputs kept)."""
+    if acts.douts is not None:
+        return
+    acts.douts = [Tensor.zeros((acts.capacity * layer.out_size,), runtime=rt) for layer in layers]
+    words = rt.array(acts.desc.ptr, len(layers) * REC, np.uint32).reshape(len(layers), REC)
+    words[:, 14] = [d.ptr for d in acts.douts]
+
+
 def release(acts: Activations | None) -> None:
     """Free every block of an activation set now."""
     if acts is None:

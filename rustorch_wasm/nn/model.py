@@ -141,7 +141,9 @@ class Model:
     def _ensure(self, batch: int, train: bool) -> _buffers.Activations:
         self._build()
         acts = self._acts
-        if acts is not None and acts.capacity >= batch and (acts.douts is not None or not train):
+        if acts is not None and acts.capacity >= batch:
+            if train:
+                _buffers.add_gradients(self._rt, self.layers, acts)
             return acts
         capacity = max(batch, acts.capacity if acts else 0)
         train = train or (acts is not None and acts.douts is not None)
@@ -160,8 +162,9 @@ class Model:
     def n_params(self) -> int:
         return sum(layer.n_params for layer in self.layers)
 
-    def _arena_views(self, arena: Tensor | None) -> list[dict[str, np.ndarray]]:
+    def _arena_views(self, which: str) -> list[dict[str, np.ndarray]]:
         self._build()
+        arena = self._params if which == "params" else self._grads
         assert arena is not None
         flat = arena.view()
         out = []
@@ -176,15 +179,15 @@ class Model:
 
     def parameters(self) -> list[dict[str, np.ndarray]]:
         """Copies of every layer's parameters, by name (weight, bias, ...)."""
-        return [{k: v.copy() for k, v in d.items()} for d in self._arena_views(self._params)]
+        return [{k: v.copy() for k, v in d.items()} for d in self._arena_views("params")]
 
     def gradients(self) -> list[dict[str, np.ndarray]]:
         """Copies of the accumulated parameter gradients, same layout as ``parameters``."""
-        return [{k: v.copy() for k, v in d.items()} for d in self._arena_views(self._grads)]
+        return [{k: v.copy() for k, v in d.items()} for d in self._arena_views("grads")]
 
     def set_parameter(self, layer: int, name: str, value: Any) -> None:
         """Overwrite one parameter tensor of layer ``layer``."""
-        views = self._arena_views(self._params)
+        views = self._arena_views("params")
         if not 0 <= layer < len(views) or name not in views[layer]:
             raise ValueError(f"layer {layer} has no parameter {name!r}")
         target = views[layer][name]
@@ -281,10 +284,9 @@ class Model:
         if self._batch == 0 or self._acts is None:
             raise ValueError("backward needs a forward_batch first")
         batch = self._batch
-        acts = self._ensure(batch, True)
-        if acts is not self._acts or grad_output is None and not self._loss_ready:
+        if grad_output is None and not self._loss_ready:
             raise ValueError("backward needs a loss computed on the latest forward_batch, or grad_output")
-        acts = self._acts
+        acts = self._ensure(batch, True)  # keeps the outputs: capacity already fits
         assert acts.douts is not None
         if grad_output is not None:
             g = np.asarray(grad_output, dtype=np.float32)

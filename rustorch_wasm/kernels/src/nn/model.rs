@@ -127,12 +127,18 @@ unsafe fn backward_all(desc: &[u32], nl: usize, x: *const f32, batch: usize, dx_
             }
             _ => {}
         }
-        // Residual connections reading layer k−1's output add their gradient to it.
-        if k > 0 {
-            let target = slice_mut(Rec::decode(desc, k - 1).dout as *mut f32, n_in);
+        // Residual connections reading layer k−1's output (or the model input)
+        // add their output gradient to its gradient.
+        let (target, src): (*mut f32, usize) = if k > 0 {
+            (Rec::decode(desc, k - 1).dout as *mut f32, k - 1)
+        } else {
+            (dx_in, SRC_INPUT as usize)
+        };
+        if !target.is_null() {
+            let target = slice_mut(target, n_in);
             for i in k..nl {
                 let a = Rec::decode(desc, i);
-                if a.kind == ADD && a.p[0] == k - 1 && a.p[0] as u32 != SRC_INPUT {
+                if a.kind == ADD && a.p[0] == src {
                     add_to(slice(a.dout as *const f32, batch * a.out_size), target);
                 }
             }
