@@ -329,7 +329,8 @@ class Model:
         fn, generation = self._rt.fn("nn_train_step"), self._generation
 
         def step() -> float:
-            if self._generation != generation:
+            # `optimizer` is referenced here so its wasm record outlives the binding.
+            if self._generation != generation or optimizer.model is not self:
                 raise ValueError("bound train step is stale: the model re-allocated its buffers")
             return float(fn(*args))
 
