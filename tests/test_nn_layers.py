@@ -31,6 +31,9 @@ def _act(fn: Callable[[np.ndarray], np.ndarray]) -> Ref:
 
 CASES = [
     Case("linear", (7,), [("linear", 7, 5)], lambda x, p: ref.linear(x, p[0]), batch=3),
+    # batch >= 8 rows: the blocked product instead of the row-streaming one
+    Case("linear_batch16", (9,), [("linear", 9, 12)], lambda x, p: ref.linear(x, p[0]), batch=16),
+    Case("conv2d_cout9", (2, 5, 6), [("conv2d", 2, 9, 3, 1, 1)], lambda x, p: ref.conv2d(x, p[0], 1, 1)),
     Case("linear_on_sequence", (4, 6), [("linear", 6, 3)], lambda x, p: ref.linear(x, p[0])),
     Case("relu", (11,), [("relu",)], _act(lambda x: np.maximum(x, 0)), batch=3),
     Case("sigmoid", (11,), [("sigmoid",)], _act(ref.sigmoid), batch=3),

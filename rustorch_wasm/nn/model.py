@@ -234,6 +234,24 @@ class Model:
 
     predict = forward_batch
 
+    def bind_forward(self, x: Any) -> Callable[[], int]:
+        """A zero-argument callable running the forward pass on this fixed
+        batch (one wasm call, output left in wasm memory; returns the status
+        code, 0 = ok). For benchmarks; refuses to run once the model has
+        re-allocated its buffers for a larger batch."""
+        batch = self._stage_input(x, False, "forward_batch")
+        acts = self._acts
+        assert acts is not None
+        fn, generation = self._rt.fn("nn_forward"), self._generation
+        args = (acts.desc.ptr, len(self.layers), acts.x.ptr, batch)
+
+        def forward() -> int:
+            if self._generation != generation:
+                raise ValueError("bound forward is stale: the model re-allocated its buffers")
+            return int(fn(*args))
+
+        return forward
+
     def _stage_targets(self, kind: str, y: Any, batch: int) -> int:
         """Copy targets for ``batch`` samples into wasm; returns their address."""
         acts = self._ensure(batch, True)

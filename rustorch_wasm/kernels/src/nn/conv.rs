@@ -10,8 +10,7 @@
 //! the blocked product), db += Σ_pixels dy, and dcols = Wᵀ·dy scattered back
 //! with col2im (the adjoint of im2col: overlapping windows add up).
 //! Output size: OH = (H + 2·pad − K)/s + 1 (and the same for OW).
-use super::linalg::{add_to, fill, Oom, Scratch};
-use crate::matmul::matmul;
+use super::linalg::{mm, add_to, fill, Oom, Scratch};
 use crate::reduce::transpose;
 
 /// Geometry of one convolution.
@@ -121,7 +120,7 @@ pub fn forward(g: &Geom, x: &[f32], params: &[f32], y: &mut [f32], batch: usize)
         let xs = &x[n * g.in_size()..(n + 1) * g.in_size()];
         let ys = &mut y[n * g.out_size()..(n + 1) * g.out_size()];
         im2col(g, xs, cols.buf());
-        matmul(w, cols.buf(), ys, g.cout, ckk, p);
+        mm(w, cols.buf(), ys, g.cout, ckk, p);
         for (co, plane) in ys.chunks_exact_mut(p).enumerate() {
             let bias = b[co];
             for v in plane.iter_mut() {
@@ -146,7 +145,7 @@ pub fn backward(
         let dys = &dy[n * g.out_size()..(n + 1) * g.out_size()];
         im2col(g, xs, cols.buf());
         transpose(cols.buf(), cols_t.buf(), ckk, p);
-        matmul(dys, cols_t.buf(), gw_n.buf(), g.cout, p, ckk);
+        mm(dys, cols_t.buf(), gw_n.buf(), g.cout, p, ckk);
         add_to(gw_n.buf(), gw);
         for (co, plane) in dys.chunks_exact(p).enumerate() {
             gb[co] += crate::reduce::sum(plane) as f32;
@@ -159,7 +158,7 @@ pub fn backward(
         for n in 0..batch {
             let dys = &dy[n * g.out_size()..(n + 1) * g.out_size()];
             // cols is reused as dcols here.
-            matmul(w_t.buf(), dys, cols.buf(), ckk, g.cout, p);
+            mm(w_t.buf(), dys, cols.buf(), ckk, g.cout, p);
             col2im(g, cols.buf(), &mut dx[n * g.in_size()..(n + 1) * g.in_size()]);
         }
     }

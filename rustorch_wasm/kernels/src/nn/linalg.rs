@@ -91,6 +91,27 @@ pub fn add_to(x: &[f32], y: &mut [f32]) {
     }
 }
 
+/// Σ x[i]·y[i] in eight lanes.
+#[inline(always)]
+pub fn dot(x: &[f32], y: &[f32]) -> f32 {
+    let n = x.len().min(y.len());
+    let (mut s0, mut s1) = (f32x4_splat(0.0), f32x4_splat(0.0));
+    let mut i = 0;
+    while i + 8 <= n {
+        s0 = f32x4_add(s0, f32x4_mul(load(&x[i..]), load(&y[i..])));
+        s1 = f32x4_add(s1, f32x4_mul(load(&x[i + 4..]), load(&y[i + 4..])));
+        i += 8;
+    }
+    let s = f32x4_add(s0, s1);
+    let mut total = (f32x4_extract_lane::<0>(s) + f32x4_extract_lane::<1>(s))
+        + (f32x4_extract_lane::<2>(s) + f32x4_extract_lane::<3>(s));
+    while i < n {
+        total += x[i] * y[i];
+        i += 1;
+    }
+    total
+}
+
 /// y += a0·x0 + a1·x1 + a2·x2 + a3·x3 (one pass over y).
 #[inline(always)]
 fn axpy4(a: [f32; 4], x0: &[f32], x1: &[f32], x2: &[f32], x3: &[f32], y: &mut [f32]) {
@@ -128,11 +149,54 @@ pub fn matmul_tn_acc(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n:
     }
 }
 
+/// Below this many rows of A, [`mm`] skips the packed product: packing B
+/// costs as much memory traffic as the product itself when A is a few rows.
+pub const SMALL_M: usize = 8;
+
+/// C (m×n) = A (m×k) · B (k×n): row by row, each row of C a sum of rows of
+/// B (four at a time), so B is streamed once per row of A and never packed.
+pub fn matmul_rows(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
+    for i in 0..m {
+        let crow = &mut c[i * n..i * n + n];
+        fill(crow, 0.0);
+        let arow = &a[i * k..i * k + k];
+        let mut p = 0;
+        while p + 4 <= k {
+            let coef = [arow[p], arow[p + 1], arow[p + 2], arow[p + 3]];
+            axpy4(coef, &b[p * n..], &b[(p + 1) * n..], &b[(p + 2) * n..], &b[(p + 3) * n..], crow);
+            p += 4;
+        }
+        while p < k {
+            axpy(arow[p], &b[p * n..p * n + n], crow);
+            p += 1;
+        }
+    }
+}
+
+/// C = A·B: [`matmul_rows`] for a few rows of A, the blocked product otherwise.
+pub fn mm(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
+    if m < SMALL_M {
+        matmul_rows(a, b, c, m, k, n)
+    } else {
+        crate::matmul::matmul(a, b, c, m, k, n)
+    }
+}
+
 /// C (m×n) = A (m×k) · Bᵀ for B (n×k).
+/// For a few rows of A each entry is a dot product of two contiguous rows.
 pub fn matmul_nt(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) -> Result<(), Oom> {
+    if m < SMALL_M {
+        for i in 0..m {
+            let arow = &a[i * k..i * k + k];
+            for j in 0..n {
+                c[i * n + j] = dot(arow, &b[j * k..j * k + k]);
+            }
+        }
+        return Ok(());
+    }
     let mut bt = Scratch::new(k * n)?;
     crate::reduce::transpose(&b[..n * k], bt.buf(), n, k);
-    crate::matmul::matmul(a, bt.buf(), c, m, k, n);
+    mm(a, bt.buf(), c, m, k, n);
     Ok(())
 }
 

@@ -4,11 +4,11 @@
 //! Parameters, in order: W (in×out, row-major, so the forward pass is one
 //! blocked product with no transpose) and b (out).
 //! Backward: dW += xᵀ·dy, db += Σ_rows dy, dx = dy·Wᵀ.
-use super::linalg::{add_bias_rows, bias_grad_rows, matmul_nt, matmul_tn_acc, Oom};
+use super::linalg::{mm, add_bias_rows, bias_grad_rows, matmul_nt, matmul_tn_acc, Oom};
 
 pub fn forward(x: &[f32], params: &[f32], y: &mut [f32], rows: usize, nin: usize, nout: usize) {
     let (w, b) = params.split_at(nin * nout);
-    crate::matmul::matmul(x, w, y, rows, nin, nout);
+    mm(x, w, y, rows, nin, nout);
     add_bias_rows(y, &b[..nout], rows);
 }
 

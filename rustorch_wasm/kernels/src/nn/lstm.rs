@@ -16,9 +16,8 @@
 //! pre-activation dz = (di·i(1−i), df·f(1−f), dg·(1−g²), do·o(1−o));
 //! dWh += h_{t−1}ᵀ·dz, db += Σ_b dz, carried dh = dz·Whᵀ;
 //! after the loop dWx += Xᵀ·dZ and dX = dZ·Wxᵀ.
-use super::linalg::{add_to, bias_grad_rows, fill, matmul_nt, matmul_tn_acc, Oom, Scratch};
+use super::linalg::{mm, add_to, bias_grad_rows, fill, matmul_nt, matmul_tn_acc, Oom, Scratch};
 use crate::elementwise::{map, map_assign, Sigmoid, Tanh};
-use crate::matmul::matmul;
 use crate::reduce::transpose;
 
 #[derive(Clone, Copy)]
@@ -51,7 +50,7 @@ pub fn forward(d: &Dims, x: &[f32], params: &[f32], y: &mut [f32], aux: &mut [f3
     let (wh, b) = rest.split_at(h * h4);
     let rows = batch * t_len;
     let mut xw = Scratch::new(rows * h4)?;
-    matmul(&x[..rows * i], wx, xw.buf(), rows, i, h4);
+    mm(&x[..rows * i], wx, xw.buf(), rows, i, h4);
     let mut tc = Scratch::new(h)?;
     let (gates, cs, hs) = split_aux(d, aux, batch);
     let bh = batch * h;
@@ -59,7 +58,7 @@ pub fn forward(d: &Dims, x: &[f32], params: &[f32], y: &mut [f32], aux: &mut [f3
     fill(&mut hs[..bh], 0.0);
     for t in 0..t_len {
         let gt = &mut gates[t * batch * h4..(t + 1) * batch * h4];
-        matmul(&hs[t * bh..(t + 1) * bh], wh, gt, batch, h, h4);
+        mm(&hs[t * bh..(t + 1) * bh], wh, gt, batch, h, h4);
         let (c_prev, c_cur) = cs[t * bh..(t + 2) * bh].split_at_mut(bh);
         let h_cur = &mut hs[(t + 1) * bh..(t + 2) * bh];
         for n in 0..batch {
@@ -139,7 +138,7 @@ pub fn backward(
         }
         bias_grad_rows(dz.buf(), &mut gb[..h4], batch);
         matmul_tn_acc(&hs[t * bh..(t + 1) * bh], dz.buf(), gwh, batch, h, h4);
-        matmul(dz.buf(), wh_t.buf(), dh.buf(), batch, h4, h);
+        mm(dz.buf(), wh_t.buf(), dh.buf(), batch, h4, h);
     }
     matmul_tn_acc(&x[..rows * i], dz_all.buf(), gwx, rows, i, h4);
     if let Some(dx) = dx {

@@ -12,9 +12,8 @@
 //! Backward through time: with g_t = dy_t + dh_t (dh_T = 0),
 //! da_t = g_t ⊙ (1 − h_t²); dWh += h_{t−1}ᵀ·da_t; db += Σ_b da_t;
 //! dh_{t−1} = da_t·Whᵀ; and after the loop dWx += Xᵀ·dA, dX = dA·Wxᵀ.
-use super::linalg::{add_to, bias_grad_rows, fill, matmul_nt, matmul_tn_acc, Oom, Scratch};
+use super::linalg::{mm, add_to, bias_grad_rows, fill, matmul_nt, matmul_tn_acc, Oom, Scratch};
 use crate::elementwise::{map_assign, Tanh};
-use crate::matmul::matmul;
 use crate::reduce::transpose;
 
 #[derive(Clone, Copy)]
@@ -35,12 +34,12 @@ pub fn forward(d: &Dims, x: &[f32], params: &[f32], y: &mut [f32], hs: &mut [f32
     let (wh, b) = rest.split_at(h * h);
     let rows = batch * t_len;
     let mut xw = Scratch::new(rows * h)?;
-    matmul(&x[..rows * i], wx, xw.buf(), rows, i, h);
+    mm(&x[..rows * i], wx, xw.buf(), rows, i, h);
     let bh = batch * h;
     fill(&mut hs[..bh], 0.0);
     for t in 0..t_len {
         let (prev, cur) = hs[t * bh..(t + 2) * bh].split_at_mut(bh);
-        matmul(prev, wh, cur, batch, h, h);
+        mm(prev, wh, cur, batch, h, h);
         for n in 0..batch {
             let row = &mut cur[n * h..(n + 1) * h];
             add_to(&xw.buf()[(n * t_len + t) * h..(n * t_len + t + 1) * h], row);
@@ -86,7 +85,7 @@ pub fn backward(
         }
         bias_grad_rows(da.buf(), &mut gb[..h], batch);
         matmul_tn_acc(&hs[t * bh..(t + 1) * bh], da.buf(), gwh, batch, h, h);
-        matmul(da.buf(), wh_t.buf(), dh.buf(), batch, h, h);
+        mm(da.buf(), wh_t.buf(), dh.buf(), batch, h, h);
     }
     matmul_tn_acc(&x[..rows * i], da_all.buf(), gwx, rows, i, h);
     if let Some(dx) = dx {
