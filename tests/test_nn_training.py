@@ -50,6 +50,14 @@ def test_case_bodies_run_and_report_memory(rt, spec: cases.CaseSpec) -> None:
     else:
         assert result == 0  # forward status: ok
     assert peak > 0
+    if spec.seed_mb is not None:  # heap sizes are deterministic: stay within the seed's memory figure
+        assert peak <= spec.seed_mb * 1e6, peak
+
+
+def test_cnn_step_memory_within_seed_figure(rt) -> None:
+    spec = next(s for s in cases.CASES if s.name == "CNN train step")
+    _, peak = cases.peak_bytes(rt, spec.make)
+    assert 0 < peak <= 45e6, peak
 
 
 def test_resnet_like_matches_between_single_and_batch(rt) -> None:

@@ -138,7 +138,8 @@ def make_layer(kind: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
     if kind == "maxpool2d":
         v = _take(kind, args, ("kernel_size", "stride"), 0, kwargs, {"kernel_size": 2})
         k = _positive("kernel_size", v["kernel_size"])
-        s = _positive("stride", v.get("stride", k) if v.get("stride") is not None else k)
+        stride = v.get("stride")
+        s = k if stride is None else _positive("stride", stride)
         c, h, w = _need_chw(kind, in_shape)
         if h < k or w < k:
             raise ValueError(f"maxpool2d window {k} is larger than the input {in_shape}")
