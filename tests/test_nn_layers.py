@@ -137,3 +137,41 @@ def test_lstm_larger_matches_numpy() -> None:
     x = np.random.default_rng(4).standard_normal((3, 12, 9)).astype(np.float32)
     np.testing.assert_allclose(model.forward_batch(x), ref.lstm(x.astype(np.float64), _params_of(model)[0]),
                                rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in
+                                  ("linear", "conv2d_pad1", "rnn", "lstm", "residual_block")],
+                         ids=lambda c: c.name)
+def test_backward_matches_finite_differences_of_wasm_forward(case: Case) -> None:
+    """Central differences of the wasm forward itself (f32, so a coarse step
+    and a loose tolerance) agree with the wasm backward on sampled entries.
+    Smooth layers only: a finite step through a ReLU/max-pool stack can cross
+    a switch (those are covered by the float64 test above)."""
+    model, x = _build(case)
+    out = model.forward_batch(x)
+    g = np.random.default_rng(8).standard_normal(out.shape).astype(np.float32)
+    model.zero_grad()
+    dx = model.backward(g, input_grad=True)
+    grads = model.gradients()
+    rng = np.random.default_rng(9)
+    h = 1e-3
+
+    def loss(xv: np.ndarray) -> float:
+        return float(np.sum(g.astype(np.float64) * model.forward_batch(xv)))
+
+    for idx in rng.choice(x.size, 4, replace=False):
+        xp, xm = x.copy(), x.copy()
+        xp.flat[idx] += h
+        xm.flat[idx] -= h
+        assert dx.flat[idx] == pytest.approx((loss(xp) - loss(xm)) / (2 * h), rel=2e-2, abs=2e-3)
+    layer = next(i for i, d in enumerate(grads) if d)
+    name, value = next(iter(model.parameters()[layer].items()))
+    for idx in rng.choice(value.size, 4, replace=False):
+        est = []
+        for sign in (1, -1):
+            v = value.copy()
+            v.flat[idx] += sign * h
+            model.set_parameter(layer, name, v)
+            est.append(loss(x))
+        model.set_parameter(layer, name, value)
+        assert grads[layer][name].flat[idx] == pytest.approx((est[0] - est[1]) / (2 * h), rel=2e-2, abs=2e-3)
