@@ -3,11 +3,11 @@
 ``Tensor`` and the functions below compute in the wasm kernel module
 (``_kernels.wasm``, built from ``rustorch_wasm/kernels``) through Wasmer, or
 wasmtime as a fallback (``RUSTORCH_WASM_ENGINE``). Submodules that are not
-imported eagerly: ``special`` (f64 special functions), ``regress`` (the
-regression detector, importable without loading any engine),
-``timeseries`` (streaming anomaly detection), ``pool`` (tensor memory
-pool), ``profiler`` (performance monitor), ``graph`` (fused element-wise
-chains).
+imported eagerly: ``special`` (f64 special functions), ``nn`` (layers,
+losses, optimizers, ``Model``), ``regress`` (the regression detector,
+importable without loading any engine), ``timeseries`` (streaming anomaly
+detection), ``pool`` (tensor memory pool), ``profiler`` (performance
+monitor), ``graph`` (fused element-wise chains).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ _LAZY = {
         "sum", "mean", "max", "softmax", "matmul", "transpose",
     )},
 }
-_SUBMODULES = {"special", "regress", "runtime", "tensor", "ops",
+_SUBMODULES = {"special", "regress", "runtime", "tensor", "ops", "nn",
                "timeseries", "pool", "profiler", "graph"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)

@@ -165,6 +165,78 @@ def render(rows: list[Row], ceiling: float, header: str) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class NNRow:
+    """One measured neural-network case (layers, training, real-world)."""
+
+    name: str
+    size: str
+    ours_s: float
+    seed_ms: float | None
+    peak_bytes: int
+    seed_mb: float | None
+    numpy_s: float | None = None
+
+
+def nn_rows(rt: Runtime, budget: float) -> list[NNRow]:
+    """The seed's layer, training and image-classification rows
+    (rustorch_wasm.nn.cases), each with the kernel-heap peak it needed."""
+    from rustorch_wasm.nn import cases
+
+    rows = []
+    rng = np.random.default_rng(2)
+    for spec in cases.CASES:
+        body, peak = cases.peak_bytes(rt, spec.make)
+        ours = median_time(body, budget, 200)
+        numpy_s = None
+        if spec.name == "Linear forward":
+            nin, nout = (int(v) for v in spec.size.split("→"))
+            x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((1, nin), (nin, nout), (nout,)))
+            numpy_s = median_time(lambda: x @ w + b, budget)
+        rows.append(NNRow(spec.name, spec.size, ours, spec.seed_ms, peak, spec.seed_mb, numpy_s))
+        del body
+    return rows
+
+
+def training_outcomes() -> list[str]:
+    """The seed's training scenarios end to end: outcome and throughput."""
+    from rustorch_wasm.nn import cases
+
+    mlp, cnn, rnn = cases.train_mlp(10), cases.train_cnn(20), cases.train_rnn(150)
+    return [
+        "| scenario | outcome | wall time | per step | samples/s |",
+        "| --- | --- | ---: | ---: | ---: |",
+        f"| MLP 784→128→10, 10 epochs × 1000 samples, batch 32, SGD(0.01, 0.9) | training accuracy "
+        f"{mlp.accuracy:.1%}, loss {mlp.losses[0]:.3f} → {mlp.losses[-1]:.4f} | {mlp.seconds:.2f} s "
+        f"({mlp.seconds / 10 * 1e3:.0f} ms/epoch) | {mlp.seconds / mlp.steps * 1e3:.2f} ms | {10_000 / mlp.seconds:,.0f} |",
+        f"| CNN 3→64→128→10, 20 steps, batch 16, SGD(0.01, 0.9) | loss (mean of first/last 5 steps) "
+        f"{np.mean(cnn.losses[:5]):.3f} → {np.mean(cnn.losses[-5:]):.3f} | {cnn.seconds:.2f} s | "
+        f"{cnn.seconds / cnn.steps * 1e3:.0f} ms | {16 * cnn.steps / cnn.seconds:,.0f} |",
+        f"| Simple RNN (hidden 32) + linear, seq 50, batch 16, Adam(0.01), 150 steps | next-step MSE "
+        f"{rnn.losses[0]:.4f} → {rnn.losses[-1]:.4f} ({rnn.losses[0] / rnn.losses[-1]:.0f}× lower) | "
+        f"{rnn.seconds:.2f} s | {rnn.seconds / rnn.steps * 1e3:.2f} ms | {16 * rnn.steps / rnn.seconds:,.0f} |",
+    ]
+
+
+def render_nn(rows: list[NNRow], outcomes: list[str]) -> str:
+    lines = ["## Neural networks: layers, training, image classification", "",
+             "Each case is one wasm call on inputs already in wasm memory (rustorch_wasm/nn/cases.py); "
+             "layer rows use batch 1 (the seed gives none). Peak heap: kernel-heap high-water mark the "
+             "case needed above what was already in use (model, gradients, optimizer state, activations, "
+             "staged batch, kernel scratch).", "",
+             "| case | size | wasm (ms) | numpy (ms) | seed claim, Chrome CPU (ms) | peak wasm heap (MiB) "
+             "| seed memory (MB) |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        numpy_ms = fmt_ms(r.numpy_s) if r.numpy_s is not None else ""
+        seed = f"{r.seed_ms:g}" if r.seed_ms is not None else ""
+        seed_mb = f"{r.seed_mb:g}" if r.seed_mb is not None else ""
+        lines.append(f"| {r.name} | {r.size} | {fmt_ms(r.ours_s)} | {numpy_ms} | {seed} | "
+                     f"{r.peak_bytes / 2**20:.1f} | {seed_mb} |")
+    lines += ["", "Training scenarios (rustorch_wasm.nn.cases.train_*):", "", *outcomes]
+    return "\n".join(lines)
+
+
 def machine_header(rt: Runtime) -> str:
     cpu = "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
@@ -200,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     print("measuring special functions ...", flush=True)
     rows += special_rows(rt, budget)
     text = render(rows, ceiling, header)
+    print("measuring nn layers, training and image classification ...", flush=True)
+    text += "\n\n" + render_nn(nn_rows(rt, budget), training_outcomes())
     print()
     print(text)
     if args.markdown:
