@@ -77,12 +77,20 @@ class KernelCase:
         fn = bodies.get(params)
         if fn is None:
             fn = bodies[params] = self.make(get_runtime(), *params)
+            self._hold()
             fn()  # warm: first-touch of buffers, lazily grown memory
         return fn
+
+    def _hold(self) -> None:
+        """Keep what ``make`` stored in ``self._keep`` alive for the life of
+        this instance (one ``_keep`` per built body, not the last one only)."""
+        if "_keep" in self.__dict__:
+            self.__dict__.setdefault("_held", []).append(self.__dict__.pop("_keep"))
 
     def instructions(self, *params: Any) -> int:
         rt = fueled_runtime()
         body = self.make(rt, *params)
+        self._hold()
         # Warm first, as the timed body is: the first call may take a
         # different allocator path (fresh heap, memory growth); later calls
         # leave the heap as they found it and count the same every time.

@@ -28,7 +28,20 @@ SEED_ROWS: dict[tuple[str, str], list] = {
     ("special_functions", "BesselJ"): ["single", 1_000, 10_000],
     ("special_functions", "Erf"): ["single", 1_000, 10_000],
     ("special_functions", "Beta"): ["single", 1_000, 10_000],
+    ("layers", "LayerForward"): ["linear_784_128", "linear_2048_512", "conv2d_224x224x3_64",
+                                 "lstm_seq100_h256"],
+    ("training", "TrainStep"): ["mlp_784_128_10_b32", "cnn_3_64_128_10_b16", "rnn_seq50_b16"],
+    ("real_world", "ImageClassification"): ["single", "batch_10"],
+    ("real_world", "AnomalyDetection"): ["single", "batch"],
+    ("op_fusion", "FusedChain"): ["fused", "unfused"],
 }
+# Seed rows reported as throughput or memory rather than time: (module, class, track).
+SEED_TRACKS = [
+    ("training", "TrainStep", "track_peak_wasm_mb", "MB"),
+    ("real_world", "AnomalyDetection", "track_points_per_second", "points/s"),
+    ("real_world", "AnomalyRate", "track_anomaly_rate", "%"),
+    ("real_world", "MLPTraining", "track_samples_per_second", "samples/s"),
+]
 
 
 def benchmark_classes() -> list[type]:
@@ -52,6 +65,12 @@ def test_seed_row_exists_with_seed_params(module: str, cls: str) -> None:
     bench = getattr(importlib.import_module(f"benchmarks.{module}"), cls)
     assert flat_params(bench) == SEED_ROWS[(module, cls)]
     assert [n for n in dir(bench) if n.startswith("time_")], f"{cls} has no time benchmark"
+
+
+@pytest.mark.parametrize("module,cls,track,unit", SEED_TRACKS)
+def test_seed_track_exists_with_unit(module: str, cls: str, track: str, unit: str) -> None:
+    bench = getattr(importlib.import_module(f"benchmarks.{module}"), cls)
+    assert getattr(getattr(bench, track), "unit", None) == unit
 
 
 def test_every_time_benchmark_has_an_instruction_companion() -> None:
