@@ -172,3 +172,28 @@ def test_kernel_rejects_malformed_programs(rt):
     assert rt.call("t", "fuse_run", buf, 4, table, 1, 0, 0, x.ptr, 16) == -7  # out aliases input
     rt.free(table)
     rt.free(buf)
+
+
+def test_kernel_runs_hand_written_programs(rt):
+    # Programs the compiler never emits: pending LOADs on both operands of a
+    # stack-stack op, and a bare LOAD (a copy).
+    n = 300
+    a, b, c = tensors(rt, n, 3, seed=5)
+    x, y, z = (t.numpy() for t in (a, b, c))
+    out = Tensor.empty((n,), runtime=rt)
+    buf = rt.alloc(64)
+    table = rt.alloc(12)
+    rt.array(table, 3, np.uint32)[:] = [a.ptr, b.ptr, c.ptr]
+    for prog, want in [
+        ([0, 0, 0, 1, 0, 2, 1, 0, 2, 0], x - (y + z)),  # LOAD a, LOAD b, LOAD c, ADD, SUB
+        ([0, 2, 0, 0, 6, 0], x / z),  # LOAD c, LOAD a, RDIV -> a / c
+        ([0, 1], y),  # bare LOAD
+        ([0, 0, 13, 0, 0, 1, 14, 0, 3, 0], None),  # relu(a) * sigmoid(b)
+    ]:
+        rt.array(buf, len(prog), np.uint32)[:] = prog
+        assert rt.call("t", "fuse_run", buf, len(prog), table, 3, 0, 0, out.ptr, n) == 0
+        if want is None:
+            want = (graph.relu(a) * graph.sigmoid(b)).compute_unfused().numpy()
+        np.testing.assert_array_equal(out.numpy(), want)
+    rt.free(table)
+    rt.free(buf)
