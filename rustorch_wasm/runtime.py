@@ -15,6 +15,7 @@ that the engine refuses is deleted and rebuilt, never trusted.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import stat
@@ -322,6 +323,18 @@ def _dist_version(name: str) -> str:
         return version(name)
     except Exception:
         return "unknown"
+
+
+@atexit.register
+def _drop_runtimes() -> None:
+    """Release the process-wide runtimes while the engines' modules still
+    exist: at interpreter teardown wasmtime's finalizers would otherwise run
+    after its ctypes bindings are gone and print ignored exceptions."""
+    global _DEFAULT, _FUELED
+    _DEFAULT = _FUELED = None
+    import gc
+
+    gc.collect()
 
 
 def get_runtime() -> Runtime:
