@@ -9,12 +9,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain wasm run test bench report clean
+.PHONY: setup toolchain engines wasm run test bench report clean
 
-setup: toolchain $(STAMP) wasm
+setup: toolchain $(STAMP) wasm engines
 
 toolchain:
 	@bash scripts/setup_toolchain.sh
+
+# node/chromium/lavapipe (apt, as root) and js/ npm deps for the other engines; never fails setup.
+engines:
+	@bash scripts/setup_engines.sh
 
 $(PY):
 	@py=$$(bash scripts/find_python310.sh) || exit 1; \
