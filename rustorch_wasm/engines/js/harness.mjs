@@ -39,8 +39,8 @@ async function main() {
     }
     result.outputs = files;
   }
-  process.stdout.write(JSON.stringify({ engine: "v8", version: process.versions.v8,
-    host: `node ${process.version}`, ...out }) + "\n");
+  process.stdout.write(JSON.stringify({ engine: "v8",
+    version: `V8 ${process.versions.v8} (node ${process.version})`, ...out }) + "\n");
 }
 
 main().catch((err) => {
