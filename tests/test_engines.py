@@ -152,3 +152,15 @@ def test_spec_round_trips_to_json() -> None:
     assert KernelCall("u", "e", (I32(2**32 - 1),)).to_json()["args"] == [{"i32": -1}]
     with pytest.raises(ValueError, match="32 bits"):
         KernelCall("u", "e", (I32(2**32),)).to_json()
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_seed_suite_times_every_case_in_engine(name: str) -> None:
+    from rustorch_wasm.engines.suite import in_engine_seconds, seed_cases
+
+    _engine_or_skip(name)
+    calls, inputs = seed_cases(repeat=2, min_sample_ms=0.0, matmul_sizes=(16,), ew_sizes=(100,),
+                               act_sizes=(50,))
+    times = in_engine_seconds(calls, inputs, name)
+    assert sorted(times) == ["add_100", "matmul_16", "relu_50", "sigmoid_50"]
+    assert all(t >= 0 and np.isfinite(t) for t in times.values())
