@@ -164,3 +164,12 @@ def test_seed_suite_times_every_case_in_engine(name: str) -> None:
     times = in_engine_seconds(calls, inputs, name)
     assert sorted(times) == ["add_100", "matmul_16", "relu_50", "sigmoid_50"]
     assert all(t >= 0 and np.isfinite(t) for t in times.values())
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_a_trapping_kernel_is_an_error_not_a_crash(name: str) -> None:
+    engine = _engine_or_skip(name)
+    # 2^30 floats (4 GiB) run past linear memory: the out-of-bounds access traps
+    call = KernelCall("trap", "ew_relu", (In("a"), Out("out", 1), I32(2**30)), warmup=1, repeat=1)
+    with pytest.raises((EngineError, runtime.WasmTrap), match="(?i)out of bounds|trap|unreachable"):
+        engine.run([call], {"a": np.zeros(1, np.float32)})
