@@ -173,3 +173,17 @@ def test_a_trapping_kernel_is_an_error_not_a_crash(name: str) -> None:
     call = KernelCall("trap", "ew_relu", (In("a"), Out("out", 1), I32(2**30)), warmup=1, repeat=1)
     with pytest.raises((EngineError, runtime.WasmTrap), match="(?i)out of bounds|trap|unreachable"):
         engine.run([call], {"a": np.zeros(1, np.float32)})
+
+
+def test_playwright_is_found_from_the_asv_conf_dir(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from rustorch_wasm.engines import chromium
+
+    monkeypatch.delenv("RUSTORCH_WASM_NODE_MODULES", raising=False)
+    monkeypatch.setattr(chromium, "REPO_NODE_MODULES", tmp_path / "wheel" / "js" / "node_modules")
+    monkeypatch.setenv("ASV_CONF_DIR", str(tmp_path / "repo"))
+    assert chromium.node_modules_dir() == tmp_path / "repo" / "js" / "node_modules"
+    monkeypatch.setenv("RUSTORCH_WASM_NODE_MODULES", str(tmp_path / "nm"))
+    assert chromium.node_modules_dir() == tmp_path / "nm"
+    if chromium.chromium_binary() and node_binary():
+        status = get_engine("chromium").status()
+        assert not status.available and "playwright-core not in" in status.reason

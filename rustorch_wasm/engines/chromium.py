@@ -10,8 +10,8 @@ No browser is ever downloaded.
 
 ``$RUSTORCH_WASM_CHROMIUM`` names the browser (default: ``chromium`` or
 ``chromium-browser`` on PATH); ``$RUSTORCH_WASM_NODE_MODULES`` the directory
-holding ``playwright-core`` (default: ``js/node_modules`` of this checkout,
-filled by ``npm ci`` in ``make setup``).
+holding ``playwright-core`` (default: ``js/node_modules`` of this checkout or
+of ``$ASV_CONF_DIR``, filled by ``npm ci`` in ``make setup``).
 """
 from __future__ import annotations
 
@@ -37,9 +37,16 @@ def chromium_binary() -> str | None:
 
 
 def node_modules_dir() -> Path:
-    """Where playwright-core is looked for."""
+    """Where playwright-core is looked for: ``$RUSTORCH_WASM_NODE_MODULES``, else
+    ``js/node_modules`` of this checkout, else of ``$ASV_CONF_DIR`` (the repository
+    asv runs from, when this package is an installed wheel in an asv environment)."""
     env = os.environ.get(NODE_MODULES_ENV)
-    return Path(env) if env else REPO_NODE_MODULES
+    if env:
+        return Path(env)
+    asv_dir = os.environ.get("ASV_CONF_DIR")
+    if not REPO_NODE_MODULES.is_dir() and asv_dir:
+        return Path(asv_dir) / "js" / "node_modules"
+    return REPO_NODE_MODULES
 
 
 class ChromiumEngine(NodeScriptEngine):
