@@ -15,8 +15,10 @@ of ``$ASV_CONF_DIR``, filled by ``npm ci`` in ``make setup``).
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,17 @@ def chromium_binary() -> str | None:
     if env:
         return env if Path(env).is_file() and os.access(env, os.X_OK) else None
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@functools.lru_cache(maxsize=8)
+def chromium_version(path: str) -> str:
+    """``chromium --version`` (first line), or "" when it does not answer."""
+    try:
+        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = proc.stdout.strip().splitlines()
+    return lines[0].strip() if proc.returncode == 0 and lines else ""
 
 
 def node_modules_dir() -> Path:
@@ -66,7 +79,8 @@ class ChromiumEngine(NodeScriptEngine):
         if not (node_modules_dir() / "playwright-core" / "package.json").is_file():
             return EngineStatus(self.name, False,
                                 f"playwright-core not in {node_modules_dir()} (run `npm ci` in js/)")
-        return EngineStatus(self.name, True, "", status.version)
+        browser = chromium_version(str(chromium_binary())) or "chromium (version unknown)"
+        return EngineStatus(self.name, True, "", f"{browser}; {status.version}")
 
     def extra_request(self) -> dict[str, Any]:
         """The browser path and the node_modules directory for the script."""
