@@ -6,7 +6,9 @@ passed silently); one that is installed must run and match.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -187,3 +189,14 @@ def test_playwright_is_found_from_the_asv_conf_dir(monkeypatch: pytest.MonkeyPat
     if chromium.chromium_binary() and node_binary():
         status = get_engine("chromium").status()
         assert not status.available and "playwright-core not in" in status.reason
+
+
+def test_engines_cli_lists_every_engine_with_a_reason_when_missing() -> None:
+    proc = subprocess.run([sys.executable, "-m", "rustorch_wasm.engines", "--json"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "RUSTORCH_WASM_WEBGPU": "off"})
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["name"] for r in rows] == [*ENGINE_NAMES, "webgpu"]
+    assert rows[-1]["available"] is False and "RUSTORCH_WASM_WEBGPU=off" in rows[-1]["reason"]
+    for r in rows:
+        assert r["available"] or r["reason"]
