@@ -21,12 +21,14 @@ Element-wise shaders: one invocation per element, 256 per workgroup, the
 workgroup grid folded into 2-D when it exceeds 65535 along x (index =
 (wg.y · groups.x + wg.x) · 256 + local).
 
-Matmul, C (m×n) = A (m×k) · B (k×n), tiled: a 16×16 workgroup owns a 16×16
-tile of C. For each of ceil(k/16) steps it loads a 16×16 tile of A and of B
-into workgroup shared memory (zero-padded at the edges), synchronises, and
-each invocation accumulates the 16 products of its row of the A tile and
-column of the B tile: every element of A and B is read from global memory
-m/16 and n/16 times instead of n and m times. Results equal the CPU path
+Matmul, C (m×n) = A (m×k) · B (k×n), tiled: a workgroup of 16×16
+invocations owns a 64×64 tile of C, each invocation a 4×4 block of it held
+in registers. For each of ceil(k/16) steps the workgroup loads a 64×16 slice
+of A and a 16×64 slice of B into workgroup shared memory (4 elements per
+invocation, zero-padded at the edges), synchronises, and each invocation
+accumulates, for each of the 16 k, the outer product of its 4 A values and
+4 B values (16 multiply-adds per 8 shared-memory reads): every element of A
+and B is read from global memory n/64 and m/64 times instead of n and m. Results equal the CPU path
 within f32 rounding (sums are accumulated in a different order).
 """
 from __future__ import annotations
@@ -43,7 +45,8 @@ WEBGPU_ENV = "RUSTORCH_WASM_WEBGPU"
 THRESHOLD_ENV = "RUSTORCH_WASM_WEBGPU_THRESHOLD"
 CROSSOVER_PATH = Path(__file__).resolve().parent / "webgpu_crossover.json"
 OPS = ("add", "relu", "sigmoid", "matmul")
-TILE = 16
+TILE = 16   # k-depth of one shared-memory step
+BLOCK = 64  # C tile per workgroup: 16 x 16 invocations, 4 x 4 outputs each
 WG = 256
 
 _EW_HEAD = """
@@ -77,31 +80,55 @@ struct Dims { m: u32, k: u32, n: u32, pad: u32 };
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<uniform> dims: Dims;
-var<workgroup> tile_a: array<array<f32, 16>, 16>;
-var<workgroup> tile_b: array<array<f32, 16>, 16>;
+// 64 x 16 slice of A (row-major, r * 16 + kk) and 16 x 64 slice of B (kk * 64 + col)
+var<workgroup> tile_a: array<f32, 1024>;
+var<workgroup> tile_b: array<f32, 1024>;
 
 @compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let row = gid.y;
-    let col = gid.x;
-    var acc = 0.0;
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+    let row0 = wg.y * 64u;
+    let col0 = wg.x * 64u;
+    var acc: array<f32, 16>;
     let steps = (dims.k + 15u) / 16u;
     for (var t = 0u; t < steps; t = t + 1u) {
-        let ka = t * 16u + lid.x;
-        let kb = t * 16u + lid.y;
-        var va = 0.0;
-        var vb = 0.0;
-        if (row < dims.m && ka < dims.k) { va = a[row * dims.k + ka]; }
-        if (kb < dims.k && col < dims.n) { vb = b[kb * dims.n + col]; }
-        tile_a[lid.y][lid.x] = va;
-        tile_b[lid.y][lid.x] = vb;
+        let k0 = t * 16u;
+        for (var e = 0u; e < 4u; e = e + 1u) {
+            let idx = li + e * 256u;
+            let ar = row0 + idx / 16u;
+            let ak = k0 + idx % 16u;
+            var va = 0.0;
+            if (ar < dims.m && ak < dims.k) { va = a[ar * dims.k + ak]; }
+            tile_a[idx] = va;
+            let bk = k0 + idx / 64u;
+            let bc = col0 + idx % 64u;
+            var vb = 0.0;
+            if (bk < dims.k && bc < dims.n) { vb = b[bk * dims.n + bc]; }
+            tile_b[idx] = vb;
+        }
         workgroupBarrier();
-        for (var j = 0u; j < 16u; j = j + 1u) {
-            acc = acc + tile_a[lid.y][j] * tile_b[j][lid.x];
+        for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+            var ra: array<f32, 4>;
+            var rb: array<f32, 4>;
+            for (var i = 0u; i < 4u; i = i + 1u) {
+                ra[i] = tile_a[(lid.y * 4u + i) * 16u + kk];
+                rb[i] = tile_b[kk * 64u + lid.x * 4u + i];
+            }
+            for (var i = 0u; i < 4u; i = i + 1u) {
+                for (var j = 0u; j < 4u; j = j + 1u) {
+                    acc[i * 4u + j] = acc[i * 4u + j] + ra[i] * rb[j];
+                }
+            }
         }
         workgroupBarrier();
     }
-    if (row < dims.m && col < dims.n) { c[row * dims.n + col] = acc; }
+    for (var i = 0u; i < 4u; i = i + 1u) {
+        let r = row0 + lid.y * 4u + i;
+        for (var j = 0u; j < 4u; j = j + 1u) {
+            let col = col0 + lid.x * 4u + j;
+            if (r < dims.m && col < dims.n) { c[r * dims.n + col] = acc[i * 4u + j]; }
+        }
+    }
 }
 """,
 }
@@ -293,7 +320,7 @@ class WebGPU:
         if k == 0:
             return np.zeros((m, n), np.float32)
         out = self._run("matmul", [(0, a.reshape(-1)), (1, b.reshape(-1))], m * n, (m, k, n, 0),
-                        (-(-n // TILE), -(-m // TILE)))
+                        (-(-n // BLOCK), -(-m // BLOCK)))
         return out.reshape(m, n)
 
 
