@@ -12,6 +12,7 @@ node >= 16.4 is required (wasm SIMD128 on by default).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -43,6 +44,7 @@ def node_binary() -> str | None:
     return shutil.which("node")
 
 
+@functools.lru_cache(maxsize=8)
 def node_version(node: str) -> tuple[int, ...] | None:
     """(major, minor, patch) of ``node``, or None if it does not run."""
     try:
