@@ -52,10 +52,12 @@ from rustorch_wasm.engines.wasm_exports import function_exports  # noqa: E402
 
 TFJS_SCRIPT = ROOT / "js" / "tfjs_bench.mjs"
 MIN_SAMPLE_MS = 1.0
-# Layer exports this report uses once they exist:
-#   nn_linear_f32(x, w, b, y, rows, nin, nout)              W is in x out, row-major
-#   nn_conv2d_f32(x, w, b, y, h, w, cin, cout, k)           NHWC, batch 1, stride 1, 'same'
-LAYER_EXPORTS = {"linear": "nn_linear_f32", "conv2d": "nn_conv2d_f32"}
+# Layer exports this report uses once they exist (the layouts of kernels/src/nn
+# linear::forward and conv::forward; the status code is ignored, outputs are checked):
+#   nn_linear_forward(x, params, y, rows, nin, nout)                 params = W (nin x nout) then b
+#   nn_conv2d_forward(x, params, y, batch, cin, h, w, cout, k, stride, pad)
+#                     NCHW; params = W (cout x cin*k*k, order c, ky, kx) then b
+LAYER_EXPORTS = {"linear": "nn_linear_forward", "conv2d": "nn_conv2d_forward"}
 
 
 @dataclass
@@ -136,12 +138,26 @@ def numpy_fn(row: PeerRow, x: dict[str, np.ndarray]) -> Callable[[], np.ndarray]
     return conv
 
 
+def ours_layout(row: PeerRow, x: dict[str, np.ndarray], expected: np.ndarray,
+                ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Our inputs for the row (keys a, b or params) and the numpy result in our output layout."""
+    if row.op == "linear":
+        return {"a": x["a"], "params": np.concatenate([x["b"].ravel(), x["bias"]])}, expected
+    if row.op == "conv2d":
+        k, cin, cout = row.params["k"], row.params["cin"], row.params["cout"]
+        w = x["b"].transpose(3, 2, 0, 1).reshape(cout, cin * k * k)  # [k,k,cin,cout] -> cout x (c,ky,kx)
+        chw = np.ascontiguousarray(x["a"][0].transpose(2, 0, 1))
+        return ({"a": chw, "params": np.concatenate([w.ravel(), x["bias"]])},
+                expected[0].transpose(2, 0, 1))
+    return {k: v for k, v in x.items() if k in ("a", "b")}, expected
+
+
 def ours_call(row: PeerRow, exports: set[str], repeat: int) -> KernelCall | None:
     """The KernelCall running the row on our kernels (inputs ``<row id>_a`` ...),
     or None when the export it needs is not built."""
     p = row.params
     timing: dict[str, Any] = {"warmup": 2, "repeat": repeat, "min_sample_ms": MIN_SAMPLE_MS}
-    a, b, bias = In(f"{row.id}_a"), In(f"{row.id}_b"), In(f"{row.id}_bias")
+    a, b, params = In(f"{row.id}_a"), In(f"{row.id}_b"), In(f"{row.id}_params")
     if row.op == "add":
         return KernelCall(row.id, "ew_add", (a, b, Out("out", p["n"]), I32(p["n"])), **timing)
     if row.op in ("relu", "sigmoid"):
@@ -153,10 +169,10 @@ def ours_call(row: PeerRow, exports: set[str], repeat: int) -> KernelCall | None
     if export not in exports:
         return None
     if row.op == "linear":
-        args = (a, b, bias, Out("out", p["batch"] * p["nout"]), I32(p["batch"]), I32(p["nin"]), I32(p["nout"]))
+        args = (a, params, Out("out", p["batch"] * p["nout"]), I32(p["batch"]), I32(p["nin"]), I32(p["nout"]))
     else:
-        args = (a, b, bias, Out("out", p["h"] * p["w"] * p["cout"]),
-                I32(p["h"]), I32(p["w"]), I32(p["cin"]), I32(p["cout"]), I32(p["k"]))
+        args = (a, params, Out("out", p["h"] * p["w"] * p["cout"]), I32(1), I32(p["cin"]), I32(p["h"]),
+                I32(p["w"]), I32(p["cout"]), I32(p["k"]), I32(1), I32(p["k"] // 2))
     return KernelCall(row.id, export, args, **timing)
 
 
@@ -216,20 +232,22 @@ def ours_cells(engine_name: str, rows: list[PeerRow], inputs: dict[str, dict[str
     exports = set(function_exports(runtime.wasm_path()))
     calls: list[KernelCall] = []
     flat: dict[str, np.ndarray] = {}
+    want: dict[str, np.ndarray] = {}
     for row in rows:
         call = ours_call(row, exports, repeat)
         if call is not None:
+            ours_in, want[row.id] = ours_layout(row, inputs[row.id], expected[row.id])
             calls.append(call)
-            flat.update({f"{row.id}_{k}": v for k, v in inputs[row.id].items()})
+            flat.update({f"{row.id}_{k}": v for k, v in ours_in.items()})
     run = engine.run(calls, flat)
     cells: dict[str, float | None] = {row.id: None for row in rows}
     by_id = {row.id: row for row in rows}
     for res in run.results:
         cells[res.id] = res.median_ms
-        want = expected[res.id].ravel()
+        ref = want[res.id].ravel()
         got = res.outputs["out"]
-        scale = float(np.abs(want).max()) or 1.0
-        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-4 * scale):
+        scale = float(np.abs(ref).max()) or 1.0
+        if got.shape != ref.shape or not np.allclose(got, ref, rtol=1e-4, atol=1e-4 * scale):
             by_id[res.id].notes.append(f"{engine_name} output differs from numpy")
     return cells, run.version
 

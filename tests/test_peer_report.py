@@ -35,7 +35,7 @@ def test_quick_report_writes_table(tmp_path: Path) -> None:
     exports = set(function_exports(runtime.wasm_path()))
     add_row = rows[0].split(" | ")
     assert add_row[2] != "n/a (not built)" and float(add_row[2]) > 0   # ours in Wasmer measured
-    linear_built = "nn_linear_f32" in exports
+    linear_built = "nn_linear_forward" in exports
     assert ("n/a (not built)" in rows[5]) == (not linear_built)
     assert "output differs" not in text
     if get_engine("node").status().available and (ROOT / "js/node_modules/@tensorflow").is_dir():
