@@ -55,7 +55,7 @@ async function main() {
   const path = process.argv[2];
   if (!path) throw new Error("usage: node tfjs_bench.mjs SPEC.json");
   const spec = JSON.parse(readFileSync(path, "utf8"));
-  const tf = await import("@tensorflow/tfjs");
+  const tf = await import("@tensorflow/tfjs-core");
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const dist = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"));
   wasm.setWasmPaths(dist + "/");
@@ -74,13 +74,15 @@ async function main() {
     const times = [];
     for (let r = 0; r < (spec.repeat ?? 7); r++) times.push(batchMs(fn, inner) / inner);
     const out = fn();
-    const mean = out.mean().dataSync()[0];
+    const m = tf.mean(out);
+    const mean = m.dataSync()[0];
+    m.dispose();
     out.dispose();
     for (const x of Object.values(t)) x.dispose();
     rows.push({ id: row.id, inner, times_ms: times, mean });
   }
   const versions = {
-    tfjs: tf.version.tfjs,
+    "tfjs-core": tf.version_core,
     "tfjs-backend-wasm": wasm.version_wasm,
     node: process.version,
     v8: process.versions.v8,

@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             r.cells["tfjs"] = tf_cells.get(r.id)
         v = tf_info["versions"]
-        tfjs = (f"@tensorflow/tfjs {v['tfjs']} + tfjs-backend-wasm {v['tfjs-backend-wasm']}, "
+        tfjs = (f"@tensorflow/tfjs-core {v['tfjs-core']} + tfjs-backend-wasm {v['tfjs-backend-wasm']}, "
                 f"SIMD {'on' if tf_info['simd'] else 'off'}, {tf_info['threads']} thread, "
                 f"node {v['node']} (V8 {v['v8']})")
     else:

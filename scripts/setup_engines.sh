@@ -2,7 +2,7 @@
 # Install what the extra engines need; idempotent, never downloads a browser.
 #   apt: chromium (the Chromium engine), mesa-vulkan-drivers (lavapipe, for
 #        the WebGPU path through wgpu), nodejs (V8 engine, TF.js peer)
-#   npm: js/package-lock.json (playwright-core, @tensorflow/tfjs, tfjs-backend-wasm)
+#   npm: js/package-lock.json (playwright-core, @tensorflow/tfjs-core, @tensorflow/tfjs-backend-wasm)
 # As root the apt packages are installed; otherwise the command is printed
 # and the engines that need them are skipped (with the reason) by the tests.
 set -u

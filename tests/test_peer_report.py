@@ -41,6 +41,7 @@ def test_quick_report_writes_table(tmp_path: Path) -> None:
     if get_engine("node").status().available and (ROOT / "js/node_modules/@tensorflow").is_dir():
         assert "ours V8 (node) ms" in text and "TF.js-wasm ms" in text
         assert "tfjs-backend-wasm 4.22.0, SIMD on, 1 thread" in text
+        assert "@tensorflow/tfjs-core 4.22.0" in text
     else:
         assert "Not measured:" in text
 
