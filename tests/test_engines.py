@@ -200,3 +200,11 @@ def test_engines_cli_lists_every_engine_with_a_reason_when_missing() -> None:
     assert rows[-1]["available"] is False and "RUSTORCH_WASM_WEBGPU=off" in rows[-1]["reason"]
     for r in rows:
         assert r["available"] or r["reason"]
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_a_trap_in_a_timed_call_without_warmup_is_an_error(name: str) -> None:
+    engine = _engine_or_skip(name)
+    call = KernelCall("trap", "ew_relu", (In("a"), Out("out", 1), I32(2**30)), warmup=0, repeat=1)
+    with pytest.raises((EngineError, runtime.WasmTrap), match="(?i)out of bounds|trap"):
+        engine.run([call], {"a": np.zeros(1, np.float32)})

@@ -92,15 +92,21 @@ class InProcessEngine:
                     outs.append((arg.name, ptr, arg.count, dtype))
                     values.append(ptr)
                 elif isinstance(arg, I32):
-                    values.append(int(arg.value))
+                    value = int(arg.value)  # as the wasm i32 sees it (u32 range wraps)
+                    values.append(value - 2**32 if value >= 2**31 else value)
                 elif isinstance(arg, F32):
                     values.append(float(np.float32(arg.value)))
             for _ in range(call.warmup):
                 rt.call(call.id, call.export, *values)
             inner = call.inner
-            while call.min_sample_ms > 0 and inner < 1 << 24 and _batch_ms(fn, values, inner) < call.min_sample_ms:
-                inner *= 2
-            times = [_batch_ms(fn, values, inner) / inner for _ in range(call.repeat)]
+            try:
+                while (call.min_sample_ms > 0 and inner < 1 << 24
+                       and _batch_ms(fn, values, inner) < call.min_sample_ms):
+                    inner *= 2
+                times = [_batch_ms(fn, values, inner) / inner for _ in range(call.repeat)]
+            except rt._trap_types as exc:  # only reachable with warmup=0
+                first = str(exc).strip().splitlines()
+                raise _rt.WasmTrap(f"{call.id}: wasm trap: {first[0] if first else type(exc).__name__}") from None
             outputs = {}
             if call.return_outputs:
                 outputs = {name: rt.array(ptr, count, dtype).copy() for name, ptr, count, dtype in outs}
