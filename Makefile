@@ -9,12 +9,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain wasm run test bench report clean
+.PHONY: setup toolchain engines wasm run test bench report peers clean
 
-setup: toolchain $(STAMP) wasm
+setup: toolchain $(STAMP) wasm engines
 
 toolchain:
 	@bash scripts/setup_toolchain.sh
+
+# node/chromium/lavapipe (apt, as root) and js/ npm deps for the other engines; never fails setup.
+engines:
+	@bash scripts/setup_engines.sh
 
 $(PY):
 	@py=$$(bash scripts/find_python310.sh) || exit 1; \
@@ -41,6 +45,10 @@ bench: setup
 
 report: setup
 	$(PY) scripts/kernel_report.py --markdown docs/benchmarks.md
+
+# Ours (Wasmer, V8, Chromium) beside TF.js-wasm and numpy -> docs/peers.md
+peers: setup
+	$(PY) scripts/peer_report.py
 
 clean:
 	rm -rf $(VENV) rustorch_wasm/_kernels.wasm rustorch_wasm/_kernels.wasm.src-sha256
