@@ -28,12 +28,19 @@ the same instructions on every run.
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
 
 import numpy as np
 
-from rustorch_wasm.runtime import Runtime, fueled_runtime, get_runtime
+from rustorch_wasm.runtime import ENGINES, ENGINE_ENV, Runtime, fueled_runtime, get_runtime
+
+try:  # asv_runner >= 0.1 (the benchmark process always has it)
+    from asv_runner.benchmarks.mark import SkipNotImplemented
+except ImportError:  # pragma: no cover - imported outside asv
+    class SkipNotImplemented(NotImplementedError):  # type: ignore[no-redef]
+        """Stand-in when asv_runner is absent."""
 from rustorch_wasm.tensor import Tensor
 
 Body = Callable[[], Any]
@@ -73,6 +80,7 @@ class KernelCase:
         raise NotImplementedError
 
     def body(self, *params: Any) -> Body:
+        in_process_only()
         bodies: dict[tuple[Any, ...], Body] = self.__dict__.setdefault("_bodies", {})
         fn = bodies.get(params)
         if fn is None:
@@ -88,6 +96,7 @@ class KernelCase:
             self.__dict__.setdefault("_held", []).append(self.__dict__.pop("_keep"))
 
     def instructions(self, *params: Any) -> int:
+        in_process_only()
         rt = fueled_runtime()
         body = self.make(rt, *params)
         self._hold()
@@ -96,6 +105,15 @@ class KernelCase:
         # leave the heap as they found it and count the same every time.
         body()
         return rt.instructions(body)
+
+
+def in_process_only() -> None:
+    """Skip (asv records "skipped", not failed) in an environment whose
+    ``$RUSTORCH_WASM_ENGINE`` is an out-of-process engine (node, chromium):
+    there only ``benchmarks/engines.py`` runs, timed inside that engine."""
+    engine = os.environ.get(ENGINE_ENV) or "wasmer"
+    if engine not in ENGINES:
+        raise SkipNotImplemented(f"in-process benchmark; {ENGINE_ENV}={engine} runs benchmarks/engines.py")
 
 
 def timed(name: str) -> Callable[..., None]:

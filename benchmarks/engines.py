@@ -1,0 +1,35 @@
+"""The seed's kernel rows timed inside the engine of this asv environment.
+
+``asv.conf.json`` makes ``$RUSTORCH_WASM_ENGINE`` a matrix dimension
+(wasmer, node, chromium), so every engine's results are their own series:
+a slowdown in all engines is ours, in one engine only it is the engine's.
+All cases run in one engine session (``setup_cache``), each timed by the
+engine's own clock around the raw export (``performance.now()`` in V8,
+``perf_counter`` in-process), so start-up and data transfer never count.
+These are the series to compare across engines; the in-process suites
+(thread CPU time, instruction counts) are the finer instrument for Wasmer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+CASES = ["add_100", "add_1000", "add_10000", "add_100000",
+         "matmul_64", "matmul_256", "matmul_512", "matmul_1024",
+         "relu_1000", "relu_10000", "sigmoid_1000", "sigmoid_10000"]
+
+
+class EngineKernels:
+    params = CASES
+    param_names = ["case"]
+    timeout = 900
+
+    def setup_cache(self) -> dict[str, float]:
+        from rustorch_wasm.engines.suite import in_engine_seconds, seed_cases
+
+        calls, inputs = seed_cases(repeat=9)
+        return in_engine_seconds(calls, inputs)
+
+    def track_seconds(self, seconds: dict[str, Any], case: str) -> float:
+        return float(seconds[case])
+
+    track_seconds.unit = "seconds"  # type: ignore[attr-defined]
