@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._harness import Body, KernelCase, instruction_track, rng, timed
+from ._harness import Body, KernelCase, in_process_only, instruction_track, rng, timed
 from rustorch_wasm.runtime import Runtime, get_runtime
 
 STREAM_POINTS = 10_000
@@ -100,6 +100,7 @@ class AnomalyRate(KernelCase):
         return lambda: int(det.detect(data).sum())
 
     def track_anomaly_rate(self) -> float:
+        in_process_only()
         det_body = self.make(get_runtime())
         return 100.0 * det_body() / STREAM_POINTS
 

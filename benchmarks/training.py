@@ -9,7 +9,7 @@ asv's own ``peakmem_`` measures the whole Python process's resident memory
 wasm, so the heap figure is a ``track_`` benchmark in MB."""
 from __future__ import annotations
 
-from ._harness import Body, KernelCase, instruction_track, timed
+from ._harness import Body, KernelCase, in_process_only, instruction_track, timed
 from rustorch_wasm.runtime import Runtime
 
 
@@ -36,6 +36,7 @@ class TrainStep(KernelCase):
 
     def track_peak_wasm_mb(self, model: str) -> float:
         """Kernel-heap bytes needed to build the model and run one step, in MB."""
+        in_process_only()
         from rustorch_wasm.nn import cases
         from rustorch_wasm.runtime import Runtime as Fresh
 
