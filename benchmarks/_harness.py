@@ -69,11 +69,12 @@ class KernelCase:
 
     timer = staticmethod(time.thread_time)
     warmup_time = 0.05
-    # Samples of >= 20 ms (asv picks `number` calls to fill one), at least
-    # 10 and at most 20 a round, two rounds: >= 20 samples, so that the
-    # IQR/median is not set by one or two preempted samples.
-    sample_time = 0.02
-    repeat = (10, 20, 4.0)
+    # Samples of >= 15 ms (asv picks `number` calls to fill one), at least
+    # 8 and at most 12 a round, two rounds: >= 16 samples, so that the
+    # IQR/median is not set by one or two preempted samples, within the
+    # suite's 90 s a commit.
+    sample_time = 0.015
+    repeat = (8, 12, 3.0)
     rounds = 2
 
     def make(self, rt: Runtime, *params: Any) -> Body:
