@@ -12,10 +12,10 @@
 //! Output size: OH = (H + 2·pad − K)/s + 1 (and the same for OW).
 //!
 //! Stride-1 forward passes with K ∈ {1, 3, 5} use a direct kernel instead
-//! ([`forward_direct`]): measured A/B in one Wasmer process against im2col +
-//! the blocked product of this writing, it was faster on every shape of the
-//! reference cases (224×224×3→64 about the same, 64→128 on 16×16 and
-//! 16→16 on 56×56 1.5–2.5× faster).
+//! ([`forward_direct`]): timed A/B in one Wasmer process against im2col +
+//! the blocked product as of this writing, it was faster on each conv shape
+//! of the reference cases (224×224×3→64, 64→128 on 16×16, 16→16 on 56×56).
+//! If the blocked product gets faster, re-check `direct_ok`.
 use super::linalg::{mm, add_to, fill, Oom, Scratch};
 use crate::reduce::transpose;
 use crate::simd::{load, store};
