@@ -265,6 +265,9 @@ pub fn backward(
         }
     }
     if let Some(dx) = dx {
+        if direct_ok(g) && g.pad < g.k {
+            return input_grad_direct(g, dy, params, dx, batch);
+        }
         let mut w_t = Scratch::new(ckk * g.cout)?;
         transpose(&params[..g.cout * ckk], w_t.buf(), g.cout, ckk);
         fill(&mut dx[..batch * g.in_size()], 0.0);
@@ -276,4 +279,29 @@ pub fn backward(
         }
     }
     Ok(())
+}
+
+/// dx for a stride-1 convolution, as a stride-1 convolution itself: dy
+/// padded by K−1−pad, convolved with the weights flipped in both spatial
+/// axes and with input and output channels swapped (W'[c, co, ky, kx] =
+/// W[co, c, K−1−ky, K−1−kx], no bias). The output is H×W again, since
+/// OH + 2(K−1−pad) − K + 1 = H. Runs on the direct kernel.
+fn input_grad_direct(g: &Geom, dy: &[f32], params: &[f32], dx: &mut [f32], batch: usize) -> Result<(), Oom> {
+    let k = g.k;
+    let kk = k * k;
+    let g2 = Geom { cin: g.cout, h: g.oh(), w: g.ow(), cout: g.cin, k, stride: 1, pad: k - 1 - g.pad };
+    let mut w2 = Scratch::zeroed(g.cin * g.cout * kk + g.cin)?;
+    {
+        let buf = w2.buf();
+        for co in 0..g.cout {
+            for c in 0..g.cin {
+                let src = &params[(co * g.cin + c) * kk..(co * g.cin + c + 1) * kk];
+                let dst = &mut buf[(c * g.cout + co) * kk..(c * g.cout + co + 1) * kk];
+                for (i, v) in src.iter().enumerate() {
+                    dst[kk - 1 - i] = *v;
+                }
+            }
+        }
+    }
+    forward_direct(&g2, &dy[..batch * g.out_size()], w2.buf(), &mut dx[..batch * g.in_size()], batch)
 }
