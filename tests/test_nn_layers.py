@@ -40,6 +40,10 @@ CASES = [
     Case("tanh", (11,), [("tanh",)], _act(np.tanh), batch=3),
     Case("flatten", (2, 3, 4), [("flatten",)], _act(lambda x: x.reshape(len(x), -1))),
     Case("conv2d_pad1", (3, 6, 7), [("conv2d", 3, 4, 3, 1, 1)], lambda x, p: ref.conv2d(x, p[0], 1, 1)),
+    # stride 1 runs the direct kernel for K = 1, 3, 5 (partial and full 16-pixel tiles)
+    Case("conv2d_k1", (3, 4, 5), [("conv2d", 3, 2, 1)], lambda x, p: ref.conv2d(x, p[0], 1, 0)),
+    Case("conv2d_k5_pad2_wide", (2, 6, 21), [("conv2d", 2, 3, 5, 1, 2)], lambda x, p: ref.conv2d(x, p[0], 1, 2)),
+    Case("conv2d_k2_im2col", (2, 5, 6), [("conv2d", 2, 3, 2)], lambda x, p: ref.conv2d(x, p[0], 1, 0)),
     Case("conv2d_stride2", (2, 7, 8), [("conv2d", 2, 3, 3, 2, 0)], lambda x, p: ref.conv2d(x, p[0], 2, 0)),
     Case("conv2d_k2_stride2_pad1", (2, 5, 5), [("conv2d", 2, 3, 2, 2, 1)], lambda x, p: ref.conv2d(x, p[0], 2, 1)),
     Case("maxpool2d", (3, 6, 6), [("maxpool2d", 2)], _act(lambda x: ref.maxpool2d(x, 2))),
