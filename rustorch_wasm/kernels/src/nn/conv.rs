@@ -305,3 +305,23 @@ fn input_grad_direct(g: &Geom, dy: &[f32], params: &[f32], dx: &mut [f32], batch
     }
     forward_direct(&g2, &dy[..batch * g.out_size()], w2.buf(), &mut dx[..batch * g.in_size()], batch)
 }
+
+// --- exports ---
+
+/// One Conv2d layer on its own (for the engine/peer comparison), NCHW, with
+/// `params` = weights (cout × cin·k·k) then bias (cout). Returns 0, 1 when
+/// scratch memory could not be allocated, 2 for an impossible geometry.
+#[no_mangle]
+pub unsafe extern "C" fn nn_conv2d_forward(x: *const f32, params: *const f32, y: *mut f32,
+                                           batch: usize, cin: usize, h: usize, w: usize, cout: usize,
+                                           k: usize, stride: usize, pad: usize) -> u32 {
+    if k == 0 || stride == 0 || k > h + 2 * pad || k > w + 2 * pad {
+        return 2;
+    }
+    let g = Geom { cin, h, w, cout, k, stride, pad };
+    let (x, y) = (crate::ffi::slice(x, batch * g.in_size()), crate::ffi::slice_mut(y, batch * g.out_size()));
+    match forward(&g, x, crate::ffi::slice(params, cout * g.ckk() + cout), y, batch) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}

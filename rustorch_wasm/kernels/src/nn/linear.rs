@@ -24,3 +24,15 @@ pub fn backward(
     }
     Ok(())
 }
+
+// --- exports ---
+use crate::ffi::{slice, slice_mut};
+
+/// One Linear layer on its own (for the engine/peer comparison): y (rows ×
+/// nout) = x (rows × nin) · W + b with `params` = W then b.
+#[no_mangle]
+pub unsafe extern "C" fn nn_linear_forward(x: *const f32, params: *const f32, y: *mut f32,
+                                           rows: usize, nin: usize, nout: usize) {
+    forward(slice(x, rows * nin), slice(params, nin * nout + nout), slice_mut(y, rows * nout),
+            rows, nin, nout)
+}
