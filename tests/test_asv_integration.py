@@ -9,6 +9,7 @@ three commits. This takes a couple of minutes: it is the real pipeline.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -81,15 +82,17 @@ def results(history, tmp_path_factory) -> Path:
     hashfile.write_text("\n".join(shas) + "\n")
     proc = subprocess.run(
         [*asv, "run", f"HASHFILE:{hashfile}", "--machine", "testbox", "--record-samples",
-         "-b", r"^tensor_ops\.Add\.", "-b", r"^activations\.ReLU\.", "-a", "repeat=3"],
+         "-b", r"^tensor_ops\.Add\.", "-b", r"^activations\.ReLU\.", "-b", r"^engines\.",
+         "-a", "repeat=3"],
         cwd=repo, env=env, capture_output=True, text=True, timeout=1500,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return repo / ".asv" / "results" / "testbox"
 
 
-def load(results: Path, sha: str) -> Results:
-    (path,) = results.glob(f"{sha[:8]}-*.json")
+def load(results: Path, sha: str, engine: str = "wasmer") -> Results:
+    """The result file of one commit in one engine's environment."""
+    (path,) = results.glob(f"{sha[:8]}-*RUSTORCH_WASM_ENGINE{engine}.json")
     return Results.load(str(path))
 
 
@@ -107,6 +110,21 @@ def test_every_commit_has_results_with_samples(history, results):
             assert all(v is not None and v > 0 for v in values(res, key))
     assert json.loads((results.parent / "benchmarks.json").read_text())[
         "activations.ReLU.track_relu_instructions"]["unit"] == "instructions"
+
+
+def test_engines_are_kept_apart(history, results):
+    # The engine is a matrix dimension: one result file per engine and commit;
+    # in node the in-process suite is skipped and the engine suite measured.
+    _, shas = history
+    for sha in shas:
+        node = load(results, sha, "node")
+        key = "engines.EngineKernels.track_seconds"
+        seconds = dict(zip(node.get_result_params(key)[0], values(node, key)))
+        assert seconds["'add_100'"] is not None and seconds["'add_100'"] > 0
+        # asv records a skipped benchmark as NaN
+        assert all(v is None or math.isnan(v) for v in values(node, "tensor_ops.Add.time_add"))
+        wasmer = load(results, sha)
+        assert all(v is not None for v in values(wasmer, "tensor_ops.Add.time_add"))
 
 
 def test_instruction_counts_pin_the_slowed_kernel(history, results):
