@@ -101,10 +101,35 @@ pub fn log(x: v128) -> v128 {
 }
 
 /// Logistic sigmoid on four lanes.
+///
+/// With z = |x|: f = e^{-z} / (1 + e^{-z}) is sigmoid(-z), and sigmoid(x)
+/// is f for x < 0 and 1 - f otherwise, so e^{-z} ≤ 1 never overflows. e^{-z}
+/// = 2^n · e^t, n = round(-z·log2 e) found by adding a magic bias (1.5·2^23
+/// + 127), whose low mantissa bits then hold n + 127: shifted left by 23
+/// they are the bits of 2^n (no float rounding instruction, no conversion);
+/// t = -z - n·ln2 (two-part ln2, |t| ≤ ln2/2), e^t by the degree-6 Taylor
+/// polynomial as in [`exp`]. For z > 87.3 e^{-z} is below the normal range
+/// and f is set to 0 (absolute error < 1.2e-38). NaN propagates.
 #[inline(always)]
 pub fn sigmoid(x: v128) -> v128 {
+    const MAGIC: f32 = 12_583_039.0; // 1.5·2^23 + 127
     let one = f32x4_splat(1.0);
-    f32x4_div(one, f32x4_add(one, exp(f32x4_neg(x))))
+    let mz = f32x4_neg(f32x4_abs(x));
+    let biased = f32x4_add(f32x4_mul(mz, f32x4_splat(LOG2E)), f32x4_splat(MAGIC));
+    let scale = i32x4_shl(biased, 23);
+    let n = f32x4_sub(biased, f32x4_splat(MAGIC));
+    let t = f32x4_sub(f32x4_sub(mz, f32x4_mul(n, f32x4_splat(LN2_HI))), f32x4_mul(n, f32x4_splat(LN2_LO)));
+    let mut p = f32x4_splat(1.0 / 720.0);
+    p = f32x4_add(f32x4_mul(p, t), f32x4_splat(1.0 / 120.0));
+    p = f32x4_add(f32x4_mul(p, t), f32x4_splat(1.0 / 24.0));
+    p = f32x4_add(f32x4_mul(p, t), f32x4_splat(1.0 / 6.0));
+    p = f32x4_add(f32x4_mul(p, t), f32x4_splat(0.5));
+    p = f32x4_add(f32x4_mul(p, t), one);
+    p = f32x4_add(f32x4_mul(p, t), one);
+    let e = f32x4_mul(p, scale);
+    let f = f32x4_div(e, f32x4_add(e, one));
+    let f = v128_andnot(f, f32x4_lt(mz, f32x4_splat(-87.3)));
+    v128_bitselect(f, f32x4_sub(one, f), f32x4_lt(x, f32x4_splat(0.0)))
 }
 
 /// Hyperbolic tangent on four lanes.
