@@ -1,0 +1,146 @@
+"""Benchmark a set of commits with asv into a private results directory.
+
+Used by the PR gate: the project's ``asv.conf.json`` is read (asv's JSON
+with comments) and rewritten to a temporary config whose ``results_dir``
+and ``html_dir`` are private, while ``env_dir`` (and so the build cache)
+stays the project's, so wheels and environments are reused across runs.
+``asv run HASHFILE:... --record-samples --interleave-rounds`` then builds
+every commit and runs the benchmark rounds interleaved across commits, as
+``asv continuous`` does, so a slow drift of the machine during the run
+affects both sides alike.
+
+:func:`commit_samples` reads one commit's result file back into samples per
+(benchmark, param combination), through asv's own ``Results`` reader.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .series import SeriesKey
+
+
+class AsvRunError(Exception):
+    """asv could not be run or produced no usable results (one-line message)."""
+
+
+@dataclass
+class CommitSamples:
+    """One commit's measurements: samples and unit per series key."""
+
+    commit: str
+    machine: str
+    env: str
+    samples: dict[SeriesKey, list[float]] = field(default_factory=dict)
+    units: dict[SeriesKey, str] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)  # benchmark names with no value at all
+
+
+def _asv_env() -> dict[str, str]:
+    """asv finds ``python3.10`` (and the build tools) in this interpreter's bin dir."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def private_config(repo: Path, workdir: Path) -> Path:
+    """A copy of ``repo/asv.conf.json`` with private results/html dirs; returns its path."""
+    from asv import util  # asv is a dev dependency; imported only when benchmarking
+
+    source = repo / "asv.conf.json"
+    if not source.is_file():
+        raise AsvRunError(f"{source} not found (the gate runs asv with the project's config)")
+    try:
+        conf = util.load_json(str(source), js_comments=True)
+    except Exception as exc:  # asv raises several types for bad JSON
+        raise AsvRunError(f"{source}: cannot read: {exc}".splitlines()[0]) from None
+    conf["repo"] = str(repo)
+    conf["benchmark_dir"] = str((repo / conf.get("benchmark_dir", "benchmarks")).resolve())
+    conf["env_dir"] = str((repo / conf.get("env_dir", "env")).resolve())
+    conf["results_dir"] = str(workdir / "results")
+    conf["html_dir"] = str(workdir / "html")
+    path = workdir / "asv.conf.json"
+    path.write_text(json.dumps(conf, indent=2))
+    return path
+
+
+def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: Sequence[str] = (),
+                extra: Sequence[str] = (), log: Path | None = None) -> Path:
+    """Build and benchmark ``commits`` with asv; returns the private results dir."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = private_config(repo, workdir)
+    asv = [sys.executable, "-m", "asv"]
+    env = _asv_env()
+    out = open(log, "w") if log else None
+    try:
+        machine = subprocess.run([*asv, "machine", "--yes", "--config", str(config)], cwd=repo, env=env,
+                                 stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
+        if machine.returncode != 0:
+            raise AsvRunError("'asv machine --yes' failed" + (f"; see {log}" if log else ""))
+        hashfile = workdir / "commits.txt"
+        hashfile.write_text("".join(f"{c}\n" for c in commits))
+        cmd = [*asv, "run", f"HASHFILE:{hashfile}", "--config", str(config), "--record-samples",
+               "--interleave-rounds", "--show-stderr"]
+        for regex in benches:
+            cmd += ["--bench", regex]
+        cmd += list(extra)
+        proc = subprocess.run(cmd, cwd=repo, env=env, stdout=out or None, stderr=subprocess.STDOUT,
+                              check=False)
+    finally:
+        if out:
+            out.close()
+    results = workdir / "results"
+    if not results.is_dir():
+        raise AsvRunError(f"asv run exited {proc.returncode} and wrote no results"
+                          + (f"; see {log}" if log else ""))
+    return results
+
+
+def _benchmark_meta(results: Path) -> dict[str, dict]:
+    """asv's ``benchmarks.json`` (units, param names); empty when missing or unreadable."""
+    try:
+        meta = json.loads((results / "benchmarks.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in meta.items() if isinstance(v, dict)} if isinstance(meta, dict) else {}
+
+
+def commit_samples(results: Path, commit: str) -> CommitSamples:
+    """Samples per series key for ``commit`` in an asv results dir (one machine, one env)."""
+    from asv.results import Results
+
+    files = sorted(p for p in results.glob(f"*/{commit[:8]}-*.json") if p.name != "machine.json")
+    if not files:
+        raise AsvRunError(f"no asv result for commit {commit[:12]} (it did not build or asv failed)")
+    try:
+        res = Results.load(str(files[0]))
+    except Exception as exc:
+        raise AsvRunError(f"{files[0]}: unreadable asv result: {exc}".splitlines()[0]) from None
+    machine = files[0].parent.name
+    out = CommitSamples(commit=commit, machine=machine, env=res.env_name)
+    meta = _benchmark_meta(results)
+    for name in sorted(res.get_all_result_keys()):
+        params = res.get_result_params(name)
+        values = res.get_result_value(name, params) or []
+        samples = res.get_result_samples(name, params) or [None] * len(values)
+        combos = list(itertools.product(*params)) if params else [()]
+        names = [str(n) for n in meta.get(name, {}).get("param_names", [])]
+        if len(names) != len(params):
+            names = [f"param{i + 1}" for i in range(len(params))]
+        got_any = False
+        for combo, value, sample in zip(combos, values, samples):
+            if value is None:
+                continue
+            key = SeriesKey(machine, res.env_name, name, tuple(sorted(zip(names, map(str, combo)))))
+            out.samples[key] = [float(s) for s in sample] if sample else [float(value)]
+            out.units[key] = str(meta.get(name, {}).get("unit", ""))
+            got_any = True
+        if not got_any:
+            out.failed.append(name)
+    return out
