@@ -12,7 +12,14 @@ elsewhere (Otava's split between ``series`` and ``analysis``).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .results import Measurement, ResultSet
 
 INSTRUCTIONS_SUFFIX = "_instructions"
 
@@ -74,3 +81,35 @@ class Series:
     @property
     def medians(self) -> list[float]:
         return [p.median for p in self.points]
+
+
+def point_of(measurement: "Measurement", position: int) -> Point:
+    """A point from one measurement: its samples, else asv's stats."""
+    m = measurement
+    if m.samples:
+        arr = np.asarray(m.samples, dtype=float)
+        q25, med, q75 = np.percentile(arr, [25.0, 50.0, 75.0])
+        return Point(m.commit, position, m.samples, float(med), float(q25), float(q75),
+                     from_stats=False, ci=m.ci)
+    q25 = m.q25 if math.isfinite(m.q25) else m.value
+    q75 = m.q75 if math.isfinite(m.q75) else m.value
+    return Point(m.commit, position, (m.value,), m.value, q25, q75, from_stats=True, ci=m.ci)
+
+
+def build_series(result_set: "ResultSet", commit_order: list[str]) -> list[Series]:
+    """One series per (machine, env, benchmark, params), in ``commit_order``.
+
+    Measurements of commits outside ``commit_order`` (other branches) are left
+    out; commits without a measurement leave a gap in ``position``."""
+    position = {sha: i for i, sha in enumerate(commit_order)}
+    by_key: dict[SeriesKey, list[Point]] = {}
+    for m in result_set.measurements:
+        pos = position.get(m.commit)
+        if pos is None:
+            continue
+        by_key.setdefault(m.key, []).append(point_of(m, pos))
+    out: list[Series] = []
+    for key in sorted(by_key):
+        points = sorted(by_key[key], key=lambda p: p.position)
+        out.append(Series(key, result_set.unit_of(key.benchmark), points))
+    return out

@@ -1,0 +1,129 @@
+"""The detector's settings in one place, and the per-benchmark override file.
+
+Override file (JSON; Python 3.10 has no tomllib)::
+
+    {"threshold": 0.2, "alpha": 0.01,
+     "overrides": [{"pattern": "^special_functions\\\\.", "threshold": 0.3}]}
+
+Every key is optional. ``pattern`` is a Python regular expression searched in
+the benchmark's full name (``module.Class.method``); the first matching
+override sets that benchmark's threshold.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_THRESHOLD = 0.20      # the size of change that matters (the seed's 20 %)
+DEFAULT_ALPHA = 0.01          # Benjamini-Hochberg false discovery rate
+DEFAULT_CI_LEVEL = 0.99       # bootstrap interval of the ratio of medians
+DEFAULT_SPLIT_ALPHA = 0.01    # significance of each segmentation split (Bonferroni over splits)
+DEFAULT_MIN_SEGMENT = 3       # commits on each side of a change point (spike guard)
+DEFAULT_WINDOW = 30           # commits each side used to test a change point
+DEFAULT_BOOTSTRAP = 2000      # bootstrap resamples
+DEFAULT_SEED = 20261125       # bootstrap seed: same input, same report
+
+
+class ConfigError(ValueError):
+    """A bad setting or override file; one-line message."""
+
+
+@dataclass(frozen=True)
+class Override:
+    pattern: re.Pattern[str]
+    threshold: float
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """All knobs of :func:`~.detect.detect` and :func:`~.compare.compare_samples`."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    alpha: float = DEFAULT_ALPHA
+    ci_level: float = DEFAULT_CI_LEVEL
+    split_alpha: float = DEFAULT_SPLIT_ALPHA
+    min_segment: int = DEFAULT_MIN_SEGMENT
+    window: int = DEFAULT_WINDOW
+    bootstrap: int = DEFAULT_BOOTSTRAP
+    seed: int = DEFAULT_SEED
+    overrides: tuple[Override, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        check_threshold(self.threshold, "threshold")
+        check_probability(self.alpha, "alpha")
+        check_probability(self.ci_level, "ci_level")
+        check_probability(self.split_alpha, "split_alpha")
+        if self.min_segment < 1 or self.window < self.min_segment:
+            raise ConfigError("need 1 <= min_segment <= window")
+        if self.bootstrap < 100:
+            raise ConfigError("bootstrap needs at least 100 resamples")
+
+    def threshold_for(self, benchmark: str) -> float:
+        """The threshold of one benchmark: first matching override, else the default."""
+        for o in self.overrides:
+            if o.pattern.search(benchmark):
+                return o.threshold
+        return self.threshold
+
+    def with_values(self, **changes: Any) -> "DetectorConfig":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def check_threshold(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or not 0.0 < value < 10.0:
+        raise ConfigError(f"{what} must be a number in (0, 10), got {value!r}")
+    return float(value)
+
+
+def check_probability(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not 0.0 < value < 1.0:
+        raise ConfigError(f"{what} must be a number in (0, 1), got {value!r}")
+    return float(value)
+
+
+def load_config(path: Path | None, base: DetectorConfig | None = None) -> DetectorConfig:
+    """``base`` (defaults) updated from the JSON file at ``path``."""
+    config = base or DetectorConfig()
+    if path is None:
+        return config
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object")
+    unknown = set(data) - {"threshold", "alpha", "overrides"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)}")
+    overrides: list[Override] = []
+    raw = data.get("overrides", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{path}: 'overrides' must be a list")
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str):
+            raise ConfigError(f"{path}: overrides[{i}] needs a string 'pattern'")
+        try:
+            pattern = re.compile(entry["pattern"])
+        except re.error as exc:
+            raise ConfigError(f"{path}: overrides[{i}]: bad regex: {exc}") from None
+        try:
+            overrides.append(Override(pattern, check_threshold(entry.get("threshold"),
+                                                               "threshold")))
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: overrides[{i}]: {exc}") from None
+    try:
+        return replace(config,
+                       threshold=check_threshold(data.get("threshold", config.threshold),
+                                                 "threshold"),
+                       alpha=check_probability(data.get("alpha", config.alpha), "alpha"),
+                       overrides=tuple(overrides))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -1,0 +1,252 @@
+"""The detection rule: change points -> tests -> findings, across all series.
+
+For each timing series (``y`` = log per-commit medians, see ``changepoint``):
+
+1. **Levels.** Binary segmentation gives every significant level change.
+   Adjacent segments whose levels differ by less than half the threshold
+   (``|Δ log level| < log(1 + t/2)``) are merged, smallest difference first,
+   so noise-sized splits next to a real step do not shrink its test windows.
+2. **Step test** at each remaining change point ``k``: the per-commit medians
+   of up to ``window`` commits before ``k`` (back to the previous change
+   point) against those from ``k`` on (up to the next one). The commits are
+   the independent units: the raw samples of one run share that run's
+   machine state, so pooling them would overstate significance. We compute
+   the ratio of medians ``after / before``, the two-sided Mann-Whitney
+   p-value, and a bootstrap interval of the ratio at ``ci_level``.
+3. **Drift.** Within the stretch between two step-sized change points, the
+   segment levels are scanned from the oldest; when a segment's level is at
+   least ``1 + t`` times the lowest level seen since the last reset, the two
+   segments are tested the same way and the scan restarts there.
+4. **False discovery control.** All p-values of the run (every series,
+   steps and drifts) go through Benjamini-Hochberg at ``alpha``.
+5. **Verdict.** A step is a *regression* when BH rejects it, the ratio is at
+   least ``1 + t/2`` and its interval reaches ``1 + t`` (the data are
+   consistent with a change of at least the threshold); an *improvement*
+   mirrors it in log space (ratio at most ``1/(1 + t/2)``, interval down to
+   ``1/(1 + t)``). A drift is reported when BH rejects it and its ratio is
+   at least ``1 + t``.
+
+Instruction-count series (``track_*_instructions``) are deterministic: every
+change is exact, the ratio is the count ratio, a step of at least ``t`` is
+flagged with ``p_value = 0`` and a zero-width interval, a creep of at least
+``t`` since the last flagged change is a drift. A time finding and an
+instruction change at the same commit of the companion benchmark
+(``time_x`` / ``track_x_instructions``) corroborate each other in
+``Finding.evidence``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .changepoint import exact_changes, log_levels, segment
+from .config import DetectorConfig
+from .findings import Finding, Kind, Report
+from .series import Series, SeriesKey
+from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
+
+
+@dataclass
+class Candidate:
+    """One tested change of one series (a step or a drift)."""
+
+    series: Series
+    kind: str                 # "step" or "drift"
+    at: int                   # index into series.points of the first changed commit
+    prev: int                 # index into series.points of the last commit before it
+    before: np.ndarray        # per-commit medians before
+    after: np.ndarray         # per-commit medians after
+    ratio: float
+    p_value: float
+
+
+def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[int]:
+    """Drop change points whose level difference is below ``min_log``."""
+    out = list(cps)
+    while out:
+        bounds = [0, *out, y.size]
+        levels = [float(np.median(y[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
+        diffs = np.abs(np.diff(levels))
+        i = int(np.argmin(diffs))
+        if diffs[i] >= min_log:
+            break
+        del out[i]
+    return out
+
+
+def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[int],
+                    config: DetectorConfig) -> list[Candidate]:
+    """Step tests at the merged change points, then drift scans between them."""
+    t = config.threshold_for(series.key.benchmark)
+    big = merged_change_points(y, fine, math.log1p(t / 2.0))
+    values = np.exp(y)
+    out: list[Candidate] = []
+    bounds = [0, *big, y.size]
+    for j, k in enumerate(big):
+        lo = max(bounds[j], k - config.window)
+        hi = min(bounds[j + 2], k + config.window)
+        before, after = values[lo:k], values[k:hi]
+        ratio = float(np.median(after) / np.median(before))
+        out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
+                             mann_whitney_p(before, after)))
+    # every merged change point is step-sized (see merged_change_points): drift
+    # scans run between them
+    out.extend(drift_candidates(series, idx, y, fine, bounds, t, config))
+    return out
+
+
+def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[int],
+                     resets: list[int], t: float, config: DetectorConfig) -> list[Candidate]:
+    """Creeping levels: fine segments that rose by >= t over the lowest earlier one."""
+    out: list[Candidate] = []
+    values = np.exp(y)
+    need = math.log1p(t)
+    for a, b in zip(resets[:-1], resets[1:]):
+        inner = [k for k in fine if a < k < b]
+        seg_bounds = [a, *inner, b]
+        segs = list(zip(seg_bounds[:-1], seg_bounds[1:]))
+        if len(segs) < 2:
+            continue
+        levels = [float(np.median(y[s:e])) for s, e in segs]
+        base = 0
+        for j in range(1, len(segs)):
+            if levels[j] < levels[base]:
+                base = j
+            elif levels[j] - levels[base] >= need:
+                s0, e0 = segs[base]
+                s1, e1 = segs[j]
+                before = values[max(s0, e0 - config.window):e0]
+                after = values[s1:min(e1, s1 + config.window)]
+                ratio = float(np.median(after) / np.median(before))
+                out.append(Candidate(series, "drift", int(idx[s1]), int(idx[s1 - 1]), before, after, ratio,
+                                     mann_whitney_p(before, after)))
+                base = j
+    return out
+
+
+def verdict(c: Candidate, config: DetectorConfig) -> tuple[Kind, tuple[float, float]] | None:
+    """The finding kind and interval of a BH-rejected candidate, or None."""
+    t = config.threshold_for(c.series.key.benchmark)
+    if c.kind == "drift":
+        if c.ratio < 1.0 + t:
+            return None
+        return "drift", ci_of(c, config)
+    up, down = 1.0 + t / 2.0, 1.0 / (1.0 + t / 2.0)
+    if down < c.ratio < up:
+        return None
+    lo, hi = ci_of(c, config)
+    if c.ratio >= up and hi >= 1.0 + t:
+        return "regression", (lo, hi)
+    if c.ratio <= down and lo <= 1.0 / (1.0 + t):
+        return "improvement", (lo, hi)
+    return None
+
+
+def ci_of(c: Candidate, config: DetectorConfig) -> tuple[float, float]:
+    return bootstrap_ratio_ci(c.before, c.after, level=config.ci_level, n=config.bootstrap,
+                              seed=config.seed)
+
+
+def instruction_findings(series: Series, config: DetectorConfig) -> list[Finding]:
+    """Exact rule for deterministic instruction counts."""
+    t = config.threshold_for(series.key.benchmark)
+    v = np.asarray(series.medians, dtype=float)
+    pts = series.points
+    out: list[Finding] = []
+    base = v[0] if v.size else math.nan
+    for k in exact_changes(v):
+        if not (v[k - 1] > 0 and v[k] > 0):
+            continue
+        ratio = float(v[k] / v[k - 1])
+        kind: Kind | None = None
+        before = float(v[k - 1])
+        if ratio >= 1.0 + t:
+            kind = "regression"
+        elif ratio <= 1.0 / (1.0 + t):
+            kind = "improvement"
+        elif base > 0 and v[k] / base >= 1.0 + t:
+            kind, before, ratio = "drift", float(base), float(v[k] / base)
+        if kind is not None:
+            out.append(Finding(kind, series.key, pts[k].commit, pts[k - 1].commit, before,
+                               float(v[k]), ratio, (ratio, ratio), 0.0, series.unit))
+            base = v[k]
+        elif v[k] < base:
+            base = v[k]
+    return out
+
+
+def companion(key: SeriesKey) -> SeriesKey | None:
+    """``time_x`` <-> ``track_x_instructions`` of the same class and params."""
+    head, _, method = key.benchmark.rpartition(".")
+    prefix = f"{head}." if head else ""
+    if method.startswith("time_"):
+        name = f"track_{method[5:]}_instructions"
+    elif key.is_instruction_count:
+        name = f"time_{method[6:-len('_instructions')]}"
+    else:
+        return None
+    return SeriesKey(key.machine, key.env, prefix + name, key.params)
+
+
+def add_evidence(findings: list[Finding], series_list: list[Series]) -> list[Finding]:
+    """Attach instruction-count (or timing) changes at the same commit."""
+    by_key = {s.key: s for s in series_list}
+    flagged = {(f.key, f.commit): f for f in findings}
+    out = []
+    for f in findings:
+        other_key = companion(f.key)
+        other = by_key.get(other_key) if other_key else None
+        if other is None:
+            out.append(f)
+            continue
+        evidence = list(f.evidence)
+        if f.key.is_instruction_count:
+            twin = flagged.get((other.key, f.commit))
+            if twin is not None:
+                evidence.append(f"{other.key.benchmark} x{twin.ratio:.3f} at the same commit")
+        else:
+            pos = {p.commit: i for i, p in enumerate(other.points)}
+            i = pos.get(f.commit)
+            if i is not None and i > 0 and other.points[i - 1].median > 0:
+                r = other.points[i].median / other.points[i - 1].median
+                evidence.append(f"{other.key.benchmark} x{r:.3f} at the same commit"
+                                if r != 1.0 else
+                                f"{other.key.benchmark} unchanged at this commit")
+        out.append(Finding(f.kind, f.key, f.commit, f.previous_commit, f.before, f.after,
+                           f.ratio, f.ci, f.p_value, f.unit, tuple(evidence)))
+    return out
+
+
+def detect(series_list: list[Series], config: DetectorConfig | None = None) -> Report:
+    """Findings over every series, with FDR control across all of them."""
+    config = config or DetectorConfig()
+    findings: list[Finding] = []
+    candidates: list[Candidate] = []
+    for s in series_list:
+        if len(s.points) < 2:
+            continue
+        if s.key.is_instruction_count:
+            findings.extend(instruction_findings(s, config))
+            continue
+        idx, y = log_levels(s)
+        if y.size < 2 * config.min_segment:
+            continue
+        fine = segment(y, min_segment=config.min_segment, split_alpha=config.split_alpha)
+        candidates.extend(step_candidates(s, idx, y, fine, config))
+    rejected = benjamini_hochberg([c.p_value for c in candidates], config.alpha)
+    for c, ok in zip(candidates, rejected):
+        if not ok:
+            continue
+        decided = verdict(c, config)
+        if decided is None:
+            continue
+        kind, ci = decided
+        pts = c.series.points
+        findings.append(Finding(kind, c.series.key, pts[c.at].commit, pts[c.prev].commit,
+                                float(np.median(c.before)), float(np.median(c.after)),
+                                c.ratio, ci, c.p_value, c.series.unit))
+    findings = add_evidence(findings, series_list)
+    findings.sort(key=lambda f: (f.key, f.commit))
+    return Report(config.threshold, config.alpha, len(series_list), findings)
