@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from pathlib import Path
 from typing import Sequence
 
 from .series import SeriesKey
+
+
+_PROGRESS = re.compile(r"^\[\s*\d+(\.\d+)?%\]")
 
 
 class AsvRunError(Exception):
@@ -70,35 +74,41 @@ def private_config(repo: Path, workdir: Path) -> Path:
     return path
 
 
+def _run_logged(cmd: list[str], repo: Path, env: dict[str, str], log: Path, echo: bool) -> int:
+    """Run ``cmd``; all output goes to ``log``; asv's progress lines also to stderr."""
+    with open(log, "a", encoding="utf-8") as out, subprocess.Popen(
+            cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, errors="replace") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            if echo and _PROGRESS.match(line):
+                print(f"  {line.rstrip()}", file=sys.stderr, flush=True)
+        return proc.wait()
+
+
 def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: Sequence[str] = (),
-                extra: Sequence[str] = (), log: Path | None = None) -> Path:
+                extra: Sequence[str] = (), log: Path | None = None,
+                echo_progress: bool = False) -> Path:
     """Build and benchmark ``commits`` with asv; returns the private results dir."""
     workdir.mkdir(parents=True, exist_ok=True)
+    log = log or workdir / "asv.log"
     config = private_config(repo, workdir)
     asv = [sys.executable, "-m", "asv"]
     env = _asv_env()
-    out = open(log, "w") if log else None
-    try:
-        machine = subprocess.run([*asv, "machine", "--yes", "--config", str(config)], cwd=repo, env=env,
-                                 stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
-        if machine.returncode != 0:
-            raise AsvRunError("'asv machine --yes' failed" + (f"; see {log}" if log else ""))
-        hashfile = workdir / "commits.txt"
-        hashfile.write_text("".join(f"{c}\n" for c in commits))
-        cmd = [*asv, "run", f"HASHFILE:{hashfile}", "--config", str(config), "--record-samples",
-               "--interleave-rounds", "--show-stderr"]
-        for regex in benches:
-            cmd += ["--bench", regex]
-        cmd += list(extra)
-        proc = subprocess.run(cmd, cwd=repo, env=env, stdout=out or None, stderr=subprocess.STDOUT,
-                              check=False)
-    finally:
-        if out:
-            out.close()
+    if _run_logged([*asv, "machine", "--yes", "--config", str(config)], repo, env, log, False) != 0:
+        raise AsvRunError(f"'asv machine --yes' failed; see {log}")
+    hashfile = workdir / "commits.txt"
+    hashfile.write_text("".join(f"{c}\n" for c in commits))
+    cmd = [*asv, "run", f"HASHFILE:{hashfile}", "--config", str(config), "--record-samples",
+           "--interleave-rounds", "--show-stderr"]
+    for regex in benches:
+        cmd += ["--bench", regex]
+    cmd += list(extra)
+    code = _run_logged(cmd, repo, env, log, echo_progress)
     results = workdir / "results"
     if not results.is_dir():
-        raise AsvRunError(f"asv run exited {proc.returncode} and wrote no results"
-                          + (f"; see {log}" if log else ""))
+        raise AsvRunError(f"asv run exited {code} and wrote no results; see {log}")
     return results
 
 
