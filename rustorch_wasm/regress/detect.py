@@ -13,7 +13,8 @@ For each timing series (``y`` = log per-commit medians, see ``changepoint``):
    machine state, so pooling them would overstate significance. We compute
    the ratio of medians ``after / before``, the two-sided Mann-Whitney
    p-value, and a bootstrap interval of the ratio at ``ci_level``.
-3. **Drift.** Within the stretch between two step-sized change points, the
+3. **Drift.** Between change points whose step test passes the size guard
+   below (those are judged as steps), the
    segment levels are scanned from the oldest; when a segment's level is at
    least ``1 + t`` times the lowest level seen since the last reset, the two
    segments are tested the same way and the scan restarts there.
@@ -81,7 +82,7 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[i
     """Step tests at the merged change points, then drift scans between them."""
     t = config.threshold_for(series.key.benchmark)
     big = merged_change_points(y, fine, math.log1p(t / 2.0))
-    values = np.exp(y)
+    values = np.asarray(series.medians, dtype=float)[idx]
     out: list[Candidate] = []
     bounds = [0, *big, y.size]
     for j, k in enumerate(big):
@@ -91,9 +92,11 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[i
         ratio = float(np.median(after) / np.median(before))
         out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
                              mann_whitney_p(before, after)))
-    # every merged change point is step-sized (see merged_change_points): drift
-    # scans run between them
-    out.extend(drift_candidates(series, idx, y, fine, bounds, t, config))
+    # drift scans run between the change points whose step is big enough to
+    # be judged as a step (the verdict's guard)
+    guard = math.log1p(t / 2.0)
+    resets = [0, *[k for k, c in zip(big, out) if abs(math.log(c.ratio)) >= guard], y.size]
+    out.extend(drift_candidates(series, idx, y, fine, resets, t, config))
     return out
 
 
@@ -101,7 +104,7 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
                      resets: list[int], t: float, config: DetectorConfig) -> list[Candidate]:
     """Creeping levels: fine segments that rose by >= t over the lowest earlier one."""
     out: list[Candidate] = []
-    values = np.exp(y)
+    values = np.asarray(series.medians, dtype=float)[idx]
     need = math.log1p(t)
     for a, b in zip(resets[:-1], resets[1:]):
         inner = [k for k in fine if a < k < b]

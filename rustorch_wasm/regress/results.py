@@ -105,8 +105,10 @@ def read_json(path: Path) -> Any:
     """Parse asv's non-strict JSON; any failure becomes a one-line ResultsError."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"{path}: cannot read: {exc}") from None
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: corrupt or truncated JSON (not UTF-8 text)") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,0 +1,151 @@
+"""The built-in subcommands: detect, baseline set|check, compare.
+
+Shared pieces other command modules (the PR gate) can reuse:
+:func:`add_rule_options`, :func:`config_from_args`, :func:`emit`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .atomic import write_atomic
+from .baseline import check_against_baselines, set_baselines
+from .compare import compare_samples
+from .config import DetectorConfig, load_config
+from .detect import detect
+from .findings import Report
+from .history import HistoryError, first_parent_commits, resolve_commit, unknown_commits
+from .report import render_markdown
+from .results import ResultSet, ResultsError, load_results
+from .series import SeriesKey, build_series
+
+FAILING_KINDS = ("regression", "drift")
+
+
+def add_rule_options(p: argparse.ArgumentParser) -> None:
+    """--results/--repo/--threshold/--alpha/--config/--json/--markdown."""
+    p.add_argument("--results", type=Path, required=True, help="asv results directory")
+    p.add_argument("--repo", type=Path, default=Path("."), help="git repository (default .)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="relative change that matters (default 0.20)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="false discovery rate (default 0.01)")
+    p.add_argument("--config", type=Path, default=None,
+                   help="JSON file: threshold, alpha, per-benchmark regex overrides")
+    p.add_argument("--json", type=Path, default=None, dest="json_out", help="write the JSON report")
+    p.add_argument("--markdown", type=Path, default=None, help="write a Markdown report")
+
+
+def config_from_args(args: argparse.Namespace) -> DetectorConfig:
+    config = load_config(args.config)
+    return config.with_values(threshold=args.threshold, alpha=args.alpha)
+
+
+def emit(report: Report, args: argparse.Namespace, title: str) -> int:
+    """Write the requested outputs, print a summary; the exit code."""
+    if args.json_out is not None:
+        text = report.dumps() + "\n"
+        if str(args.json_out) == "-":
+            sys.stdout.write(text)
+        else:
+            write_atomic(args.json_out, text)
+    if args.markdown is not None:
+        write_atomic(args.markdown, render_markdown(report, title))
+    out = sys.stderr if args.json_out is not None and str(args.json_out) == "-" else sys.stdout
+    print(f"{title}: {report.series_checked} series checked, {len(report.findings)} finding(s)",
+          file=out)
+    for f in report.findings:
+        print(f"  {f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
+              f" x{f.ratio:.3f} (p={f.p_value:.2g})", file=out)
+    return 1 if any(f.kind in FAILING_KINDS for f in report.findings) else 0
+
+
+def check_known_commits(result_set: ResultSet, repo: Path) -> None:
+    """Every result file must name a commit the repository has."""
+    missing = unknown_commits(repo, result_set.commits)
+    if missing:
+        sha = sorted(missing)[0]
+        path = result_set.commit_files[sha][0]
+        raise ResultsError(f"{path}: commit {sha} is not in the repository {repo}"
+                           + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    result_set = load_results(args.results)
+    order = first_parent_commits(args.repo, args.branch)
+    check_known_commits(result_set, args.repo)
+    series = build_series(result_set, order)
+    if not series:
+        raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
+    return emit(detect(series, config), args, "detect")
+
+
+def samples_at(result_set: ResultSet, commit: str) -> tuple[dict[SeriesKey, list[float]],
+                                                            dict[SeriesKey, str]]:
+    found = result_set.at_commit(commit)
+    if not found:
+        raise ResultsError(f"{result_set.root}: no results for commit {commit}")
+    samples = {m.key: list(m.samples) if m.samples else [m.value] for m in found}
+    return samples, {m.key: result_set.unit_of(m.key.benchmark) for m in found}
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    a = resolve_commit(args.repo, args.rev_a)
+    b = resolve_commit(args.repo, args.rev_b)
+    result_set = load_results(args.results)
+    before, units_a = samples_at(result_set, a)
+    after, units_b = samples_at(result_set, b)
+    report = compare_samples(before, after, {**units_a, **units_b}, a, b, config)
+    return emit(report, args, f"compare {a[:10]}..{b[:10]}")
+
+
+def run_baseline_set(args: argparse.Namespace) -> int:
+    commit = resolve_commit(args.repo, args.commit)
+    result_set = load_results(args.results)
+    for path in set_baselines(result_set, commit, args.baselines):
+        print(f"baseline {path} <- {commit[:10]}")
+    return 0
+
+
+def run_baseline_check(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    commit = resolve_commit(args.repo, args.commit)
+    result_set = load_results(args.results)
+    report = check_against_baselines(result_set, commit, args.baselines, config)
+    return emit(report, args, f"baseline check {commit[:10]}")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register detect, baseline and compare."""
+    p = sub.add_parser("detect", help="change points and regressions over the branch history")
+    add_rule_options(p)
+    p.add_argument("--branch", default="main", help="branch whose first-parent history is used")
+    p.set_defaults(func=run_detect)
+
+    p = sub.add_parser("compare", help="two commits side by side")
+    p.add_argument("rev_a")
+    p.add_argument("rev_b")
+    add_rule_options(p)
+    p.set_defaults(func=run_compare)
+
+    p = sub.add_parser("baseline", help="store or check per-machine baselines")
+    bsub = p.add_subparsers(dest="baseline_command", metavar="{set,check}",
+                            parser_class=type(p))
+    bsub.required = True
+    s = bsub.add_parser("set", help="store the results at --commit as the baseline")
+    s.add_argument("--results", type=Path, required=True)
+    s.add_argument("--repo", type=Path, default=Path("."))
+    s.add_argument("--commit", required=True)
+    s.add_argument("--baselines", type=Path, default=Path("baselines"))
+    s.set_defaults(func=run_baseline_set)
+    c = bsub.add_parser("check", help="compare --commit with the stored baseline")
+    add_rule_options(c)
+    c.add_argument("--commit", required=True)
+    c.add_argument("--baselines", type=Path, default=Path("baselines"))
+    c.set_defaults(func=run_baseline_check)
+
+
+__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit", "HistoryError"]

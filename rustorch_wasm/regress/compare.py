@@ -1,0 +1,91 @@
+"""Two sets of samples side by side with the detector's rule.
+
+Used by ``compare REV_A REV_B``, by ``baseline check`` and by the PR gate.
+Per key present on both sides: the ratio of medians ``after / before``, the
+two-sided Mann-Whitney p-value of the two sample sets (Benjamini-Hochberg
+across all keys at ``alpha``) and a bootstrap interval of the ratio. A
+*regression* needs BH rejection, a ratio of at least ``1 + t/2`` and an
+interval reaching ``1 + t``; an *improvement* mirrors it in log space (see
+:mod:`.detect`). Instruction counts are exact: ratio >= ``1 + t`` (or
+<= ``1/(1 + t)``) is flagged with ``p_value = 0``. A key with fewer than two
+values on a side (asv recorded no samples, only its median) cannot be tested:
+it is flagged on the ratio alone and says so in ``evidence``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .config import DetectorConfig
+from .findings import Finding, Kind, Report
+from .series import SeriesKey
+from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
+
+UNTESTED = "fewer than two samples on a side: no significance test, ratio alone"
+
+
+def step_kind(ratio: float, ci: tuple[float, float], threshold: float) -> Kind | None:
+    """regression / improvement / None for a significant change of ``ratio``."""
+    up, down = 1.0 + threshold / 2.0, 1.0 / (1.0 + threshold / 2.0)
+    if ratio >= up and ci[1] >= 1.0 + threshold:
+        return "regression"
+    if ratio <= down and ci[0] <= 1.0 / (1.0 + threshold):
+        return "improvement"
+    return None
+
+
+def exact_kind(ratio: float, threshold: float) -> Kind | None:
+    if ratio >= 1.0 + threshold:
+        return "regression"
+    if ratio <= 1.0 / (1.0 + threshold):
+        return "improvement"
+    return None
+
+
+def clean(values: list[float]) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    return arr[np.isfinite(arr) & (arr > 0)]
+
+
+def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey, list[float]],
+                    units: dict[SeriesKey, str], commit_before: str, commit_after: str,
+                    config: DetectorConfig | None = None) -> Report:
+    """Findings for every key measured on both sides."""
+    config = config or DetectorConfig()
+    keys = sorted(k for k in before.keys() & after.keys())
+    findings: list[Finding] = []
+    tested: list[tuple[SeriesKey, np.ndarray, np.ndarray, float, float]] = []
+    checked = 0
+    for key in keys:
+        b, a = clean(before[key]), clean(after[key])
+        if b.size == 0 or a.size == 0:
+            continue
+        checked += 1
+        t = config.threshold_for(key.benchmark)
+        ratio = float(np.median(a) / np.median(b))
+        unit = units.get(key, "unit")
+        if key.is_instruction_count or min(a.size, b.size) < 2:
+            kind = exact_kind(ratio, t)
+            if kind is not None:
+                exact = key.is_instruction_count
+                findings.append(Finding(kind, key, commit_after, commit_before,
+                                        float(np.median(b)), float(np.median(a)), ratio,
+                                        (ratio, ratio), 0.0 if exact else math.nan, unit,
+                                        () if exact else (UNTESTED,)))
+            continue
+        tested.append((key, b, a, ratio, mann_whitney_p(b, a)))
+    rejected = benjamini_hochberg([p for *_, p in tested], config.alpha)
+    for (key, b, a, ratio, p), ok in zip(tested, rejected):
+        if not ok:
+            continue
+        t = config.threshold_for(key.benchmark)
+        if 1.0 / (1.0 + t / 2.0) < ratio < 1.0 + t / 2.0:
+            continue
+        ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
+        kind = step_kind(ratio, ci, t)
+        if kind is not None:
+            findings.append(Finding(kind, key, commit_after, commit_before, float(np.median(b)),
+                                    float(np.median(a)), ratio, ci, p, units.get(key, "unit")))
+    findings.sort(key=lambda f: f.key)
+    return Report(config.threshold, config.alpha, checked, findings)

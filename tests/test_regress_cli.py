@@ -1,0 +1,233 @@
+"""The CLI end to end on asv result files in a temporary git repository."""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rustorch_wasm.regress.cli import main
+from rustorch_wasm.regress.results import ResultsError, load_results
+from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
+
+N = 40
+STEP = 30
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> tuple[Path, Path, list[str]]:
+    """40 commits; time_a(size=100) +40 % and its instruction count +30 % at commit 30."""
+    root = tmp_path_factory.mktemp("regress")
+    repo = root / "repo"
+    shas = make_history(repo, N)
+    results = root / "results"
+    write_benchmarks_json(results, {
+        "mod.C.time_a": (["size"], [["10", "100"]], "seconds"),
+        "mod.C.track_a_instructions": (["size"], [["10", "100"]], "unit"),
+        "mod.D.time_b": ([], [], "seconds")})
+    rng = np.random.default_rng(1)
+    for i, sha in enumerate(shas):
+        if i in (7, 23):
+            continue                                    # commits that were never run
+        level = 1e-3 * math.exp(rng.normal(0, 0.02))
+        slow = 1.4 if i >= STEP else 1.0
+        samples = [list(level * np.exp(rng.normal(0, 0.02, 8))),
+                   list(level * 3 * slow * np.exp(rng.normal(0, 0.02, 8)))]
+        rows = {
+            "mod.C.time_a": Row([float(np.median(s)) for s in samples], [["10", "100"]],
+                                samples),
+            "mod.C.track_a_instructions": Row([1000.0, 50000.0 * (1.3 if i >= STEP else 1.0)],
+                                              [["10", "100"]]),
+            "mod.D.time_b": Row([None if i == 12 else 2e-3 * math.exp(rng.normal(0, 0.02))]),
+        }
+        if i == 15:
+            rows["mod.C.time_a"].result[0] = math.nan       # skipped combination
+            rows["mod.C.time_a"].samples[0] = None
+        write_result_file(results, "box", sha, "venv-py3.10", rows)
+    return repo, results, shas
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_detect_pins_the_commit_and_writes_schema_1(project, tmp_path, capsys):
+    repo, results, shas = project
+    out = tmp_path / "report.json"
+    md = tmp_path / "report.md"
+    code, stdout, _ = run(["detect", "--results", str(results), "--repo", str(repo),
+                           "--json", str(out), "--markdown", str(md)], capsys)
+    assert code == 1
+    doc = json.loads(out.read_text())
+    assert set(doc) == {"schema", "threshold", "alpha", "series_checked", "findings"}
+    assert doc["schema"] == 1 and doc["threshold"] == 0.2 and doc["alpha"] == 0.01
+    assert doc["series_checked"] == 5
+    found = {(f["benchmark"], f["kind"]): f for f in doc["findings"]}
+    assert set(found) == {("mod.C.time_a", "regression"),
+                          ("mod.C.track_a_instructions", "regression")}
+    f = found[("mod.C.time_a", "regression")]
+    assert f["commit"] == shas[STEP] and f["previous_commit"] == shas[STEP - 1]
+    assert f["params"] == {"size": "100"} and f["machine"] == "box"
+    assert f["env"] == "venv-py3.10" and f["unit"] == "seconds"
+    assert 1.3 < f["ratio"] < 1.5 and f["ci"][0] < f["ratio"] < f["ci"][1]
+    assert 0 < f["p_value"] < 0.01
+    assert any("track_a_instructions x1.300" in e for e in f["evidence"])
+    assert found[("mod.C.track_a_instructions", "regression")]["p_value"] == 0.0
+    assert "mod.C.time_a" in md.read_text() and "regression" in stdout
+
+
+def test_detect_clean_with_a_higher_threshold(project, tmp_path, capsys):
+    repo, results, _ = project
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"overrides": [{"pattern": r"^mod\.C\.", "threshold": 0.6}]}))
+    code, _, _ = run(["detect", "--results", str(results), "--repo", str(repo),
+                      "--config", str(config)], capsys)
+    assert code == 0
+
+
+def test_compare_two_commits(project, capsys, tmp_path):
+    repo, results, shas = project
+    out = tmp_path / "c.json"
+    code, _, _ = run(["compare", shas[10], shas[35], "--results", str(results),
+                      "--repo", str(repo), "--json", str(out)], capsys)
+    assert code == 1
+    doc = json.loads(out.read_text())
+    kinds = {(f["benchmark"], f["params"].get("size")) for f in doc["findings"]}
+    assert ("mod.C.time_a", "100") in kinds and ("mod.C.time_a", "10") not in kinds
+    assert all(f["commit"] == shas[35] and f["previous_commit"] == shas[10]
+               for f in doc["findings"])
+    code, _, _ = run(["compare", shas[10], shas[20], "--results", str(results),
+                      "--repo", str(repo)], capsys)
+    assert code == 0
+
+
+def test_baseline_set_and_check(project, tmp_path, capsys):
+    repo, results, shas = project
+    base = tmp_path / "baselines"
+    common = ["--results", str(results), "--repo", str(repo), "--baselines", str(base)]
+    assert run(["baseline", "set", "--commit", shas[10], *common], capsys)[0] == 0
+    doc = json.loads((base / "box.json").read_text())
+    assert doc["commit"] == shas[10] and len(doc["benchmarks"]) == 5
+    assert run(["baseline", "set", "--commit", shas[12], *common], capsys)[0] == 0
+    assert json.loads((base / "box.json.bak").read_text())["commit"] == shas[10]
+    assert json.loads((base / "box.json").read_text())["commit"] == shas[12]
+    assert run(["baseline", "check", "--commit", shas[35], *common], capsys)[0] == 1
+    assert run(["baseline", "check", "--commit", shas[20], *common], capsys)[0] == 0
+    # a failing set leaves the stored baseline as it was
+    before = (base / "box.json").read_bytes()
+    code, _, err = run(["baseline", "set", "--commit", "no-such-rev", *common], capsys)
+    assert code == 2 and (base / "box.json").read_bytes() == before
+    (base / "box.json").write_text('{"schema": 1, "machine": "box", "commit": ')
+    code, _, err = run(["baseline", "check", "--commit", shas[35], *common], capsys)
+    assert code == 2 and "box.json" in err and "corrupt" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def copy_results(results: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "results"
+    shutil.copytree(results, dst)
+    return dst
+
+
+def one_file(results: Path, shas: list[str], i: int) -> Path:
+    return next((results / "box").glob(f"{shas[i][:8]}-*.json"))
+
+
+@pytest.mark.parametrize("damage,expect", [
+    ("truncate", "corrupt or truncated JSON"),
+    ("garbage", "corrupt or truncated JSON"),
+    ("not-object", "expected a JSON object"),
+    ("bad-row", "does not match"),
+    ("no-commit", "commit_hash"),
+    ("unknown-commit", "is not in the repository"),
+])
+def test_bad_result_files_are_one_line_errors(project, tmp_path, capsys, damage, expect):
+    repo, results, shas = project
+    results = copy_results(results, tmp_path)
+    path = one_file(results, shas, 5)
+    text = path.read_text()
+    if damage == "truncate":
+        path.write_text(text[: len(text) // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"\x00\xffnot json")
+    elif damage == "not-object":
+        path.write_text("[1, 2]")
+    elif damage == "bad-row":
+        data = json.loads(text)
+        data["results"]["mod.C.time_a"][0] = [1.0]
+        path.write_text(json.dumps(data))
+    elif damage == "no-commit":
+        data = json.loads(text)
+        del data["commit_hash"]
+        path.write_text(json.dumps(data))
+    elif damage == "unknown-commit":
+        data = json.loads(text)
+        data["commit_hash"] = "f" * 40
+        (path.parent / "ffffffff-venv-py3.10.json").write_text(json.dumps(data))
+        path = path.parent / "ffffffff-venv-py3.10.json"
+    code, _, err = run(["detect", "--results", str(results), "--repo", str(repo)], capsys)
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1 and expect in err
+    assert path.name in err
+
+
+@pytest.mark.parametrize("args,expect", [
+    (["detect", "--results", "{missing}"], "does not exist"),
+    (["detect", "--results", "{empty}"], "no asv result files"),
+    (["detect", "--results", "{results}", "--branch=--all"], "starts with '-'"),
+    (["detect", "--results", "{results}", "--branch", "nosuch"], "unknown branch"),
+    (["detect", "--results", "{results}", "--threshold", "-1"], "threshold"),
+    (["detect", "--results", "{results}", "--alpha", "2"], "alpha"),
+    (["detect", "--results", "{results}", "--config", "{missing}"], "cannot read"),
+    (["compare", "HEAD", "-x", "--results", "{results}"], "error"),
+    (["compare", "HEAD", "nosuch", "--results", "{results}"], "unknown commit"),
+    (["baseline", "check", "--commit", "HEAD", "--results", "{results}",
+      "--baselines", "{empty}"], "no baseline"),
+    (["bogus"], "invalid choice"),
+])
+def test_usage_and_input_errors(project, tmp_path, capsys, args, expect):
+    repo, results, _ = project
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    subst = {"missing": str(tmp_path / "missing"), "empty": str(empty), "results": str(results)}
+    argv = [a.format(**subst) for a in args]
+    if argv[0] != "bogus":
+        argv += ["--repo", str(repo)]
+    try:
+        code = main(argv)
+    except SystemExit as exc:            # argparse usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert expect in err
+
+
+def test_nan_infinity_null_and_renamed_benchmarks_are_read(project, tmp_path, capsys):
+    repo, results, shas = project
+    results = copy_results(results, tmp_path)
+    path = one_file(results, shas, 3)
+    data = json.loads(path.read_text())
+    data["results"]["mod.C.time_a"][0] = [float("nan"), float("inf")]
+    data["results"]["mod.C.time_a"][11] = [None, [1.0, float("inf"), float("nan")]]
+    data["results"]["mod.Old.time_renamed"] = [[1e-3, 2e-3], [["1", "2"]]]
+    data["results"]["mod.D.time_b"] = [[3e-3, 4e-3], [["x", "y"]]]      # params changed
+    path.write_text(json.dumps(data))                                     # writes NaN/Infinity
+    assert "NaN" in path.read_text() and "Infinity" in path.read_text()
+    rs = load_results(results)
+    at3 = {(m.key.benchmark, m.key.params): m for m in rs.at_commit(shas[3])}
+    assert ("mod.C.time_a", (("size", "10"),)) not in at3     # NaN result, no samples
+    assert at3[("mod.C.time_a", (("size", "100"),))].samples == (1.0,)
+    assert at3[("mod.Old.time_renamed", (("param1", "1"),))].value == 1e-3
+    assert ("mod.D.time_b", (("param1", "x"),)) in at3
+    code, _, err = run(["detect", "--results", str(results), "--repo", str(repo)], capsys)
+    assert code in (0, 1) and err == ""
+
+
+def test_load_results_error_type(tmp_path):
+    with pytest.raises(ResultsError):
+        load_results(tmp_path / "none")

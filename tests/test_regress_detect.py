@@ -1,0 +1,132 @@
+"""Change points and the detection rule on in-memory series."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rustorch_wasm.regress.changepoint import change_points, segment
+from rustorch_wasm.regress.config import DetectorConfig
+from rustorch_wasm.regress.detect import detect
+from rustorch_wasm.regress.series import Point, Series, SeriesKey
+
+
+def series_of(medians, name="m.C.time_x", samples=None, params=()) -> Series:
+    pts = []
+    for i, v in enumerate(medians):
+        s = tuple(samples[i]) if samples is not None else (float(v),)
+        pts.append(Point(f"{i:040x}", i, s, float(v), float(v), float(v),
+                         from_stats=samples is None))
+    return Series(SeriesKey("box", "env", name, params), "seconds", pts)
+
+
+def noisy(n, step_at=None, factor=1.0, seed=0, sd=0.02, spikes=()):
+    rng = np.random.default_rng(seed)
+    y = 1e-3 * np.exp(rng.normal(0, sd, n))
+    if step_at is not None:
+        y[step_at:] *= factor
+    for s in spikes:
+        y[s] *= 2.0
+    return y
+
+
+def test_step_is_found_at_its_commit():
+    s = series_of(noisy(120, 80, 1.3))
+    report = detect([s])
+    assert [(f.kind, f.commit) for f in report.findings] == [("regression", s.points[80].commit)]
+    f = report.findings[0]
+    assert f.previous_commit == s.points[79].commit
+    assert 1.25 < f.ratio < 1.35 and f.ci[0] < f.ratio < f.ci[1] and f.p_value < 1e-6
+
+
+def test_improvement_and_small_step():
+    s = series_of(noisy(120, 60, 0.7, seed=1), name="m.C.time_fast")
+    small = series_of(noisy(120, 60, 1.08, seed=2), name="m.C.time_small")
+    report = detect([s, small])
+    assert [(f.kind, f.key.benchmark, f.commit) for f in report.findings] == [
+        ("improvement", "m.C.time_fast", s.points[60].commit)]
+
+
+def test_spikes_and_gaps_do_not_flag():
+    y = noisy(200, seed=3, spikes=(20, 90, 150, 199))
+    pts = series_of(y).points
+    s = Series(SeriesKey("box", "env", "m.C.time_x"), "seconds",
+               [p for i, p in enumerate(pts) if i % 7 != 3])
+    assert detect([s]).findings == []
+    assert change_points(s) == [] or all(
+        abs(s.points[k].median / s.points[k - 1].median - 1) < 0.5 for k in change_points(s))
+
+
+def test_step_near_the_end_needs_only_a_few_commits():
+    s = series_of(noisy(100, 96, 1.5, seed=4))
+    assert [f.commit for f in detect([s]).findings] == [s.points[96].commit]
+
+
+def test_drift_through_small_steps():
+    y = noisy(160, seed=5, sd=0.01)
+    for k in (40, 60, 80, 100, 120):
+        y[k:] *= 1.06
+    report = detect([series_of(y)])
+    kinds = [f.kind for f in report.findings]
+    assert "drift" in kinds and "regression" not in kinds
+    drift = next(f for f in report.findings if f.kind == "drift")
+    assert drift.ratio >= 1.2
+
+
+def test_instruction_counts_are_exact_and_corroborate():
+    n = 40
+    counts = np.full(n, 1000.0)
+    counts[25:] = 1300.0
+    counts[10:] += 1.0                       # a tiny exact change: not flagged
+    instr = series_of(counts, name="m.C.track_x_instructions")
+    time = series_of(noisy(n, 25, 1.3, seed=6), name="m.C.time_x")
+    report = detect([instr, time])
+    by_kind = {(f.key.benchmark, f.kind): f for f in report.findings}
+    f_instr = by_kind[("m.C.track_x_instructions", "regression")]
+    assert f_instr.commit == instr.points[25].commit and f_instr.p_value == 0.0
+    assert f_instr.ci == (f_instr.ratio, f_instr.ratio)
+    f_time = by_kind[("m.C.time_x", "regression")]
+    assert any("track_x_instructions x1.300" in e for e in f_time.evidence)
+    assert any("time_x" in e for e in f_instr.evidence)
+    assert len(report.findings) == 2
+
+
+def test_threshold_override_by_regex():
+    import re
+    from rustorch_wasm.regress.config import Override
+    s = series_of(noisy(120, 80, 1.3))
+    config = DetectorConfig(overrides=(Override(re.compile(r"time_x$"), 0.5),))
+    assert detect([s], config).findings == []
+
+
+def test_segment_finds_two_steps():
+    y = np.log(noisy(300, seed=8))
+    y[100:] += 0.3
+    y[200:] -= 0.5
+    assert segment(y) == [100, 200]
+
+
+@settings(max_examples=40, deadline=None)
+@given(value=st.floats(1e-9, 1e9), n=st.integers(1, 60))
+def test_constant_series_never_flags(value, n):
+    s = series_of([value] * n)
+    assert change_points(s) == []
+    assert detect([s]).findings == []
+
+
+def verdicts(report):
+    return [(f.kind, f.commit, f.previous_commit) for f in report.findings]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), step=st.sampled_from([0.7, 1.0, 1.15, 1.25, 1.6]),
+       at=st.integers(5, 55), power=st.integers(-30, 30), sd=st.sampled_from([0.01, 0.05, 0.2]))
+def test_scaling_changes_no_verdict(seed, step, at, power, sd):
+    y = noisy(60, at, step, seed=seed, sd=sd)
+    scale = 2.0 ** power                      # exact in floating point
+    base = detect([series_of(y)])
+    scaled = detect([series_of(y * scale)])
+    assert verdicts(base) == verdicts(scaled)
+    for a, b in zip(base.findings, scaled.findings):
+        assert a.ratio == b.ratio and a.p_value == b.p_value
+        assert a.ci == b.ci
