@@ -9,22 +9,18 @@ every commit and runs the benchmark rounds interleaved across commits, as
 ``asv continuous`` does, so a slow drift of the machine during the run
 affects both sides alike.
 
-:func:`commit_samples` reads one commit's result file back into samples per
-(benchmark, param combination), through asv's own ``Results`` reader.
+The results are read back with :func:`.results.load_results`.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .series import SeriesKey
 
 
 _PROGRESS = re.compile(r"^\[\s*\d+(\.\d+)?%\]")
@@ -32,18 +28,6 @@ _PROGRESS = re.compile(r"^\[\s*\d+(\.\d+)?%\]")
 
 class AsvRunError(Exception):
     """asv could not be run or produced no usable results (one-line message)."""
-
-
-@dataclass
-class CommitSamples:
-    """One commit's measurements: samples and unit per series key."""
-
-    commit: str
-    machine: str
-    env: str
-    samples: dict[SeriesKey, list[float]] = field(default_factory=dict)
-    units: dict[SeriesKey, str] = field(default_factory=dict)
-    failed: list[str] = field(default_factory=list)  # benchmark names with no value at all
 
 
 def _asv_env() -> dict[str, str]:
@@ -110,47 +94,3 @@ def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: S
     if not results.is_dir():
         raise AsvRunError(f"asv run exited {code} and wrote no results; see {log}")
     return results
-
-
-def _benchmark_meta(results: Path) -> dict[str, dict]:
-    """asv's ``benchmarks.json`` (units, param names); empty when missing or unreadable."""
-    try:
-        meta = json.loads((results / "benchmarks.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    return {k: v for k, v in meta.items() if isinstance(v, dict)} if isinstance(meta, dict) else {}
-
-
-def commit_samples(results: Path, commit: str) -> CommitSamples:
-    """Samples per series key for ``commit`` in an asv results dir (one machine, one env)."""
-    from asv.results import Results
-
-    files = sorted(p for p in results.glob(f"*/{commit[:8]}-*.json") if p.name != "machine.json")
-    if not files:
-        raise AsvRunError(f"no asv result for commit {commit[:12]} (it did not build or asv failed)")
-    try:
-        res = Results.load(str(files[0]))
-    except Exception as exc:
-        raise AsvRunError(f"{files[0]}: unreadable asv result: {exc}".splitlines()[0]) from None
-    machine = files[0].parent.name
-    out = CommitSamples(commit=commit, machine=machine, env=res.env_name)
-    meta = _benchmark_meta(results)
-    for name in sorted(res.get_all_result_keys()):
-        params = res.get_result_params(name)
-        values = res.get_result_value(name, params) or []
-        samples = res.get_result_samples(name, params) or [None] * len(values)
-        combos = list(itertools.product(*params)) if params else [()]
-        names = [str(n) for n in meta.get(name, {}).get("param_names", [])]
-        if len(names) != len(params):
-            names = [f"param{i + 1}" for i in range(len(params))]
-        got_any = False
-        for combo, value, sample in zip(combos, values, samples):
-            if value is None:
-                continue
-            key = SeriesKey(machine, res.env_name, name, tuple(sorted(zip(names, map(str, combo)))))
-            out.samples[key] = [float(s) for s in sample] if sample else [float(value)]
-            out.units[key] = str(meta.get(name, {}).get("unit", ""))
-            got_any = True
-        if not got_any:
-            out.failed.append(name)
-    return out

@@ -36,11 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .asv_runner import AsvRunError, CommitSamples, commit_samples, run_commits
+from .asv_runner import AsvRunError, run_commits
 from .config import ConfigError, DetectorConfig, load_config
 from .detect import companion
 from .findings import Finding, Report
 from .history import HistoryError, resolve_commit
+from .results import ResultSet, ResultsError, load_results
 from .series import SeriesKey
 
 EXIT_CLEAN, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
@@ -119,34 +120,34 @@ def build_error_hint(log: Path | None) -> str:
     return ""
 
 
-def measured(results: Path, commit: str, side: str, log: Path | None) -> CommitSamples:
-    """One side's samples; a commit with nothing measured did not build."""
-    try:
-        got = commit_samples(results, commit)
-    except AsvRunError:
-        got = None
-    if got is None or not got.samples:
+def measured(result_set: ResultSet, commit: str, side: str, log: Path | None) -> dict[SeriesKey, list[float]]:
+    """One side's samples per series; a commit with nothing measured did not build."""
+    found = result_set.at_commit(commit)
+    if not found:
         hint = build_error_hint(log)
         raise GateError(f"{side} commit {commit[:12]} does not build or none of its benchmarks ran"
                         + (f" ({hint})" if hint else "") + (f"; asv log: {log}" if log else ""))
-    return got
+    return {m.key: list(m.samples) if m.samples else [m.value] for m in found}
 
 
 def _median(values: Sequence[float]) -> float:
     return float(statistics.median(values)) if values else math.nan
 
 
-def compare(base: CommitSamples, head: CommitSamples, config: DetectorConfig) -> GateResult:
-    """Apply the detector's two-sample rule to every benchmark measured on both sides."""
+def compare(result_set: ResultSet, base: str, head: str, config: DetectorConfig,
+            log: Path | None = None) -> GateResult:
+    """Apply the detector's two-sample rule to every benchmark measured on both commits."""
     from .compare import compare_samples
 
-    common = sorted(set(base.samples) & set(head.samples))
-    failed = sorted({k.label for k in set(base.samples) - set(head.samples)})
-    only_head = sorted({k.label for k in set(head.samples) - set(base.samples)})
-    before = {k: base.samples[k] for k in common}
-    after = {k: head.samples[k] for k in common}
-    units = {k: head.units.get(k) or base.units.get(k, "") for k in common}
-    report = compare_samples(before, after, units, base.commit, head.commit, config)
+    before = measured(result_set, base, "base", log)
+    after = measured(result_set, head, "head", log)
+    common = sorted(set(before) & set(after))
+    failed = sorted({k.label for k in set(before) - set(after)})
+    only_head = sorted({k.label for k in set(after) - set(before)})
+    before = {k: before[k] for k in common}
+    after = {k: after[k] for k in common}
+    units = {k: result_set.unit_of(k.benchmark) for k in common}
+    report = compare_samples(before, after, units, base, head, config)
     by_key = {f.key: f for f in report.findings}
     rows = []
     for k in common:
@@ -155,7 +156,7 @@ def compare(base: CommitSamples, head: CommitSamples, config: DetectorConfig) ->
         if twin is not None and not k.is_instruction_count and twin in before and twin in after:
             counts = (_median(before[twin]), _median(after[twin]))
         rows.append(Row(k, units[k], _median(before[k]), _median(after[k]), by_key.get(k), counts))
-    return GateResult(base.commit, head.commit, report, rows, failed, only_head)
+    return GateResult(base, head, report, rows, failed, only_head)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -195,9 +196,10 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
     try:
         results = run_commits(repo, [base, head], workdir, benches=benches, extra=asv_args,
                               log=log, echo_progress=progress)
-        result = compare(measured(results, base, "base", log), measured(results, head, "head", log),
-                         config)
+        result = compare(load_results(results), base, head, config, log)
     except AsvRunError as exc:
+        raise GateError(str(exc)) from None
+    except ResultsError as exc:
         raise GateError(f"{exc}; asv log: {log}") from None
     except GateError:
         raise  # keep the work dir: the message points at its log

@@ -162,7 +162,7 @@ def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with
         return "<p>None.</p>"
     head = ("<tr><th>kind</th>" + ("<th>benchmark</th>" if with_bench else "")
             + "<th>params</th><th>commit</th><th>before → after</th><th>change</th>"
-              "<th>95% CI of ratio</th><th>p-value</th><th>evidence</th><th>plot</th></tr>")
+              "<th>CI of ratio</th><th>p-value</th><th>evidence</th><th>plot</th></tr>")
     rows = []
     for f in findings:
         slug = series_slug(f.key)
