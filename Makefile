@@ -1,6 +1,6 @@
 # rustorch_wasm — one place for the project's commands.
 #   make setup   toolchain + .venv (Python 3.10) + package with dev extras (idempotent)
-#   make run     the main job
+#   make run     the main job: benchmark RANGE, detect, plots, site/index.html
 #   make test    setup + all tests
 #   make bench   asv over RANGE (default HEAD~50..HEAD)
 SHELL := /bin/bash
@@ -42,8 +42,9 @@ $(STAMP): pyproject.toml hatch_build.py | $(PY)
 wasm: $(STAMP)
 	@$(PY) -m rustorch_wasm._build
 
+# The main job: asv over RANGE (skipping measured commits), detect, plots, site/.
 run: setup
-	$(PY) scripts/kernel_report.py
+	$(PY) scripts/run_pipeline.py --range '$(RANGE)'
 
 test: setup
 	$(PY) -m pytest -q

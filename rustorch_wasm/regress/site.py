@@ -251,14 +251,12 @@ def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
             by_bench[s.key.benchmark].append(s)
         plotted = [s for s in data.series if s.points]
         for i, s in enumerate(plotted, 1):
-            if progress:
-                print(f"\rplots {i}/{len(plotted)}", end="", flush=True, file=sys.stderr)
+            if progress and (i % 10 == 0 or i == len(plotted)):
+                print(f"  plots {i}/{len(plotted)}", flush=True, file=sys.stderr)
             plot_series(s, tmp / "plots" / series_slug(s.key),
                         findings=[f for f in data.report.findings if f.key == s.key],
                         change_points=data.change_points.get(s.key, []), baseline=levels.get(s.key),
                         threshold=data.report.threshold)
-        if progress and plotted:
-            print(file=sys.stderr)
         if plotted and data.commits:
             plot_heatmap(plotted, levels, data.commits, tmp / "plots" / "heatmap")
         _write(tmp / "style.css", CSS.lstrip())
