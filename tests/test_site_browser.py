@@ -101,7 +101,7 @@ def test_dashboard_in_browser(driver, server, site, via):
     base = server if via == "http" else site.as_uri()
     driver.get(f"{base}/index.html")
     assert_page_sound(driver)
-    rows = driver.find_elements(By.CSS_SELECTOR, "#regressions + table tr.finding")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#regressions + div tr.finding")
     assert len(rows) == 1
     assert "tensor_ops.Add.time_add" in rows[0].text and fake_sha(30)[:10] in rows[0].text
     assert "+31.0%" in rows[0].text

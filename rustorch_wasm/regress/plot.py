@@ -258,7 +258,7 @@ def plot_heatmap(
     ax.set_xticks(range(len(cols)))
     ax.set_xticklabels([c[:7] for c in cols], rotation=90, fontsize=7, family="monospace")
     ax.set_xlabel("commit (oldest → newest)")
-    ax.set_title(f"Median / baseline over the last {len(cols)} commits "
+    ax.set_title(f"Median / baseline over the last {len(cols)} commits\n"
                  "(log2 colour scale; grey = not measured)", fontsize=10)
     bar = fig.colorbar(image, ax=ax, fraction=0.03 if len(rows) > 10 else 0.05, pad=0.02)
     if len(rows) >= 8:

@@ -39,7 +39,7 @@ from .series import Series, SeriesKey
 
 _HEX = re.compile(r"^[0-9a-f]{7,40}$")
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 72rem; padding: 0 1rem; color: #1c2833; }
+body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 96rem; padding: 0 1rem; color: #1c2833; }
 h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d5d8dc; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin: 0.5rem 0 1rem; }
 th, td { border-bottom: 1px solid #e5e8e8; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
@@ -51,6 +51,8 @@ code, .sha { font-family: ui-monospace, monospace; font-size: 0.85rem; }
 .kind-drift { color: #b9770e; font-weight: bold; }
 img.plot { max-width: 100%; height: auto; border: 1px solid #e5e8e8; }
 nav a { margin-right: 1rem; } .muted { color: #7f8c8d; font-size: 0.85rem; }
+.scroll { overflow-x: auto; } td { overflow-wrap: break-word; } td .muted { overflow-wrap: anywhere; }
+.nowrap { white-space: nowrap; }
 """
 
 
@@ -147,6 +149,11 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:,.0f} {escape(unit)}" if abs(value) >= 1000 else f"{value:.4g} {escape(unit)}"
 
 
+def _name(benchmark: str) -> str:
+    """Escaped benchmark name that may wrap after its dots."""
+    return re.sub(r"\.(?=[A-Za-z_])", ".<wbr>", escape(benchmark))
+
+
 def _params(key: SeriesKey) -> str:
     return escape(", ".join(f"{k}={v}" for k, v in key.params)) or "—"
 
@@ -167,19 +174,20 @@ def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with
     for f in findings:
         slug = series_slug(f.key)
         bench = (f"<td><a href=\"{root}bench/{benchmark_slug(f.key.benchmark)}.html\">"
-                 f"{escape(f.key.benchmark)}</a><br><span class=\"muted\">{escape(f.key.machine)} · "
+                 f"{_name(f.key.benchmark)}</a><br><span class=\"muted\">{escape(f.key.machine)} · "
                  f"{escape(f.key.env)}</span></td>") if with_bench else ""
         change = f"{(f.ratio - 1) * 100:+.1f}% (×{f.ratio:.3f})" if math.isfinite(f.ratio) else "n/a"
         ci = f"{f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
-        p = f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "exact" if f.key.is_instruction_count else "n/a"
-        evidence = "<br>".join(escape(e) for e in f.evidence) or "—"
+        p = ("exact" if f.key.is_instruction_count else
+             f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "n/a")
+        evidence = "<br>".join(_name(e) for e in f.evidence) or "—"
         rows.append(
-            f"<tr class=\"finding\"><td class=\"kind-{escape(f.kind)}\">{escape(f.kind)}</td>{bench}"
-            f"<td>{_params(f.key)}</td><td>{_commit_cell(f.commit, data.commit_info)}</td>"
+            f"<tr class=\"finding\"><td class=\"kind-{escape(f.kind)} nowrap\">{escape(f.kind)}</td>{bench}"
+            f"<td class=\"nowrap\">{_params(f.key)}</td><td>{_commit_cell(f.commit, data.commit_info)}</td>"
             f"<td class=\"num\">{_fmt(f.before, f.unit)} → {_fmt(f.after, f.unit)}</td>"
-            f"<td class=\"num\">{change}</td><td class=\"num\">{ci}</td><td class=\"num\">{p}</td>"
+            f"<td class=\"num nowrap\">{change}</td><td class=\"num nowrap\">{ci}</td><td class=\"num\">{p}</td>"
             f"<td>{evidence}</td><td><a href=\"{root}plots/{slug}.png\">plot</a></td></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<div class=\"scroll\"><table>{head}{''.join(rows)}</table></div>"
 
 
 def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
