@@ -73,3 +73,21 @@ def test_pipeline_errors_are_one_line(tmp_path, history):
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_pipeline_includes_asv_publish_output(history, tmp_path):
+    repo, results, _ = history
+    # asv reads the repository and results named by the config in the working directory
+    (repo / "asv.conf.json").write_text(json.dumps({
+        "version": 1, "project": "demo", "repo": ".", "branches": ["main"],
+        "environment_type": "virtualenv", "results_dir": str(results),
+        "html_dir": str(tmp_path / "unused-html")}))
+    out = tmp_path / "site"
+    proc = run_pipeline("--skip-bench", "--results", str(results), "--repo", str(repo),
+                        "--branch", "main", "--out", str(out), "--baselines", str(tmp_path))
+    (repo / "asv.conf.json").unlink()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "warning: asv publish failed" not in proc.stderr
+    assert (out / "asv" / "index.json").is_file()
+    graphs = list((out / "asv" / "graphs").rglob("*.json"))
+    assert any("time_a" in g.name for g in graphs)
