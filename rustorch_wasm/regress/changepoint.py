@@ -30,8 +30,8 @@ Timing series (binary segmentation on ranks)
     commits later, that no single split of a long segment separates.
 
     One refinement pass then re-places each change point, near where it was
-    found and between its two neighbours, at the least-absolute-deviation
-    two-level fit (see :func:`refine`): the standardised statistic finds
+    found and between its two neighbours, at a robust (capped
+    least-absolute-deviation) two-level fit (see :func:`refine`): the standardised statistic finds
     *whether* there is a step well, but its variance weighting pulls the
     position towards the middle of the segment. Compare asv's
     ``step_detect`` (L1 Potts fit with an automatic penalty) and E-divisive
@@ -140,21 +140,34 @@ def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.01,
     return refine(y, cps, min_segment)
 
 
-def l1_cost(part: np.ndarray) -> float:
-    """Sum of absolute deviations from the median."""
-    return float(np.abs(part - np.median(part)).sum()) if part.size else 0.0
+def capped_cost(part: np.ndarray, cap: float) -> float:
+    """Sum of absolute deviations from the median, each capped at ``cap``."""
+    if not part.size:
+        return 0.0
+    return float(np.minimum(np.abs(part - np.median(part)), cap).sum())
+
+
+def noise_scale(y: np.ndarray) -> float:
+    """Robust sd of commit-to-commit noise: MAD of first differences / (0.6745 sqrt 2)."""
+    if y.size < 3:
+        return 0.0
+    return float(np.median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0)))
 
 
 def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
            window: int = 30) -> list[int]:
-    """Re-place each change point where a two-level L1 fit is best.
+    """Re-place each change point where a robust two-level fit is best.
 
     Between its neighbours, within ``reach`` of where segmentation put it, the
     change point moves to the split ``t`` minimising
-    ``sum|y - med(left)| + sum|y - med(right)|`` over ``window`` values each
-    side: the least-absolute-deviation fit of one step, which is unbiased for
-    a clean step (the rank statistic's variance weighting pulls towards the
-    middle of the segment) and robust to a single wild value."""
+    ``sum min(|y - med(left)|, c) + sum min(|y - med(right)|, c)`` over
+    ``window`` values each side, with ``c = 3 sigma`` and ``sigma`` the robust
+    commit-to-commit noise (:func:`noise_scale`). Without the cap this is the
+    least-absolute-deviation fit of one step, unbiased for a clean step (the
+    rank statistic's variance weighting pulls towards the middle of the
+    segment); the cap makes a spike next to the step cost the same on either
+    side, so it cannot drag the change point onto itself."""
+    cap = max(3.0 * noise_scale(y), 1e-12)
     out = list(cps)
     for i, k in enumerate(out):
         lo = out[i - 1] if i > 0 else 0
@@ -162,7 +175,8 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
         first, last = max(lo + min_segment, k - reach), min(hi - min_segment, k + reach)
         best, best_cost = k, math.inf
         for t in range(first, last + 1):
-            cost = l1_cost(y[max(lo, k - window):t]) + l1_cost(y[t:min(hi, k + window)])
+            cost = (capped_cost(y[max(lo, k - window):t], cap)
+                    + capped_cost(y[t:min(hi, k + window)], cap))
             if cost < best_cost - 1e-12 or (abs(cost - best_cost) <= 1e-12 and abs(t - k) < abs(best - k)):
                 best, best_cost = t, cost
         out[i] = best

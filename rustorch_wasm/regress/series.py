@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     from .results import Measurement, ResultSet
 
@@ -83,12 +81,20 @@ class Series:
         return [p.median for p in self.points]
 
 
+def quantile_sorted(xs: list[float], q: float) -> float:
+    """numpy's default (linear) quantile of an already sorted list."""
+    h = (len(xs) - 1) * q
+    lo = math.floor(h)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
+
+
 def point_of(measurement: "Measurement", position: int) -> Point:
     """A point from one measurement: its samples, else asv's stats."""
     m = measurement
     if m.samples:
-        arr = np.asarray(m.samples, dtype=float)
-        q25, med, q75 = np.percentile(arr, [25.0, 50.0, 75.0])
+        xs = sorted(m.samples)
+        q25, med, q75 = (quantile_sorted(xs, q) for q in (0.25, 0.5, 0.75))
         return Point(m.commit, position, m.samples, float(med), float(q25), float(q75),
                      from_stats=False, ci=m.ci)
     q25 = m.q25 if math.isfinite(m.q25) else m.value
