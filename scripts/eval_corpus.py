@@ -202,3 +202,24 @@ def speed_series(commits: int, count: int, seed: int) -> list[Series]:
                      float(q[1, i])) for i in range(commits)]
         out.append(Series(SeriesKey(MACHINE, ENV, f"speed.S.time_{j}"), "seconds", pts))
     return out
+
+
+def write_speed_files(tmp: Path, series: list[Series]) -> tuple[Path, Path]:
+    """The speed series as asv result files without samples (asv's default)."""
+    repo, results = tmp / "repo", tmp / "results"
+    commits = len(series[0].points)
+    shas = make_history(repo, commits)
+    groups = math.ceil(len(series) / GROUP)
+    names = [f"speed.G{g:03d}.time_series" for g in range(groups)]
+    write_benchmarks_json(results, {
+        name: (["series"], [[str(i) for i in range(min(GROUP, len(series) - g * GROUP))]],
+               "seconds") for g, name in enumerate(names)})
+    meds = [[p.median for p in s.points] for s in series]
+    for pos, sha in enumerate(shas):
+        rows = {}
+        for g, name in enumerate(names):
+            members = range(g * GROUP, min(len(series), (g + 1) * GROUP))
+            rows[name] = Row([meds[i][pos] for i in members], [[str(i - g * GROUP)
+                                                                 for i in members]])
+        write_result_file(results, MACHINE, sha, ENV, rows)
+    return results, repo

@@ -46,7 +46,8 @@ import scipy.stats as ss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_corpus import Spec, aa_series, generate, series_index, speed_series, write_corpus  # noqa: E402
+from eval_corpus import (Spec, aa_series, generate, series_index, speed_series,  # noqa: E402
+                         write_corpus, write_speed_files)
 
 from rustorch_wasm.regress.config import DetectorConfig  # noqa: E402
 from rustorch_wasm.regress.detect import detect  # noqa: E402
@@ -311,6 +312,16 @@ def speed(args: argparse.Namespace) -> None:
     print(f"| detect() on {args.speed_series} series x {args.commits} commits"
           f" (10 samples each, {sum(len(s.points) for s in series)} points) |"
           f" {elapsed:.2f} s | {len(report.findings)} findings |")
+    if args.speed_files:
+        from rustorch_wasm.regress.cli import main as cli_main
+        with tempfile.TemporaryDirectory(prefix="eval-speed-") as tmp:
+            results, repo = write_speed_files(Path(tmp), series)
+            t0 = time.perf_counter()
+            code = cli_main(["detect", "--results", str(results), "--repo", str(repo),
+                             "--json", str(Path(tmp) / "report.json")])
+            elapsed = time.perf_counter() - t0
+        print(f"| rustorch-regress detect on those as {args.commits} asv result files"
+              f" (no samples) | {elapsed:.2f} s | exit {code} |")
 
 
 def main() -> None:
@@ -321,6 +332,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--latency", type=int, default=60, help="step series timed for latency")
     ap.add_argument("--speed", action="store_true", help="time detect() on a large history")
+    ap.add_argument("--speed-files", action="store_true",
+                    help="with --speed: also time the CLI on those series written as asv files")
     ap.add_argument("--commits", type=int, default=10_000)
     ap.add_argument("--speed-series", type=int, default=200)
     args = ap.parse_args()

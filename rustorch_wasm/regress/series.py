@@ -108,14 +108,20 @@ def build_series(result_set: "ResultSet", commit_order: list[str]) -> list[Serie
     Measurements of commits outside ``commit_order`` (other branches) are left
     out; commits without a measurement leave a gap in ``position``."""
     position = {sha: i for i, sha in enumerate(commit_order)}
-    by_key: dict[SeriesKey, list[Point]] = {}
+    by_key: dict[int, tuple[SeriesKey, list[Point]]] = {}   # keyed by id: keys are shared
     for m in result_set.measurements:
         pos = position.get(m.commit)
         if pos is None:
             continue
-        by_key.setdefault(m.key, []).append(point_of(m, pos))
+        entry = by_key.get(id(m.key))
+        if entry is None:
+            entry = by_key[id(m.key)] = (m.key, [])
+        entry[1].append(point_of(m, pos))
+    merged: dict[SeriesKey, list[Point]] = {}
+    for key, pts in by_key.values():
+        merged.setdefault(key, []).extend(pts)
     out: list[Series] = []
-    for key in sorted(by_key):
-        points = sorted(by_key[key], key=lambda p: p.position)
+    for key in sorted(merged):
+        points = sorted(merged[key], key=lambda p: p.position)
         out.append(Series(key, result_set.unit_of(key.benchmark), points))
     return out
