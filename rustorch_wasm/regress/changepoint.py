@@ -23,9 +23,15 @@ Timing series (binary segmentation on ranks)
     near the end of history be found early, while the minimum segment length
     ``m`` (3 by default) keeps a single-commit spike from ever forming a level.
 
+    When no split of a whole segment is significant, windows of 60 values
+    at a stride of 30 are searched the same way (Bonferroni over every window
+    and split): seeded binary segmentation (Kovacs et al. 2020) at one scale,
+    which finds a short excursion, such as a regression reverted a few dozen
+    commits later, that no single split of a long segment separates.
+
     One refinement pass then re-places each change point, near where it was
-    found and between its two neighbours, at the least-absolute-deviation
-    two-level fit (see :func:`refine`): the standardised statistic finds
+    found and between its two neighbours, at a robust (capped
+    least-absolute-deviation) two-level fit (see :func:`refine`): the standardised statistic finds
     *whether* there is a step well, but its variance weighting pulls the
     position towards the middle of the segment. Compare asv's
     ``step_detect`` (L1 Potts fit with an automatic penalty) and E-divisive
@@ -73,7 +79,48 @@ def best_split(seg: np.ndarray, min_segment: int) -> tuple[int, float]:
     return k, min(1.0, p)
 
 
-def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.01) -> list[int]:
+def window_scores(windows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
+    """(split sizes t, |z| per window and t) for many equal-length windows at once.
+
+    Mid-ranks inside each window come from pairwise comparisons
+    (``r_i = #{x_j < x_i} + (#{x_j = x_i} + 1) / 2``), ties from the equal counts
+    (``sum_groups (T^3 - T) = sum_i (c_i^2 - 1)``)."""
+    k, w = windows.shape
+    t = np.arange(min_segment, w - min_segment + 1)
+    less = (windows[:, None, :] < windows[:, :, None]).sum(axis=2)
+    equal = (windows[:, None, :] == windows[:, :, None]).sum(axis=2)
+    ranks = less + (equal + 1) / 2.0
+    ties = (equal.astype(float) ** 2 - 1.0).sum(axis=1)
+    u = np.cumsum(ranks, axis=1)[:, t - 1] - t * (t + 1) / 2.0
+    var = t * (w - t) / 12.0 * ((w + 1) - ties[:, None] / (w * (w - 1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(var > 0, np.abs(u - t * (w - t) / 2.0) / np.sqrt(np.maximum(var, 1e-300)),
+                     0.0)
+    return t, z
+
+
+def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, float]:
+    """Best split inside windows of ``width`` at a stride of ``width/2``.
+
+    Catches a short excursion (a regression reverted a few commits later)
+    that no split of the whole segment separates. The p-value is Bonferroni
+    adjusted for every (window, split) pair looked at."""
+    n = seg.size
+    if n <= width:
+        return 0, 1.0
+    starts = sorted(set(range(0, n - width + 1, max(1, width // 2))) | {n - width})
+    windows = np.stack([seg[s:s + width] for s in starts])
+    t, z = window_scores(windows, min_segment)
+    if t.size == 0 or not np.any(z > 0):
+        return 0, 1.0
+    row, col = np.unravel_index(int(np.argmax(z)), z.shape)
+    s, k = starts[row], int(t[col])
+    p = mann_whitney_p(seg[s:s + k], seg[s + k:s + width]) * t.size * len(starts)
+    return s + k, min(1.0, p)
+
+
+def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.01,
+            width: int = 60) -> list[int]:
     """Indices into ``y`` where a new level starts (sorted, first excluded)."""
     y = np.asarray(y, dtype=float)
     cps: list[int] = []
@@ -83,6 +130,8 @@ def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.01) -
         if hi - lo < 2 * min_segment:
             continue
         k, p = best_split(y[lo:hi], min_segment)
+        if not (k and p < split_alpha):
+            k, p = seeded_split(y[lo:hi], min_segment, width)
         if k and p < split_alpha:
             cps.append(lo + k)
             stack.append((lo, lo + k))
@@ -91,21 +140,34 @@ def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.01) -
     return refine(y, cps, min_segment)
 
 
-def l1_cost(part: np.ndarray) -> float:
-    """Sum of absolute deviations from the median."""
-    return float(np.abs(part - np.median(part)).sum()) if part.size else 0.0
+def capped_cost(part: np.ndarray, cap: float) -> float:
+    """Sum of absolute deviations from the median, each capped at ``cap``."""
+    if not part.size:
+        return 0.0
+    return float(np.minimum(np.abs(part - np.median(part)), cap).sum())
+
+
+def noise_scale(y: np.ndarray) -> float:
+    """Robust sd of commit-to-commit noise: MAD of first differences / (0.6745 sqrt 2)."""
+    if y.size < 3:
+        return 0.0
+    return float(np.median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0)))
 
 
 def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
            window: int = 30) -> list[int]:
-    """Re-place each change point where a two-level L1 fit is best.
+    """Re-place each change point where a robust two-level fit is best.
 
     Between its neighbours, within ``reach`` of where segmentation put it, the
     change point moves to the split ``t`` minimising
-    ``sum|y - med(left)| + sum|y - med(right)|`` over ``window`` values each
-    side: the least-absolute-deviation fit of one step, which is unbiased for
-    a clean step (the rank statistic's variance weighting pulls towards the
-    middle of the segment) and robust to a single wild value."""
+    ``sum min(|y - med(left)|, c) + sum min(|y - med(right)|, c)`` over
+    ``window`` values each side, with ``c = 3 sigma`` and ``sigma`` the robust
+    commit-to-commit noise (:func:`noise_scale`). Without the cap this is the
+    least-absolute-deviation fit of one step, unbiased for a clean step (the
+    rank statistic's variance weighting pulls towards the middle of the
+    segment); the cap makes a spike next to the step cost the same on either
+    side, so it cannot drag the change point onto itself."""
+    cap = max(3.0 * noise_scale(y), 1e-12)
     out = list(cps)
     for i, k in enumerate(out):
         lo = out[i - 1] if i > 0 else 0
@@ -113,7 +175,8 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
         first, last = max(lo + min_segment, k - reach), min(hi - min_segment, k + reach)
         best, best_cost = k, math.inf
         for t in range(first, last + 1):
-            cost = l1_cost(y[max(lo, k - window):t]) + l1_cost(y[t:min(hi, k + window)])
+            cost = (capped_cost(y[max(lo, k - window):t], cap)
+                    + capped_cost(y[t:min(hi, k + window)], cap))
             if cost < best_cost - 1e-12 or (abs(cost - best_cost) <= 1e-12 and abs(t - k) < abs(best - k)):
                 best, best_cost = t, cost
         out[i] = best

@@ -4,9 +4,9 @@ Used by ``compare REV_A REV_B``, by ``baseline check`` and by the PR gate.
 Per key present on both sides: the ratio of medians ``after / before``, the
 two-sided Mann-Whitney p-value of the two sample sets (Benjamini-Hochberg
 across all keys at ``alpha``) and a bootstrap interval of the ratio. A
-*regression* needs BH rejection, a ratio of at least ``1 + t/2`` and an
-interval reaching ``1 + t``; an *improvement* mirrors it in log space (see
-:mod:`.detect`). Instruction counts are exact: ratio >= ``1 + t`` (or
+*regression* needs BH rejection, a ratio of at least ``1 + guard*t``
+(``guard`` = 3/4 by default) and an interval reaching ``1 + t``; an
+*improvement* mirrors it in log space (see :mod:`.detect`). Instruction counts are exact: ratio >= ``1 + t`` (or
 <= ``1/(1 + t)``) is flagged with ``p_value = 0``. A key with fewer than two
 values on a side (asv recorded no samples, only its median) cannot be tested:
 it is flagged on the ratio alone and says so in ``evidence``.
@@ -25,9 +25,15 @@ from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
 UNTESTED = "fewer than two samples on a side: no significance test, ratio alone"
 
 
-def step_kind(ratio: float, ci: tuple[float, float], threshold: float) -> Kind | None:
+def guard_passed(ratio: float, threshold: float, guard: float) -> bool:
+    """Is the point estimate at least ``1 + guard*t`` (or at most its reciprocal)?"""
+    return ratio > 0 and abs(math.log(ratio)) >= math.log1p(guard * threshold)
+
+
+def step_kind(ratio: float, ci: tuple[float, float], threshold: float,
+              guard: float = 0.75) -> Kind | None:
     """regression / improvement / None for a significant change of ``ratio``."""
-    up, down = 1.0 + threshold / 2.0, 1.0 / (1.0 + threshold / 2.0)
+    up, down = 1.0 + guard * threshold, 1.0 / (1.0 + guard * threshold)
     if ratio >= up and ci[1] >= 1.0 + threshold:
         return "regression"
     if ratio <= down and ci[0] <= 1.0 / (1.0 + threshold):
@@ -80,10 +86,10 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
         if not ok:
             continue
         t = config.threshold_for(key.benchmark)
-        if 1.0 / (1.0 + t / 2.0) < ratio < 1.0 + t / 2.0:
+        if not guard_passed(ratio, t, config.guard):
             continue
         ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
-        kind = step_kind(ratio, ci, t)
+        kind = step_kind(ratio, ci, t, config.guard)
         if kind is not None:
             findings.append(Finding(kind, key, commit_after, commit_before, float(np.median(b)),
                                     float(np.median(a)), ratio, ci, p, units.get(key, "unit")))

@@ -20,6 +20,7 @@ from typing import Any
 
 DEFAULT_THRESHOLD = 0.20      # the size of change that matters (the seed's 20 %)
 DEFAULT_ALPHA = 0.01          # Benjamini-Hochberg false discovery rate
+DEFAULT_GUARD = 0.75          # point estimate must reach 1 + guard * threshold
 DEFAULT_CI_LEVEL = 0.99       # bootstrap interval of the ratio of medians
 DEFAULT_SPLIT_ALPHA = 0.01    # significance of each segmentation split (Bonferroni over splits)
 DEFAULT_MIN_SEGMENT = 3       # commits on each side of a change point (spike guard)
@@ -44,6 +45,7 @@ class DetectorConfig:
 
     threshold: float = DEFAULT_THRESHOLD
     alpha: float = DEFAULT_ALPHA
+    guard: float = DEFAULT_GUARD
     ci_level: float = DEFAULT_CI_LEVEL
     split_alpha: float = DEFAULT_SPLIT_ALPHA
     min_segment: int = DEFAULT_MIN_SEGMENT
@@ -56,6 +58,8 @@ class DetectorConfig:
         check_threshold(self.threshold, "threshold")
         check_probability(self.alpha, "alpha")
         check_probability(self.ci_level, "ci_level")
+        if not 0.0 <= self.guard <= 1.0:
+            raise ConfigError("guard must be in [0, 1]")
         check_probability(self.split_alpha, "split_alpha")
         if self.min_segment < 1 or self.window < self.min_segment:
             raise ConfigError("need 1 <= min_segment <= window")

@@ -4,7 +4,7 @@ For each timing series (``y`` = log per-commit medians, see ``changepoint``):
 
 1. **Levels.** Binary segmentation gives every significant level change.
    Adjacent segments whose levels differ by less than half the threshold
-   (``|Δ log level| < log(1 + t/2)``) are merged, smallest difference first,
+   (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest difference first,
    so noise-sized splits next to a real step do not shrink its test windows.
 2. **Step test** at each remaining change point ``k``: the per-commit medians
    of up to ``window`` commits before ``k`` (back to the previous change
@@ -21,9 +21,9 @@ For each timing series (``y`` = log per-commit medians, see ``changepoint``):
 4. **False discovery control.** All p-values of the run (every series,
    steps and drifts) go through Benjamini-Hochberg at ``alpha``.
 5. **Verdict.** A step is a *regression* when BH rejects it, the ratio is at
-   least ``1 + t/2`` and its interval reaches ``1 + t`` (the data are
+   least ``1 + guard*t`` and its interval reaches ``1 + t`` (the data are
    consistent with a change of at least the threshold); an *improvement*
-   mirrors it in log space (ratio at most ``1/(1 + t/2)``, interval down to
+   mirrors it in log space (ratio at most ``1/(1 + guard*t)``, interval down to
    ``1/(1 + t)``). A drift is reported when BH rejects it and its ratio is
    at least ``1 + t``.
 
@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .changepoint import exact_changes, log_levels, segment
+from .compare import guard_passed, step_kind
 from .config import DetectorConfig
 from .findings import Finding, Kind, Report
 from .series import Series, SeriesKey
@@ -81,7 +82,7 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[i
                     config: DetectorConfig) -> list[Candidate]:
     """Step tests at the merged change points, then drift scans between them."""
     t = config.threshold_for(series.key.benchmark)
-    big = merged_change_points(y, fine, math.log1p(t / 2.0))
+    big = merged_change_points(y, fine, math.log1p(config.guard * t))
     values = np.asarray(series.medians, dtype=float)[idx]
     out: list[Candidate] = []
     bounds = [0, *big, y.size]
@@ -94,7 +95,7 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[i
                              mann_whitney_p(before, after)))
     # drift scans run between the change points whose step is big enough to
     # be judged as a step (the verdict's guard)
-    guard = math.log1p(t / 2.0)
+    guard = math.log1p(config.guard * t)
     resets = [0, *[k for k, c in zip(big, out) if abs(math.log(c.ratio)) >= guard], y.size]
     out.extend(drift_candidates(series, idx, y, fine, resets, t, config))
     return out
@@ -136,15 +137,11 @@ def verdict(c: Candidate, config: DetectorConfig) -> tuple[Kind, tuple[float, fl
         if c.ratio < 1.0 + t:
             return None
         return "drift", ci_of(c, config)
-    up, down = 1.0 + t / 2.0, 1.0 / (1.0 + t / 2.0)
-    if down < c.ratio < up:
+    if not guard_passed(c.ratio, t, config.guard):
         return None
-    lo, hi = ci_of(c, config)
-    if c.ratio >= up and hi >= 1.0 + t:
-        return "regression", (lo, hi)
-    if c.ratio <= down and lo <= 1.0 / (1.0 + t):
-        return "improvement", (lo, hi)
-    return None
+    ci = ci_of(c, config)
+    kind = step_kind(c.ratio, ci, t, config.guard)
+    return None if kind is None else (kind, ci)
 
 
 def ci_of(c: Candidate, config: DetectorConfig) -> tuple[float, float]:

@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     from .results import Measurement, ResultSet
 
@@ -83,12 +81,20 @@ class Series:
         return [p.median for p in self.points]
 
 
+def quantile_sorted(xs: list[float], q: float) -> float:
+    """numpy's default (linear) quantile of an already sorted list."""
+    h = (len(xs) - 1) * q
+    lo = math.floor(h)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
+
+
 def point_of(measurement: "Measurement", position: int) -> Point:
     """A point from one measurement: its samples, else asv's stats."""
     m = measurement
     if m.samples:
-        arr = np.asarray(m.samples, dtype=float)
-        q25, med, q75 = np.percentile(arr, [25.0, 50.0, 75.0])
+        xs = sorted(m.samples)
+        q25, med, q75 = (quantile_sorted(xs, q) for q in (0.25, 0.5, 0.75))
         return Point(m.commit, position, m.samples, float(med), float(q25), float(q75),
                      from_stats=False, ci=m.ci)
     q25 = m.q25 if math.isfinite(m.q25) else m.value
@@ -102,14 +108,20 @@ def build_series(result_set: "ResultSet", commit_order: list[str]) -> list[Serie
     Measurements of commits outside ``commit_order`` (other branches) are left
     out; commits without a measurement leave a gap in ``position``."""
     position = {sha: i for i, sha in enumerate(commit_order)}
-    by_key: dict[SeriesKey, list[Point]] = {}
+    by_key: dict[int, tuple[SeriesKey, list[Point]]] = {}   # keyed by id: keys are shared
     for m in result_set.measurements:
         pos = position.get(m.commit)
         if pos is None:
             continue
-        by_key.setdefault(m.key, []).append(point_of(m, pos))
+        entry = by_key.get(id(m.key))
+        if entry is None:
+            entry = by_key[id(m.key)] = (m.key, [])
+        entry[1].append(point_of(m, pos))
+    merged: dict[SeriesKey, list[Point]] = {}
+    for key, pts in by_key.values():
+        merged.setdefault(key, []).extend(pts)
     out: list[Series] = []
-    for key in sorted(by_key):
-        points = sorted(by_key[key], key=lambda p: p.position)
+    for key in sorted(merged):
+        points = sorted(merged[key], key=lambda p: p.position)
         out.append(Series(key, result_set.unit_of(key.benchmark), points))
     return out
