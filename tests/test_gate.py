@@ -104,6 +104,31 @@ def test_slower_kernel_fails_the_gate_and_instructions_corroborate(history, tmp_
     assert "<details>" in md and "activations.ReLU.time_relu" in md.split("<details>")[1]
 
 
+def test_recheck_measures_flagged_timings_again(history, monkeypatch):
+    """The confirmation run: forced here for the slowed kernel, whose instruction
+    count would otherwise vouch for it."""
+    from rustorch_wasm.regress import gate as gate_module
+
+    repo, home, sha = history
+    monkeypatch.setenv("HOME", str(home))
+    flagged = []
+
+    def every_timing_regression(result):
+        keys = [r.key for r in result.rows if r.finding is not None
+                and r.finding.kind == "regression" and not r.key.is_instruction_count]
+        flagged.extend(keys)
+        return keys
+
+    monkeypatch.setattr(gate_module, "needs_recheck", every_timing_regression)
+    result = gate_module.gate(repo, sha["docs"], sha["slow"], benches=[r"^activations\.Sigmoid\."],
+                              progress=False)
+    assert flagged and result.rechecked == [k.label for k in flagged]
+    assert result.exit_code == 1 and result.unconfirmed == []
+    for f in result.report.regressions:
+        if not f.key.is_instruction_count:
+            assert f.evidence[-1].startswith("confirmed by a re-run: x1.")
+
+
 def test_head_that_does_not_build_is_an_error(history):
     repo, home, sha = history
     proc = gate_cmd(repo, home, "--base", sha["slow"], "--head", sha["broken"], "--bench", *BENCH)

@@ -60,3 +60,32 @@ def test_failure_on_head_is_an_error():
     assert md.startswith("## ⚠️ Benchmark gate: error, 1 benchmark(s) fail on head")
     assert "m.C.time_y(size=1)" in md
     assert res.to_json()["gate"]["failed_on_head"] == ["m.C.time_y(size=1)"]
+
+
+def test_recheck_keeps_only_confirmed_timing_regressions():
+    from rustorch_wasm.regress.gate import apply_recheck, needs_recheck
+
+    noisy = key("m.C.time_noisy")
+    real = key("m.C.time_real")
+    backed = key("m.C.time_backed")
+    fn = Finding("regression", noisy, HEAD, BASE, 1.0, 1.3, 1.3, (1.2, 1.4), 1e-4, "seconds")
+    fr = Finding("regression", real, HEAD, BASE, 1.0, 1.4, 1.4, (1.3, 1.5), 1e-4, "seconds")
+    fb = Finding("regression", backed, HEAD, BASE, 1.0, 1.4, 1.4, (1.3, 1.5), 1e-4, "seconds")
+    first = result([fn, fr, fb], [Row(noisy, "seconds", 1.0, 1.3, fn, (10.0, 10.0)),
+                                  Row(real, "seconds", 1.0, 1.4, fr, None),
+                                  Row(backed, "seconds", 1.0, 1.4, fb, (10.0, 14.0))])
+    keys = needs_recheck(first)
+    assert keys == [noisy, real]  # the instruction count backs the third
+    fr2 = Finding("regression", real, HEAD, BASE, 1.0, 1.38, 1.38, (1.3, 1.5), 2e-4, "seconds")
+    second = result([fr2], [Row(noisy, "seconds", 1.0, 1.02), Row(real, "seconds", 1.0, 1.38, fr2)])
+    final = apply_recheck(first, second, keys)
+    assert {f.key for f in final.report.regressions} == {real, backed}
+    assert final.unconfirmed == [noisy.label] and final.exit_code == EXIT_REGRESSION
+    confirmed = next(f for f in final.report.findings if f.key == real)
+    assert confirmed.evidence[-1].startswith("confirmed by a re-run: x1.380")
+    md = render_markdown(final)
+    assert "1 of 2 confirmed. Not confirmed (not counted): m.C.time_noisy(size=10000)" in md
+    assert "m.C.time_noisy" in md.split("<details>")[1]  # listed with the unchanged ones
+    # every flagged timing regression unconfirmed: the gate passes
+    clean = apply_recheck(first, result([], []), [noisy, real, backed])
+    assert clean.report.regressions == [] and clean.exit_code == EXIT_CLEAN

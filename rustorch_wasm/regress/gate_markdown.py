@@ -104,6 +104,12 @@ def render_markdown(result: GateResult) -> str:
     if result.failed_on_head:
         lines += ["**Fail on head, worked on base:** "
                   + ", ".join(cell(n) for n in result.failed_on_head), ""]
+    if result.rechecked:
+        kept = len(result.rechecked) - len(result.unconfirmed)
+        lines += [f"Timing regressions without an instruction-count change were measured again: "
+                  f"{kept} of {len(result.rechecked)} confirmed."
+                  + (" Not confirmed (not counted): " + ", ".join(cell(n) for n in result.unconfirmed)
+                     if result.unconfirmed else ""), ""]
     if result.only_on_head:
         lines += ["Measured on head only (not comparable): "
                   + ", ".join(cell(n) for n in result.only_on_head), ""]
