@@ -224,8 +224,12 @@ def ratio_matrix(
     return out
 
 
-def _row_label(key: SeriesKey, many_hosts: bool) -> str:
-    label = key.label if len(key.label) <= 60 else key.label[:57] + "…"
+def _row_label(key: SeriesKey, many_hosts: bool, width: int = 64) -> str:
+    """The series label; long ones lose their middle, so the params stay visible."""
+    label = key.label
+    if len(label) > width:
+        tail = width * 3 // 5
+        label = label[: width - tail - 1] + "…" + label[-tail:]
     return f"{label} @{key.machine}" if many_hosts else label
 
 
@@ -260,7 +264,8 @@ def plot_heatmap(
     ax.set_xlabel("commit (oldest → newest)")
     ax.set_title(f"Median / baseline over the last {len(cols)} commits\n"
                  "(log2 colour scale; grey = not measured)", fontsize=10)
-    bar = fig.colorbar(image, ax=ax, fraction=0.03 if len(rows) > 10 else 0.05, pad=0.02)
+    bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.02, aspect=25,
+                       shrink=min(1.0, 5.0 / max(height - 1.8, 1.0)))
     if len(rows) >= 8:
         bar.set_ticks([-1, -math.log2(1.2), 0, math.log2(1.2), 1])
         bar.set_ticklabels(["×0.5", "×0.83", "×1", "×1.2", "×2"])

@@ -166,7 +166,7 @@ def _commit_cell(sha: str, info: dict[str, CommitInfo]) -> str:
 
 def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_bench: bool) -> str:
     if not findings:
-        return "<p>None.</p>"
+        return "<p>No findings.</p>"
     head = ("<tr><th>kind</th>" + ("<th>benchmark</th>" if with_bench else "")
             + "<th>params</th><th>commit</th><th>before → after</th><th>change</th>"
               "<th>CI of ratio</th><th>p-value</th><th>evidence</th><th>plot</th></tr>")
