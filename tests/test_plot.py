@@ -83,3 +83,12 @@ def test_empty_series_is_refused(tmp_path):
     s = make_series("m.C.time_x", n=0)
     with pytest.raises(ValueError, match="no points"):
         plot.plot_series(s, tmp_path / "x")
+
+
+def test_long_heatmap_labels_keep_their_params():
+    keys = [SeriesKey("m", "e", "special_functions.BesselJ.track_bessel_j_instructions",
+                      (("size", s),)) for s in ("'single'", "1000", "10000")]
+    labels = [plot._row_label(k, False) for k in keys]
+    assert len(set(labels)) == 3 and all(len(label) <= 64 for label in labels)
+    assert labels[0].endswith("(size='single')") and "…" in labels[0]
+    assert plot._row_label(SeriesKey("m", "e", "short"), True) == "short @m"
