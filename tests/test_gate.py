@@ -33,7 +33,7 @@ pub unsafe extern "C" fn ew_sigmoid(a: *const f32, out: *mut f32, n: usize) {
 
 
 def gate_cmd(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HOME=str(home),
+    env = dict(os.environ, HOME=str(home), TMPDIR=str(home),  # kept asv logs land in pytest's tmp
                PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
                XDG_CACHE_HOME=os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")))
     return subprocess.run([sys.executable, "-m", "rustorch_wasm.regress", "gate", "--quiet", *args],
@@ -111,6 +111,7 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
 
     repo, home, sha = history
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr("tempfile.tempdir", str(home))
     flagged = []
 
     def every_timing_regression(result):
