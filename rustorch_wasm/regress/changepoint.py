@@ -100,7 +100,7 @@ def window_scores(windows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np
 
 
 def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, float]:
-    """Best split inside windows of ``width`` at a stride of ``width/2``.
+    """Best split inside windows of ``width`` at a stride of ``width/4``.
 
     Catches a short excursion (a regression reverted a few commits later)
     that no split of the whole segment separates. The p-value is Bonferroni
@@ -108,7 +108,7 @@ def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, fl
     n = seg.size
     if n <= width:
         return 0, 1.0
-    starts = sorted(set(range(0, n - width + 1, max(1, width // 2))) | {n - width})
+    starts = sorted(set(range(0, n - width + 1, max(1, width // 4))) | {n - width})
     windows = np.stack([seg[s:s + width] for s in starts])
     t, z = window_scores(windows, min_segment)
     if t.size == 0 or not np.any(z > 0):
@@ -119,25 +119,38 @@ def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, fl
     return s + k, min(1.0, p)
 
 
-def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.01,
-            width: int = 60) -> list[int]:
+def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
+            widths: tuple[int, ...] = (24, 64)) -> list[int]:
     """Indices into ``y`` where a new level starts (sorted, first excluded)."""
+    return [k for k, _ in segment_with_p(y, min_segment=min_segment, split_alpha=split_alpha,
+                                         widths=widths)]
+
+
+def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
+                   widths: tuple[int, ...] = (24, 64)) -> list[tuple[int, float]]:
+    """(index, adjusted split p-value) of every change point, sorted by index."""
     y = np.asarray(y, dtype=float)
-    cps: list[int] = []
+    cps: list[tuple[int, float]] = []
     stack = [(0, y.size)]
     while stack:
         lo, hi = stack.pop()
         if hi - lo < 2 * min_segment:
             continue
         k, p = best_split(y[lo:hi], min_segment)
-        if not (k and p < split_alpha):
+        for width in widths:
+            if k and p < split_alpha:
+                break
             k, p = seeded_split(y[lo:hi], min_segment, width)
         if k and p < split_alpha:
-            cps.append(lo + k)
+            cps.append((lo + k, p))
             stack.append((lo, lo + k))
             stack.append((lo + k, hi))
     cps.sort()
-    return refine(y, cps, min_segment)
+    moved = refine(y, [k for k, _ in cps], min_segment)
+    best: dict[int, float] = {}
+    for k, (_, p) in zip(moved, cps):
+        best[k] = min(p, best.get(k, 1.0))
+    return sorted(best.items())
 
 
 def capped_cost(part: np.ndarray, cap: float) -> float:
@@ -180,7 +193,7 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
             if cost < best_cost - 1e-12 or (abs(cost - best_cost) <= 1e-12 and abs(t - k) < abs(best - k)):
                 best, best_cost = t, cost
         out[i] = best
-    return sorted(set(out))
+    return out
 
 
 def exact_changes(values: np.ndarray) -> list[int]:
@@ -198,7 +211,7 @@ def log_levels(series: Series) -> tuple[np.ndarray, np.ndarray]:
     return ok, np.log(med[ok])
 
 
-def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.01) -> list[int]:
+def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.001) -> list[int]:
     """Indices into ``series.points`` where a new level starts (for plots)."""
     if series.key.is_instruction_count:
         return exact_changes(np.asarray(series.medians, dtype=float))
