@@ -130,3 +130,21 @@ def test_scaling_changes_no_verdict(seed, step, at, power, sd):
     for a, b in zip(base.findings, scaled.findings):
         assert a.ratio == b.ratio and a.p_value == b.p_value
         assert a.ci == b.ci
+
+
+def test_window_scores_rank_paths_agree():
+    from rustorch_wasm.regress.changepoint import window_scores
+    rng = np.random.default_rng(9)
+    windows = rng.normal(size=(7, 24))
+    t1, z1 = window_scores(windows, 3, tie_free=True)
+    t2, z2 = window_scores(windows, 3, tie_free=False)
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_allclose(z1, z2, rtol=1e-12)
+
+
+def test_short_excursion_is_found_both_ways():
+    y = noisy(300, seed=10, sd=0.01)
+    y[150:162] *= 1.4                       # a regression reverted 12 commits later
+    s = series_of(y)
+    found = [(f.kind, f.commit) for f in detect([s]).findings]
+    assert found == [("regression", s.points[150].commit), ("improvement", s.points[162].commit)]

@@ -13,8 +13,10 @@ Timing series (binary segmentation on ranks)
     ``t(L-t)/2`` and tie-corrected variance
     ``t(L-t)/12 * ((L+1) - sum(T^3-T)/(L(L-1)))``. Every admissible ``t``
     (``m <= t <= L-m`` with ``m`` the minimum segment length) is scored at once
-    from the cumulative sum of ranks, and the split goes where
-    ``|z_t| = |U_t - E U_t| / sd(U_t)`` is largest. The split is kept when the
+    from the cumulative sum of ranks; the split goes where
+    ``|z_t| = |U_t - E U_t| / sd(U_t)`` is largest, unless a split near
+    either end (where the normal approximation behind ``z`` is poor) has a
+    smaller exact p-value. The split is kept when the
     two-sided Mann-Whitney p-value of that split (exact for a short side), times
     the number of admissible splits (Bonferroni for having picked the best of
     them), is below ``split_alpha``; then both halves are segmented again.
@@ -48,7 +50,7 @@ import math
 import numpy as np
 
 from .series import Series
-from .stats import mann_whitney_p, midranks
+from .stats import EXACT_MAX_SMALL, mann_whitney_p, midranks, u_distribution
 
 
 def split_scores(seg: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,17 +71,41 @@ def split_scores(seg: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndar
     return t, z
 
 
-def best_split(seg: np.ndarray, min_segment: int) -> tuple[int, float]:
-    """(left size, Bonferroni-adjusted p) of the best split; (0, 1.0) if none."""
+def edge_p(u: float, k: int, n: int) -> float:
+    """Exact two-sided Mann-Whitney p of a tie-free split with ``k`` values left."""
+    dist = u_distribution(k, n - k)
+    cells = k * (n - k)
+    return float(min(1.0, 2.0 * dist[:int(round(min(u, cells - u))) + 1].sum()))
+
+
+def best_split(seg: np.ndarray, min_segment: int,
+               enough: float = 0.0) -> tuple[int, float]:
+    """(left size, Bonferroni-adjusted p) of the best split; (0, 1.0) if none.
+
+    Candidates are the split of largest ``|z|`` and, for tie-free data, every
+    split leaving at most ``EXACT_MAX_SMALL`` values on one side, where the
+    normal approximation behind ``z`` is poor and the exact p-value is used;
+    the candidate of smallest p-value wins. The edge splits are skipped
+    when the ``|z|`` split's adjusted p is already below ``enough`` (its
+    position is refined later anyway)."""
+    n = seg.size
     t, z = split_scores(seg, min_segment)
     if t.size == 0 or not np.any(z > 0):
         return 0, 1.0
-    k = int(t[int(np.argmax(z))])
-    p = mann_whitney_p(seg[:k], seg[k:]) * t.size
-    return k, min(1.0, p)
+    best_k = int(t[int(np.argmax(z))])
+    best_p = mann_whitney_p(seg[:best_k], seg[best_k:])
+    if best_p * t.size >= enough and np.unique(seg).size == n:
+        cs = np.cumsum(midranks(seg))
+        for k in t[(t <= EXACT_MAX_SMALL) | (t >= n - EXACT_MAX_SMALL)]:
+            k = int(k)
+            p = edge_p(cs[k - 1] - k * (k + 1) / 2.0, k, n)
+            if p < best_p:
+                best_k, best_p = k, p
+    return best_k, min(1.0, best_p * t.size)
 
 
-def window_scores(windows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
+def window_scores(windows: np.ndarray, min_segment: int,
+                  tie_free: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(split sizes t, |z| per window and t) for many equal-length windows at once.
 
     Mid-ranks inside each window come from pairwise comparisons
@@ -87,10 +113,14 @@ def window_scores(windows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np
     (``sum_groups (T^3 - T) = sum_i (c_i^2 - 1)``)."""
     k, w = windows.shape
     t = np.arange(min_segment, w - min_segment + 1)
-    less = (windows[:, None, :] < windows[:, :, None]).sum(axis=2)
-    equal = (windows[:, None, :] == windows[:, :, None]).sum(axis=2)
-    ranks = less + (equal + 1) / 2.0
-    ties = (equal.astype(float) ** 2 - 1.0).sum(axis=1)
+    if tie_free:                                   # plain ranks, O(w log w) per window
+        ranks = np.argsort(np.argsort(windows, axis=1), axis=1) + 1.0
+        ties = np.zeros(k)
+    else:
+        less = (windows[:, None, :] < windows[:, :, None]).sum(axis=2)
+        equal = (windows[:, None, :] == windows[:, :, None]).sum(axis=2)
+        ranks = less + (equal + 1) / 2.0
+        ties = (equal.astype(float) ** 2 - 1.0).sum(axis=1)
     u = np.cumsum(ranks, axis=1)[:, t - 1] - t * (t + 1) / 2.0
     var = t * (w - t) / 12.0 * ((w + 1) - ties[:, None] / (w * (w - 1)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -110,7 +140,7 @@ def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, fl
         return 0, 1.0
     starts = sorted(set(range(0, n - width + 1, max(1, width // 4))) | {n - width})
     windows = np.stack([seg[s:s + width] for s in starts])
-    t, z = window_scores(windows, min_segment)
+    t, z = window_scores(windows, min_segment, tie_free=np.unique(seg).size == n)
     if t.size == 0 or not np.any(z > 0):
         return 0, 1.0
     row, col = np.unravel_index(int(np.argmax(z)), z.shape)
@@ -136,7 +166,7 @@ def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 
         lo, hi = stack.pop()
         if hi - lo < 2 * min_segment:
             continue
-        k, p = best_split(y[lo:hi], min_segment)
+        k, p = best_split(y[lo:hi], min_segment, split_alpha)
         for width in widths:
             if k and p < split_alpha:
                 break
