@@ -234,9 +234,9 @@ def exact_changes(values: np.ndarray) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(v[1:] != v[:-1])]
 
 
-def log_levels(series: Series) -> tuple[np.ndarray, np.ndarray]:
+def log_levels(series: Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(indices of usable points, log of their medians): positive finite medians only."""
-    med = np.asarray(series.medians, dtype=float)
+    med = np.asarray(series.medians if isinstance(series, Series) else series, dtype=float)
     ok = np.flatnonzero(np.isfinite(med) & (med > 0))
     return ok, np.log(med[ok])
 

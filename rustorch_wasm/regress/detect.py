@@ -84,7 +84,8 @@ def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[
 
 
 def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[int, float],
-                    config: DetectorConfig) -> list[Candidate]:
+                    config: DetectorConfig,
+                    medians: np.ndarray | None = None) -> list[Candidate]:
     """Step tests at the merged change points, then drift scans between them.
 
     ``split`` maps each change point to its segmentation p-value (adjusted
@@ -94,7 +95,7 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
     t = config.threshold_for(series.key.benchmark)
     fine = sorted(split)
     big = merged_change_points(y, fine, math.log1p(config.guard * t))
-    values = np.asarray(series.medians, dtype=float)[idx]
+    values = np.exp(y) if medians is None else medians[idx]
     out: list[Candidate] = []
     bounds = [0, *big, y.size]
     for j, k in enumerate(big):
@@ -108,15 +109,15 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
     # be judged as a step (the verdict's guard)
     guard = math.log1p(config.guard * t)
     resets = [0, *[k for k, c in zip(big, out) if abs(math.log(c.ratio)) >= guard], y.size]
-    out.extend(drift_candidates(series, idx, y, fine, resets, t, config))
+    out.extend(drift_candidates(series, idx, y, fine, resets, t, config, values))
     return out
 
 
 def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[int],
-                     resets: list[int], t: float, config: DetectorConfig) -> list[Candidate]:
+                     resets: list[int], t: float, config: DetectorConfig,
+                     values: np.ndarray) -> list[Candidate]:
     """Creeping levels: fine segments that rose by >= t over the lowest earlier one."""
     out: list[Candidate] = []
-    values = np.asarray(series.medians, dtype=float)[idx]
     need = math.log1p(t)
     for a, b in zip(resets[:-1], resets[1:]):
         inner = [k for k in fine if a < k < b]
@@ -249,12 +250,13 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
         if s.key.is_instruction_count:
             findings.extend(instruction_findings(s, config))
             continue
-        idx, y = log_levels(s)
+        medians = np.fromiter((p.median for p in s.points), dtype=float, count=len(s.points))
+        idx, y = log_levels(medians)
         if y.size < 2 * config.min_segment:
             continue
         split = dict(segment_with_p(y, min_segment=config.min_segment,
                                     split_alpha=config.split_alpha))
-        candidates.extend(step_candidates(s, idx, y, split, config))
+        candidates.extend(step_candidates(s, idx, y, split, config, medians))
     # only changes of the size that matters are hypotheses of this run
     candidates = [c for c in candidates if sized(c, config)]
     rejected = benjamini_hochberg([c.p_value for c in candidates], config.alpha)
