@@ -15,7 +15,7 @@ from .compare import compare_samples
 from .config import DetectorConfig, load_config
 from .detect import detect
 from .findings import Report
-from .history import HistoryError, first_parent_commits, resolve_commit, unknown_commits
+from .history import first_parent_commits, resolve_commit, unknown_commits
 from .report import render_markdown
 from .results import ResultSet, ResultsError, load_results
 from .series import SeriesKey, build_series, paused_gc
@@ -150,4 +150,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_baseline_check)
 
 
-__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit", "HistoryError"]
+__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit"]
