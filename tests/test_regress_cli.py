@@ -242,6 +242,7 @@ def test_results_of_other_branches_are_left_out(project, tmp_path, capsys):
     side = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c",
                            "user.email=t@t.invalid", "commit-tree", tree, "-p", shas[5],
                            "-m", "side"], check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(["git", "-C", str(repo), "branch", "-f", "side-branch", side], check=True)
     write_result_file(results, "box", side, "venv-py3.10",
                       {"mod.C.time_a": Row([9.0, 9.0], [["10", "100"]])})
     out = tmp_path / "r.json"

@@ -25,17 +25,17 @@ Timing series (binary segmentation on ranks)
     near the end of history be found early, while the minimum segment length
     ``m`` (3 by default) keeps a single-commit spike from ever forming a level.
 
-    When no split of a whole segment is significant, windows of 60 values
-    at a stride of 30 are searched the same way (Bonferroni over every window
-    and split): seeded binary segmentation (Kovacs et al. 2020) at one scale,
-    which finds a short excursion, such as a regression reverted a few dozen
+    When no split of a whole segment is significant, windows of 24 and then
+    64 values at a stride of a quarter window are searched the same way
+    (Bonferroni over every window and split): seeded binary segmentation
+    (Kovacs et al. 2020) at two scales, which finds a short excursion, such as a regression reverted a few dozen
     commits later, that no single split of a long segment separates.
 
     One refinement pass then re-places each change point, near where it was
     found and between its two neighbours, at a robust (capped
-    least-absolute-deviation) two-level fit (see :func:`refine`): the standardised statistic finds
-    *whether* there is a step well, but its variance weighting pulls the
-    position towards the middle of the segment. Compare asv's
+    least-absolute-deviation) two-level fit (see :func:`refine`): the
+    standardised statistic finds *whether* there is a step well, but its
+    variance weighting pulls the position towards the middle of the segment. Compare asv's
     ``step_detect`` (L1 Potts fit with an automatic penalty) and E-divisive
     (Matteson & James), as used by MongoDB and Apache Otava.
 
