@@ -267,13 +267,19 @@ def evaluate(args: argparse.Namespace) -> None:
                                                   noisy_split(flags, specs))
         series = {series_index(s.key): s for s in
                   build_series(load_results(results), first_parent_commits(repo, "main"))}
+    peers = {}
     for name, fn in PEERS.items():
         t0 = time.perf_counter()
-        pf = {sid: fn(s) for sid, s in series.items()}
+        try:
+            pf = {sid: fn(s) for sid, s in series.items()}
+        except ImportError as exc:          # Otava / ruptures: "where they install"
+            print(f"{name}: skipped, not installed ({exc.name})", file=sys.stderr)
+            continue
+        peers[name] = fn
         rows[name] = (scores(pf, specs), time.perf_counter() - t0, noisy_split(pf, specs))
         print(f"{name}: {rows[name][1]:.1f} s", file=sys.stderr)
     lat = latency(series, specs, args.latency, {"ours (rustorch-regress detect)": ours_single,
-                                                **PEERS})
+                                                **peers})
     print_table(rows, lat, specs, args)
     if args.aa_extra:
         extra = aa_series(args.aa_extra, args.seed)

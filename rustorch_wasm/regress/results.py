@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .series import SeriesKey
+from .series import SeriesKey, paused_gc
 
 COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
            "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
@@ -163,11 +163,12 @@ def load_results(results_dir: Path) -> ResultSet:
     if not root.is_dir():
         raise ResultsError(f"{root}: results directory does not exist")
     result_set = ResultSet(root=root, benchmarks=load_benchmarks(root / "benchmarks.json"))
-    for machine_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        for path in sorted(machine_dir.glob("*.json")):
-            if path.name == "machine.json":
-                continue
-            read_result_file(path, machine_dir.name, result_set)
+    with paused_gc():
+        for machine_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+            for path in sorted(machine_dir.glob("*.json")):
+                if path.name == "machine.json":
+                    continue
+                read_result_file(path, machine_dir.name, result_set)
     if not result_set.files:
         raise ResultsError(f"{root}: no asv result files (expected <machine>/<commit>-<env>.json)")
     return result_set
