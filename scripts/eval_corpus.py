@@ -72,11 +72,12 @@ def pick_kind(rng: np.random.Generator) -> str:
                           p=[0.40, 0.35, 0.05, 0.10, 0.10]))
 
 
-def one_series(sid: int, rng: np.random.Generator) -> tuple[Spec, SeriesData]:
+def one_series(sid: int, rng: np.random.Generator,
+               kind: str | None = None) -> tuple[Spec, SeriesData]:
     length = int(rng.integers(50, N_COMMITS + 1))
     start = N_COMMITS - length
     cv = float(rng.choice(MEASURED_CVS))
-    spec = Spec(sid, pick_kind(rng), start, cv, bool(rng.random() < 0.10))
+    spec = Spec(sid, kind or pick_kind(rng), start, cv, bool(rng.random() < 0.10))
     log_change = np.zeros(length)
     if spec.kind in ("step", "small", "double"):
         f = float(rng.choice(FACTORS)) if spec.kind != "small" else 1.1
@@ -120,6 +121,23 @@ def generate(n: int, seed: int) -> tuple[list[Spec], list[SeriesData]]:
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
+def aa_series(n: int, seed: int) -> list[Series]:
+    """``n`` extra A/A series of the same noise model, in memory."""
+    rng = np.random.default_rng(seed + 7919)
+    out = []
+    for i in range(n):
+        spec, d = one_series(i, rng, "aa")
+        meds = np.median(d.samples, axis=1)
+        pts = []
+        for j in np.flatnonzero(d.present):
+            pos = spec.start + int(j)
+            samples = (float(meds[j]),) if spec.stats_only else tuple(d.samples[j].tolist())
+            pts.append(Point(f"{pos:040x}", pos, samples, float(meds[j]), float(meds[j]),
+                             float(meds[j]), from_stats=spec.stats_only))
+        out.append(Series(SeriesKey(MACHINE, ENV, f"aa.S.time_{i}"), "seconds", pts))
+    return out
+
+
 def series_index(key: SeriesKey) -> int:
     group = int(key.benchmark.split(".")[1][1:])
     return group * GROUP + int(dict(key.params)["series"])
@@ -134,6 +152,10 @@ def write_corpus(tmp: Path, specs: list[Spec], data: list[SeriesData]) -> tuple[
     write_benchmarks_json(results, {
         name: (["series"], [[str(i) for i in range(min(GROUP, len(specs) - g * GROUP))]],
                "seconds") for g, name in enumerate(names)})
+    meds = [np.median(d.samples, axis=1).tolist() for d in data]
+    cis = [np.percentile(d.samples, [5.0, 95.0], axis=1).tolist() for d in data]
+    lists = [d.samples.tolist() for d in data]
+    present = [d.present.tolist() for d in data]
     for pos, sha in enumerate(shas):
         rows = {}
         for g, name in enumerate(names):
@@ -144,21 +166,19 @@ def write_corpus(tmp: Path, specs: list[Spec], data: list[SeriesData]) -> tuple[
             samples: list[list[float] | None] = []
             ci_a: list[float | None] = []
             ci_b: list[float | None] = []
-            for s, d in members:
+            for s, _ in members:
                 i = pos - s.start
+                sid = s.sid
                 if i < 0:
                     result.append(math.nan)          # not in the suite yet: skipped
                     samples.append(None), ci_a.append(None), ci_b.append(None)
-                elif not d.present[i]:
+                elif not present[sid][i]:
                     result.append(None)              # failed
                     samples.append(None), ci_a.append(None), ci_b.append(None)
                 else:
-                    row = d.samples[i]
-                    med = float(np.median(row))
-                    lo, hi = np.percentile(row, [5.0, 95.0])
-                    result.append(med)
-                    samples.append(None if s.stats_only else row.tolist())
-                    ci_a.append(float(lo)), ci_b.append(float(hi))
+                    result.append(meds[sid][i])
+                    samples.append(None if s.stats_only else lists[sid][i])
+                    ci_a.append(cis[sid][0][i]), ci_b.append(cis[sid][1][i])
             rows[name] = Row(result, [[str(i) for i in range(len(members))]], samples,
                              ci_a, ci_b)
         write_result_file(results, MACHINE, sha, ENV, rows)
@@ -182,3 +202,24 @@ def speed_series(commits: int, count: int, seed: int) -> list[Series]:
                      float(q[1, i])) for i in range(commits)]
         out.append(Series(SeriesKey(MACHINE, ENV, f"speed.S.time_{j}"), "seconds", pts))
     return out
+
+
+def write_speed_files(tmp: Path, series: list[Series]) -> tuple[Path, Path]:
+    """The speed series as asv result files without samples (asv's default)."""
+    repo, results = tmp / "repo", tmp / "results"
+    commits = len(series[0].points)
+    shas = make_history(repo, commits)
+    groups = math.ceil(len(series) / GROUP)
+    names = [f"speed.G{g:03d}.time_series" for g in range(groups)]
+    write_benchmarks_json(results, {
+        name: (["series"], [[str(i) for i in range(min(GROUP, len(series) - g * GROUP))]],
+               "seconds") for g, name in enumerate(names)})
+    meds = [[p.median for p in s.points] for s in series]
+    for pos, sha in enumerate(shas):
+        rows = {}
+        for g, name in enumerate(names):
+            members = range(g * GROUP, min(len(series), (g + 1) * GROUP))
+            rows[name] = Row([meds[i][pos] for i in members], [[str(i - g * GROUP)
+                                                                 for i in members]])
+        write_result_file(results, MACHINE, sha, ENV, rows)
+    return results, repo

@@ -231,3 +231,25 @@ def test_nan_infinity_null_and_renamed_benchmarks_are_read(project, tmp_path, ca
 def test_load_results_error_type(tmp_path):
     with pytest.raises(ResultsError):
         load_results(tmp_path / "none")
+
+
+def test_results_of_other_branches_are_left_out(project, tmp_path, capsys):
+    import subprocess
+    repo, results, shas = project
+    results = copy_results(results, tmp_path)
+    tree = subprocess.run(["git", "-C", str(repo), "rev-parse", f"{shas[5]}^{{tree}}"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    side = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c",
+                           "user.email=t@t.invalid", "commit-tree", tree, "-p", shas[5],
+                           "-m", "side"], check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(["git", "-C", str(repo), "branch", "-f", "side-branch", side], check=True)
+    write_result_file(results, "box", side, "venv-py3.10",
+                      {"mod.C.time_a": Row([9.0, 9.0], [["10", "100"]])})
+    out = tmp_path / "r.json"
+    code, _, _ = run(["detect", "--results", str(results), "--repo", str(repo),
+                      "--json", str(out)], capsys)
+    assert code == 1
+    doc = json.loads(out.read_text())
+    assert all(f["commit"] != side for f in doc["findings"])
+    assert {f["benchmark"] for f in doc["findings"]} == {"mod.C.time_a",
+                                                         "mod.C.track_a_instructions"}

@@ -130,3 +130,54 @@ def test_scaling_changes_no_verdict(seed, step, at, power, sd):
     for a, b in zip(base.findings, scaled.findings):
         assert a.ratio == b.ratio and a.p_value == b.p_value
         assert a.ci == b.ci
+
+
+def test_window_scores_rank_paths_agree():
+    from rustorch_wasm.regress.changepoint import window_scores
+    rng = np.random.default_rng(9)
+    windows = rng.normal(size=(7, 24))
+    t1, z1 = window_scores(windows, 3, tie_free=True)
+    t2, z2 = window_scores(windows, 3, tie_free=False)
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_allclose(z1, z2, rtol=1e-12)
+
+
+def test_short_excursion_is_found_both_ways():
+    y = noisy(300, seed=10, sd=0.01)
+    y[150:162] *= 1.4                       # a regression reverted 12 commits later
+    s = series_of(y)
+    found = [(f.kind, f.commit) for f in detect([s]).findings]
+    assert found == [("regression", s.points[150].commit), ("improvement", s.points[162].commit)]
+
+
+def test_compare_samples_rule():
+    from rustorch_wasm.regress.compare import compare_samples
+    rng = np.random.default_rng(12)
+    k_slow = SeriesKey("box", "env", "m.C.time_slow")
+    k_same = SeriesKey("box", "env", "m.C.time_same")
+    k_instr = SeriesKey("box", "env", "m.C.track_slow_instructions")
+    k_stats = SeriesKey("box", "env", "m.C.time_stats")
+    before = {k_slow: list(rng.lognormal(0, 0.02, 10)), k_same: list(rng.lognormal(0, 0.02, 10)),
+              k_instr: [100.0], k_stats: [1.0]}
+    after = {k_slow: list(rng.lognormal(np.log(1.3), 0.02, 10)),
+             k_same: list(rng.lognormal(0, 0.02, 10)), k_instr: [125.0], k_stats: [1.5]}
+    report = compare_samples(before, after, {}, "a" * 40, "b" * 40)
+    got = {f.key.benchmark: f for f in report.findings}
+    assert set(got) == {"m.C.time_slow", "m.C.track_slow_instructions", "m.C.time_stats"}
+    assert got["m.C.track_slow_instructions"].p_value == 0.0
+    assert got["m.C.time_stats"].evidence and np.isnan(got["m.C.time_stats"].p_value)
+    assert 0 < got["m.C.time_slow"].p_value < 0.01 and report.series_checked == 4
+
+
+def test_markdown_escapes_and_lists_findings():
+    from rustorch_wasm.regress.report import render_markdown
+    y = noisy(120, 80, 1.3)
+    s = series_of(y, name="m.C.time_x", params=(("name", "<b>|x"),))
+    text = render_markdown(detect([s]))
+    assert "regression" in text and "&lt;b&gt;\\|x" in text and "<b>" not in text
+
+
+def test_change_points_for_plots():
+    y = noisy(150, 50, 1.5, seed=13)
+    y[100:] /= 1.5
+    assert change_points(series_of(y)) == [50, 100]

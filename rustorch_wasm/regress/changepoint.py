@@ -13,8 +13,10 @@ Timing series (binary segmentation on ranks)
     ``t(L-t)/2`` and tie-corrected variance
     ``t(L-t)/12 * ((L+1) - sum(T^3-T)/(L(L-1)))``. Every admissible ``t``
     (``m <= t <= L-m`` with ``m`` the minimum segment length) is scored at once
-    from the cumulative sum of ranks, and the split goes where
-    ``|z_t| = |U_t - E U_t| / sd(U_t)`` is largest. The split is kept when the
+    from the cumulative sum of ranks; the split goes where
+    ``|z_t| = |U_t - E U_t| / sd(U_t)`` is largest, unless a split near
+    either end (where the normal approximation behind ``z`` is poor) has a
+    smaller exact p-value. The split is kept when the
     two-sided Mann-Whitney p-value of that split (exact for a short side), times
     the number of admissible splits (Bonferroni for having picked the best of
     them), is below ``split_alpha``; then both halves are segmented again.
@@ -23,17 +25,17 @@ Timing series (binary segmentation on ranks)
     near the end of history be found early, while the minimum segment length
     ``m`` (3 by default) keeps a single-commit spike from ever forming a level.
 
-    When no split of a whole segment is significant, windows of 60 values
-    at a stride of 30 are searched the same way (Bonferroni over every window
-    and split): seeded binary segmentation (Kovacs et al. 2020) at one scale,
-    which finds a short excursion, such as a regression reverted a few dozen
+    When no split of a whole segment is significant, windows of 24 and then
+    64 values at a stride of a quarter window are searched the same way
+    (Bonferroni over every window and split): seeded binary segmentation
+    (Kovacs et al. 2020) at two scales, which finds a short excursion, such as a regression reverted a few dozen
     commits later, that no single split of a long segment separates.
 
     One refinement pass then re-places each change point, near where it was
-    found and between its two neighbours, at the least-absolute-deviation
-    two-level fit (see :func:`refine`): the standardised statistic finds
-    *whether* there is a step well, but its variance weighting pulls the
-    position towards the middle of the segment. Compare asv's
+    found and between its two neighbours, at a robust (capped
+    least-absolute-deviation) two-level fit (see :func:`refine`): the
+    standardised statistic finds *whether* there is a step well, but its
+    variance weighting pulls the position towards the middle of the segment. Compare asv's
     ``step_detect`` (L1 Potts fit with an automatic penalty) and E-divisive
     (Matteson & James), as used by MongoDB and Apache Otava.
 
@@ -48,7 +50,7 @@ import math
 import numpy as np
 
 from .series import Series
-from .stats import mann_whitney_p, midranks
+from .stats import EXACT_MAX_SMALL, mann_whitney_p, midranks, u_distribution
 
 
 def split_scores(seg: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,17 +71,41 @@ def split_scores(seg: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndar
     return t, z
 
 
-def best_split(seg: np.ndarray, min_segment: int) -> tuple[int, float]:
-    """(left size, Bonferroni-adjusted p) of the best split; (0, 1.0) if none."""
+def edge_p(u: float, k: int, n: int) -> float:
+    """Exact two-sided Mann-Whitney p of a tie-free split with ``k`` values left."""
+    dist = u_distribution(k, n - k)
+    cells = k * (n - k)
+    return float(min(1.0, 2.0 * dist[:int(round(min(u, cells - u))) + 1].sum()))
+
+
+def best_split(seg: np.ndarray, min_segment: int,
+               enough: float = 0.0) -> tuple[int, float]:
+    """(left size, Bonferroni-adjusted p) of the best split; (0, 1.0) if none.
+
+    Candidates are the split of largest ``|z|`` and, for tie-free data, every
+    split leaving at most ``EXACT_MAX_SMALL`` values on one side, where the
+    normal approximation behind ``z`` is poor and the exact p-value is used;
+    the candidate of smallest p-value wins. The edge splits are skipped
+    when the ``|z|`` split's adjusted p is already below ``enough`` (its
+    position is refined later anyway)."""
+    n = seg.size
     t, z = split_scores(seg, min_segment)
     if t.size == 0 or not np.any(z > 0):
         return 0, 1.0
-    k = int(t[int(np.argmax(z))])
-    p = mann_whitney_p(seg[:k], seg[k:]) * t.size
-    return k, min(1.0, p)
+    best_k = int(t[int(np.argmax(z))])
+    best_p = mann_whitney_p(seg[:best_k], seg[best_k:])
+    if best_p * t.size >= enough and np.unique(seg).size == n:
+        cs = np.cumsum(midranks(seg))
+        for k in t[(t <= EXACT_MAX_SMALL) | (t >= n - EXACT_MAX_SMALL)]:
+            k = int(k)
+            p = edge_p(cs[k - 1] - k * (k + 1) / 2.0, k, n)
+            if p < best_p:
+                best_k, best_p = k, p
+    return best_k, min(1.0, best_p * t.size)
 
 
-def window_scores(windows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
+def window_scores(windows: np.ndarray, min_segment: int,
+                  tie_free: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(split sizes t, |z| per window and t) for many equal-length windows at once.
 
     Mid-ranks inside each window come from pairwise comparisons
@@ -87,10 +113,14 @@ def window_scores(windows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np
     (``sum_groups (T^3 - T) = sum_i (c_i^2 - 1)``)."""
     k, w = windows.shape
     t = np.arange(min_segment, w - min_segment + 1)
-    less = (windows[:, None, :] < windows[:, :, None]).sum(axis=2)
-    equal = (windows[:, None, :] == windows[:, :, None]).sum(axis=2)
-    ranks = less + (equal + 1) / 2.0
-    ties = (equal.astype(float) ** 2 - 1.0).sum(axis=1)
+    if tie_free:                                   # plain ranks, O(w log w) per window
+        ranks = np.argsort(np.argsort(windows, axis=1), axis=1) + 1.0
+        ties = np.zeros(k)
+    else:
+        less = (windows[:, None, :] < windows[:, :, None]).sum(axis=2)
+        equal = (windows[:, None, :] == windows[:, :, None]).sum(axis=2)
+        ranks = less + (equal + 1) / 2.0
+        ties = (equal.astype(float) ** 2 - 1.0).sum(axis=1)
     u = np.cumsum(ranks, axis=1)[:, t - 1] - t * (t + 1) / 2.0
     var = t * (w - t) / 12.0 * ((w + 1) - ties[:, None] / (w * (w - 1)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -100,7 +130,7 @@ def window_scores(windows: np.ndarray, min_segment: int) -> tuple[np.ndarray, np
 
 
 def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, float]:
-    """Best split inside windows of ``width`` at a stride of ``width/2``.
+    """Best split inside windows of ``width`` at a stride of ``width/4``.
 
     Catches a short excursion (a regression reverted a few commits later)
     that no split of the whole segment separates. The p-value is Bonferroni
@@ -108,9 +138,9 @@ def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, fl
     n = seg.size
     if n <= width:
         return 0, 1.0
-    starts = sorted(set(range(0, n - width + 1, max(1, width // 2))) | {n - width})
+    starts = sorted(set(range(0, n - width + 1, max(1, width // 4))) | {n - width})
     windows = np.stack([seg[s:s + width] for s in starts])
-    t, z = window_scores(windows, min_segment)
+    t, z = window_scores(windows, min_segment, tie_free=np.unique(seg).size == n)
     if t.size == 0 or not np.any(z > 0):
         return 0, 1.0
     row, col = np.unravel_index(int(np.argmax(z)), z.shape)
@@ -119,42 +149,68 @@ def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, fl
     return s + k, min(1.0, p)
 
 
-def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.01,
-            width: int = 60) -> list[int]:
+def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
+            widths: tuple[int, ...] = (24, 64)) -> list[int]:
     """Indices into ``y`` where a new level starts (sorted, first excluded)."""
+    return [k for k, _ in segment_with_p(y, min_segment=min_segment, split_alpha=split_alpha,
+                                         widths=widths)]
+
+
+def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
+                   widths: tuple[int, ...] = (24, 64)) -> list[tuple[int, float]]:
+    """(index, adjusted split p-value) of every change point, sorted by index."""
     y = np.asarray(y, dtype=float)
-    cps: list[int] = []
+    cps: list[tuple[int, float]] = []
     stack = [(0, y.size)]
     while stack:
         lo, hi = stack.pop()
         if hi - lo < 2 * min_segment:
             continue
-        k, p = best_split(y[lo:hi], min_segment)
-        if not (k and p < split_alpha):
+        k, p = best_split(y[lo:hi], min_segment, split_alpha)
+        for width in widths:
+            if k and p < split_alpha:
+                break
             k, p = seeded_split(y[lo:hi], min_segment, width)
         if k and p < split_alpha:
-            cps.append(lo + k)
+            cps.append((lo + k, p))
             stack.append((lo, lo + k))
             stack.append((lo + k, hi))
     cps.sort()
-    return refine(y, cps, min_segment)
+    moved = refine(y, [k for k, _ in cps], min_segment)
+    best: dict[int, float] = {}
+    for k, (_, p) in zip(moved, cps):
+        best[k] = min(p, best.get(k, 1.0))
+    return sorted(best.items())
 
 
-def l1_cost(part: np.ndarray) -> float:
-    """Sum of absolute deviations from the median."""
-    return float(np.abs(part - np.median(part)).sum()) if part.size else 0.0
+def capped_cost(part: np.ndarray, cap: float) -> float:
+    """Sum of absolute deviations from the median, each capped at ``cap``."""
+    if not part.size:
+        return 0.0
+    return float(np.minimum(np.abs(part - np.median(part)), cap).sum())
+
+
+def noise_scale(y: np.ndarray) -> float:
+    """Robust sd of commit-to-commit noise: MAD of first differences / (0.6745 sqrt 2)."""
+    if y.size < 3:
+        return 0.0
+    return float(np.median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0)))
 
 
 def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
            window: int = 30) -> list[int]:
-    """Re-place each change point where a two-level L1 fit is best.
+    """Re-place each change point where a robust two-level fit is best.
 
     Between its neighbours, within ``reach`` of where segmentation put it, the
     change point moves to the split ``t`` minimising
-    ``sum|y - med(left)| + sum|y - med(right)|`` over ``window`` values each
-    side: the least-absolute-deviation fit of one step, which is unbiased for
-    a clean step (the rank statistic's variance weighting pulls towards the
-    middle of the segment) and robust to a single wild value."""
+    ``sum min(|y - med(left)|, c) + sum min(|y - med(right)|, c)`` over
+    ``window`` values each side, with ``c = 3 sigma`` and ``sigma`` the robust
+    commit-to-commit noise (:func:`noise_scale`). Without the cap this is the
+    least-absolute-deviation fit of one step, unbiased for a clean step (the
+    rank statistic's variance weighting pulls towards the middle of the
+    segment); the cap makes a spike next to the step cost the same on either
+    side, so it cannot drag the change point onto itself."""
+    cap = max(3.0 * noise_scale(y), 1e-12)
     out = list(cps)
     for i, k in enumerate(out):
         lo = out[i - 1] if i > 0 else 0
@@ -162,11 +218,12 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
         first, last = max(lo + min_segment, k - reach), min(hi - min_segment, k + reach)
         best, best_cost = k, math.inf
         for t in range(first, last + 1):
-            cost = l1_cost(y[max(lo, k - window):t]) + l1_cost(y[t:min(hi, k + window)])
+            cost = (capped_cost(y[max(lo, k - window):t], cap)
+                    + capped_cost(y[t:min(hi, k + window)], cap))
             if cost < best_cost - 1e-12 or (abs(cost - best_cost) <= 1e-12 and abs(t - k) < abs(best - k)):
                 best, best_cost = t, cost
         out[i] = best
-    return sorted(set(out))
+    return out
 
 
 def exact_changes(values: np.ndarray) -> list[int]:
@@ -177,14 +234,14 @@ def exact_changes(values: np.ndarray) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(v[1:] != v[:-1])]
 
 
-def log_levels(series: Series) -> tuple[np.ndarray, np.ndarray]:
+def log_levels(series: Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(indices of usable points, log of their medians): positive finite medians only."""
-    med = np.asarray(series.medians, dtype=float)
+    med = np.asarray(series.medians if isinstance(series, Series) else series, dtype=float)
     ok = np.flatnonzero(np.isfinite(med) & (med > 0))
     return ok, np.log(med[ok])
 
 
-def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.01) -> list[int]:
+def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.001) -> list[int]:
     """Indices into ``series.points`` where a new level starts (for plots)."""
     if series.key.is_instruction_count:
         return exact_changes(np.asarray(series.medians, dtype=float))

@@ -3,7 +3,8 @@
 Used by ``compare REV_A REV_B``, by ``baseline check`` and by the PR gate.
 Per key present on both sides: the ratio of medians ``after / before``, the
 two-sided Mann-Whitney p-value of the two sample sets (Benjamini-Hochberg
-across all keys at ``alpha``) and a bootstrap interval of the ratio. A
+at ``alpha`` across the keys whose ratio passes the size guard, as in
+:mod:`.detect`) and a bootstrap interval of the ratio. A
 *regression* needs BH rejection, a ratio of at least ``1 + guard*t``
 (``guard`` = 3/4 by default) and an interval reaching ``1 + t``; an
 *improvement* mirrors it in log space (see :mod:`.detect`). Instruction counts are exact: ratio >= ``1 + t`` (or
@@ -80,14 +81,13 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
                                         (ratio, ratio), 0.0 if exact else math.nan, unit,
                                         () if exact else (UNTESTED,)))
             continue
-        tested.append((key, b, a, ratio, mann_whitney_p(b, a)))
+        if guard_passed(ratio, t, config.guard):     # only sized changes are hypotheses
+            tested.append((key, b, a, ratio, mann_whitney_p(b, a)))
     rejected = benjamini_hochberg([p for *_, p in tested], config.alpha)
     for (key, b, a, ratio, p), ok in zip(tested, rejected):
         if not ok:
             continue
         t = config.threshold_for(key.benchmark)
-        if not guard_passed(ratio, t, config.guard):
-            continue
         ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
         kind = step_kind(ratio, ci, t, config.guard)
         if kind is not None:

@@ -18,8 +18,13 @@ For each timing series (``y`` = log per-commit medians, see ``changepoint``):
    segment levels are scanned from the oldest; when a segment's level is at
    least ``1 + t`` times the lowest level seen since the last reset, the two
    segments are tested the same way and the scan restarts there.
-4. **False discovery control.** All p-values of the run (every series,
-   steps and drifts) go through Benjamini-Hochberg at ``alpha``.
+4. **False discovery control.** The p-values of every candidate of the run
+   whose size could be accepted by the verdict below (every series, steps
+   and drifts) go through Benjamini-Hochberg at ``alpha``. Small but real
+   level shifts are left out of the family on purpose: they are true
+   "changes", and letting them in would make BH lenient towards the
+   threshold-sized changes that noise produces, which are what we must not
+   report.
 5. **Verdict.** A step is a *regression* when BH rejects it, the ratio is at
    least ``1 + guard*t`` and its interval reaches ``1 + t`` (the data are
    consistent with a change of at least the threshold); an *improvement*
@@ -42,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .changepoint import exact_changes, log_levels, segment
+from .changepoint import exact_changes, log_levels, segment_with_p
 from .compare import guard_passed, step_kind
 from .config import DetectorConfig
 from .findings import Finding, Kind, Report
@@ -78,12 +83,19 @@ def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[
     return out
 
 
-def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[int],
-                    config: DetectorConfig) -> list[Candidate]:
-    """Step tests at the merged change points, then drift scans between them."""
+def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[int, float],
+                    config: DetectorConfig,
+                    medians: np.ndarray | None = None) -> list[Candidate]:
+    """Step tests at the merged change points, then drift scans between them.
+
+    ``split`` maps each change point to its segmentation p-value (adjusted
+    for the search); a step's p-value is the larger of that and the window
+    test's, since the window test alone ignores that the position was chosen
+    to separate the two sides best."""
     t = config.threshold_for(series.key.benchmark)
+    fine = sorted(split)
     big = merged_change_points(y, fine, math.log1p(config.guard * t))
-    values = np.asarray(series.medians, dtype=float)[idx]
+    values = np.exp(y) if medians is None else medians[idx]
     out: list[Candidate] = []
     bounds = [0, *big, y.size]
     for j, k in enumerate(big):
@@ -92,20 +104,20 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[i
         before, after = values[lo:k], values[k:hi]
         ratio = float(np.median(after) / np.median(before))
         out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
-                             mann_whitney_p(before, after)))
+                             max(mann_whitney_p(before, after), split[k])))
     # drift scans run between the change points whose step is big enough to
     # be judged as a step (the verdict's guard)
     guard = math.log1p(config.guard * t)
     resets = [0, *[k for k, c in zip(big, out) if abs(math.log(c.ratio)) >= guard], y.size]
-    out.extend(drift_candidates(series, idx, y, fine, resets, t, config))
+    out.extend(drift_candidates(series, idx, y, fine, resets, t, config, values))
     return out
 
 
 def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[int],
-                     resets: list[int], t: float, config: DetectorConfig) -> list[Candidate]:
+                     resets: list[int], t: float, config: DetectorConfig,
+                     values: np.ndarray) -> list[Candidate]:
     """Creeping levels: fine segments that rose by >= t over the lowest earlier one."""
     out: list[Candidate] = []
-    values = np.asarray(series.medians, dtype=float)[idx]
     need = math.log1p(t)
     for a, b in zip(resets[:-1], resets[1:]):
         inner = [k for k in fine if a < k < b]
@@ -128,6 +140,14 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
                                      mann_whitney_p(before, after)))
                 base = j
     return out
+
+
+def sized(c: Candidate, config: DetectorConfig) -> bool:
+    """Is the candidate's size one the verdict could accept?"""
+    t = config.threshold_for(c.series.key.benchmark)
+    if c.kind == "drift":
+        return c.ratio >= 1.0 + t
+    return guard_passed(c.ratio, t, config.guard)
 
 
 def verdict(c: Candidate, config: DetectorConfig) -> tuple[Kind, tuple[float, float]] | None:
@@ -230,11 +250,15 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
         if s.key.is_instruction_count:
             findings.extend(instruction_findings(s, config))
             continue
-        idx, y = log_levels(s)
+        medians = np.fromiter((p.median for p in s.points), dtype=float, count=len(s.points))
+        idx, y = log_levels(medians)
         if y.size < 2 * config.min_segment:
             continue
-        fine = segment(y, min_segment=config.min_segment, split_alpha=config.split_alpha)
-        candidates.extend(step_candidates(s, idx, y, fine, config))
+        split = dict(segment_with_p(y, min_segment=config.min_segment,
+                                    split_alpha=config.split_alpha))
+        candidates.extend(step_candidates(s, idx, y, split, config, medians))
+    # only changes of the size that matters are hypotheses of this run
+    candidates = [c for c in candidates if sized(c, config)]
     rejected = benjamini_hochberg([c.p_value for c in candidates], config.alpha)
     for c, ok in zip(candidates, rejected):
         if not ok:

@@ -59,4 +59,10 @@ def unknown_commits(repo_path: Path, commits: set[str]) -> set[str]:
     """Which of ``commits`` (full shas) the repository does not contain."""
     repo = open_repo(repo_path)
     known = set(repo.git.rev_list("--all").split()) if commits else set()
-    return {c for c in commits if c not in known}
+    missing = set()
+    for c in commits - known:              # unreachable from any ref: ask the object store
+        try:
+            repo.git.cat_file("-e", "--end-of-options", f"{checked_rev(c)}^{{commit}}")
+        except (git.GitCommandError, HistoryError):
+            missing.add(c)
+    return missing

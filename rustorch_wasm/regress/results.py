@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .series import SeriesKey
+from .series import SeriesKey, paused_gc
 
 COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
            "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
@@ -51,7 +51,7 @@ class BenchmarkInfo:
     param_names: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Measurement:
     """One (machine, env, benchmark, params) result at one commit."""
 
@@ -74,6 +74,8 @@ class ResultSet:
     measurements: list[Measurement] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     commit_files: dict[str, list[Path]] = field(default_factory=dict)
+    _keys: dict[tuple[str, str, str, str], list[SeriesKey]] = field(default_factory=dict,
+                                                                      repr=False)
 
     @property
     def commits(self) -> set[str]:
@@ -82,6 +84,23 @@ class ResultSet:
     @property
     def machines(self) -> set[str]:
         return {m.key.machine for m in self.measurements}
+
+    def keys_of(self, machine: str, env: str, name: str,
+                params: list[list[Any]]) -> list[SeriesKey]:
+        """The series key of every param combination of one row (cached)."""
+        cache_key = (machine, env, name, repr(params))
+        keys = self._keys.get(cache_key)
+        if keys is None:
+            combos = list(itertools.product(*params)) if params else [()]
+            info = self.benchmarks.get(name)
+            names: tuple[str, ...] = info.param_names if info else ()
+            if len(names) != len(params):
+                names = tuple(f"param{i + 1}" for i in range(len(params)))
+            keys = [SeriesKey(machine, env, name,
+                              tuple(sorted((n, str(v)) for n, v in zip(names, combo))))
+                    for combo in combos]
+            self._keys[cache_key] = keys
+        return keys
 
     def unit_of(self, benchmark: str) -> str:
         info = self.benchmarks.get(benchmark)
@@ -144,11 +163,12 @@ def load_results(results_dir: Path) -> ResultSet:
     if not root.is_dir():
         raise ResultsError(f"{root}: results directory does not exist")
     result_set = ResultSet(root=root, benchmarks=load_benchmarks(root / "benchmarks.json"))
-    for machine_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        for path in sorted(machine_dir.glob("*.json")):
-            if path.name == "machine.json":
-                continue
-            read_result_file(path, machine_dir.name, result_set)
+    with paused_gc():
+        for machine_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+            for path in sorted(machine_dir.glob("*.json")):
+                if path.name == "machine.json":
+                    continue
+                read_result_file(path, machine_dir.name, result_set)
     if not result_set.files:
         raise ResultsError(f"{root}: no asv result files (expected <machine>/<commit>-<env>.json)")
     return result_set
@@ -192,6 +212,8 @@ def as_list(path: Path, name: str, column: str, value: Any, count: int) -> list[
 
 
 def number_or_nan(path: Path, name: str, value: Any) -> float:
+    if type(value) is float:                     # the common case, first
+        return value
     if value is None:
         return math.nan
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -205,12 +227,8 @@ def measurements_of_row(path: Path, machine: str, env: str, commit: str, name: s
     params = cols.get("params") or []
     if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
         raise ResultsError(f"{path}: benchmark {name!r}: malformed params")
-    combos = list(itertools.product(*params)) if params else [()]
-    info = result_set.benchmarks.get(name)
-    names: tuple[str, ...] = info.param_names if info else ()
-    if len(names) != len(params):
-        names = tuple(f"param{i + 1}" for i in range(len(params)))
-    count = len(combos)
+    keys = result_set.keys_of(machine, env, name, params)
+    count = len(keys)
     values = as_list(path, name, "result", cols.get("result"), count)
     samples = as_list(path, name, "samples", cols.get("samples"), count)
     ci_a = as_list(path, name, "stats_ci_99_a", cols.get("stats_ci_99_a"), count)
@@ -218,22 +236,23 @@ def measurements_of_row(path: Path, machine: str, env: str, commit: str, name: s
     q25 = as_list(path, name, "stats_q_25", cols.get("stats_q_25"), count)
     q75 = as_list(path, name, "stats_q_75", cols.get("stats_q_75"), count)
     out: list[Measurement] = []
-    for i, combo in enumerate(combos):
+    isfinite = math.isfinite
+    for i, key in enumerate(keys):
         value = number_or_nan(path, name, values[i])
         raw = samples[i]
-        if raw is not None and not isinstance(raw, list):
+        if raw is None:
+            good: tuple[float, ...] = ()
+        elif isinstance(raw, list):
+            good = tuple(v for v in (number_or_nan(path, name, s) for s in raw) if isfinite(v))
+        else:
             raise ResultsError(f"{path}: benchmark {name!r}: samples must be a list")
-        good = tuple(v for v in (number_or_nan(path, name, s) for s in (raw or []))
-                     if math.isfinite(v))
         if not math.isfinite(value) and not good:
             continue                     # skipped (NaN) or failed (null): no point
         if not math.isfinite(value):
             value = float(np.median(good))
         lo = number_or_nan(path, name, ci_a[i])
         hi = number_or_nan(path, name, ci_b[i])
-        ci = (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else None
-        key = SeriesKey(machine, env, name,
-                        tuple(sorted((n, str(v)) for n, v in zip(names, combo))))
+        ci = (lo, hi) if isfinite(lo) and isfinite(hi) else None
         out.append(Measurement(key, commit, good, value,
                                number_or_nan(path, name, q25[i]),
                                number_or_nan(path, name, q75[i]), ci, path))

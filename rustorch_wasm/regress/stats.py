@@ -36,6 +36,7 @@ Bootstrap ratio of medians
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -82,6 +83,7 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
     return float(ranks[:m].sum() - m * (m + 1) / 2.0)
 
 
+@functools.lru_cache(maxsize=512)
 def u_distribution(m: int, n: int) -> np.ndarray:
     """P(U = u) for u = 0..mn under H0 without ties (Gaussian binomial)."""
     small, large = (m, n) if m <= n else (n, m)
@@ -97,7 +99,9 @@ def u_distribution(m: int, n: int) -> np.ndarray:
         coef = np.cumsum(block, axis=0).reshape(-1)[:size]
         coef /= coef.max()                      # keep magnitudes bounded
     coef = np.clip(coef, 0.0, None)
-    return coef / coef.sum()
+    out = coef / coef.sum()
+    out.flags.writeable = False          # cached: shared by every caller
+    return out
 
 
 def exact_tied_p(pooled: np.ndarray, small: int, *, first_is_small: bool) -> float:

@@ -1,0 +1,96 @@
+"""Benchmark a set of commits with asv into a private results directory.
+
+Used by the PR gate: the project's ``asv.conf.json`` is read (asv's JSON
+with comments) and rewritten to a temporary config whose ``results_dir``
+and ``html_dir`` are private, while ``env_dir`` (and so the build cache)
+stays the project's, so wheels and environments are reused across runs.
+``asv run HASHFILE:... --record-samples --interleave-rounds`` then builds
+every commit and runs the benchmark rounds interleaved across commits, as
+``asv continuous`` does, so a slow drift of the machine during the run
+affects both sides alike.
+
+The results are read back with :func:`.results.load_results`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+
+
+_PROGRESS = re.compile(r"^\[\s*\d+(\.\d+)?%\]")
+
+
+class AsvRunError(Exception):
+    """asv could not be run or produced no usable results (one-line message)."""
+
+
+def _asv_env() -> dict[str, str]:
+    """asv finds ``python3.10`` (and the build tools) in this interpreter's bin dir."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def private_config(repo: Path, workdir: Path) -> Path:
+    """A copy of ``repo/asv.conf.json`` with private results/html dirs; returns its path."""
+    from asv import util  # asv is a dev dependency; imported only when benchmarking
+
+    source = repo / "asv.conf.json"
+    if not source.is_file():
+        raise AsvRunError(f"{source} not found (the gate runs asv with the project's config)")
+    try:
+        conf = util.load_json(str(source), js_comments=True)
+    except Exception as exc:  # asv raises several types for bad JSON
+        raise AsvRunError(f"{source}: cannot read: {exc}".splitlines()[0]) from None
+    conf["repo"] = str(repo)
+    conf["benchmark_dir"] = str((repo / conf.get("benchmark_dir", "benchmarks")).resolve())
+    conf["env_dir"] = str((repo / conf.get("env_dir", "env")).resolve())
+    conf["results_dir"] = str(workdir / "results")
+    conf["html_dir"] = str(workdir / "html")
+    path = workdir / "asv.conf.json"
+    path.write_text(json.dumps(conf, indent=2))
+    return path
+
+
+def _run_logged(cmd: list[str], repo: Path, env: dict[str, str], log: Path, echo: bool) -> int:
+    """Run ``cmd``; all output goes to ``log``; asv's progress lines also to stderr."""
+    with open(log, "a", encoding="utf-8") as out, subprocess.Popen(
+            cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, errors="replace") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            if echo and _PROGRESS.match(line):
+                print(f"  {line.rstrip()}", file=sys.stderr, flush=True)
+        return proc.wait()
+
+
+def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: Sequence[str] = (),
+                extra: Sequence[str] = (), log: Path | None = None,
+                echo_progress: bool = False) -> Path:
+    """Build and benchmark ``commits`` with asv; returns the private results dir."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = log or workdir / "asv.log"
+    config = private_config(repo, workdir)
+    asv = [sys.executable, "-m", "asv"]
+    env = _asv_env()
+    if _run_logged([*asv, "machine", "--yes", "--config", str(config)], repo, env, log, False) != 0:
+        raise AsvRunError(f"'asv machine --yes' failed; see {log}")
+    hashfile = workdir / "commits.txt"
+    hashfile.write_text("".join(f"{c}\n" for c in commits))
+    cmd = [*asv, "run", f"HASHFILE:{hashfile}", "--config", str(config), "--record-samples",
+           "--interleave-rounds", "--show-stderr"]
+    for regex in benches:
+        cmd += ["--bench", regex]
+    cmd += list(extra)
+    code = _run_logged(cmd, repo, env, log, echo_progress)
+    results = workdir / "results"
+    if not results.is_dir():
+        raise AsvRunError(f"asv run exited {code} and wrote no results; see {log}")
+    return results

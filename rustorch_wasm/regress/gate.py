@@ -1,0 +1,329 @@
+"""The pull-request gate: benchmark base and head, exit 1 on a regression.
+
+    python -m rustorch_wasm.regress gate --base REV --head REV [--bench REGEX]
+        [--markdown OUT] [--json OUT] [--allow-dirty] [--config FILE]
+
+1. Both revisions are resolved to full commit shas (``git rev-parse --verify
+   --end-of-options REV^{commit}``); a rev starting with ``-`` or naming no
+   commit is refused. The benchmarks come from the work tree (as with asv),
+   so a dirty tree is refused unless ``--allow-dirty``.
+2. asv builds both commits and runs the selected benchmarks with samples
+   recorded and rounds interleaved across the two commits (``asv
+   continuous``'s method; see :mod:`.asv_runner`), into a private results
+   directory.
+3. The detector's two-sample rule (:func:`.compare.compare_samples`: the
+   threshold, default 20%, plus Mann-Whitney significance with
+   Benjamini-Hochberg control over all compared benchmarks, and the exact
+   rule for ``track_*_instructions``) decides.
+4. A timing regression whose companion instruction count did not go up is
+   measured again (a second interleaved asv run of just those benchmarks)
+   and counts only if the second run flags it too: samples of one asv round
+   share that round's machine state, so a burst of load from other
+   processes can move one side past the threshold (seen in A/A runs here).
+
+Exit status: 1 when a regression is found, 0 when none, 2 on an error
+(bad revision, dirty tree, a commit that does not build, a benchmark that
+works on base and fails on head, unusable results).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from .asv_runner import AsvRunError, run_commits
+from .config import ConfigError, DetectorConfig, load_config
+from .detect import companion
+from .findings import Finding, Report
+from .history import HistoryError, resolve_commit
+from .results import ResultSet, ResultsError, load_results
+from .series import SeriesKey
+
+EXIT_CLEAN, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
+_ERROR_LINE = re.compile(r"\berror(\[E\d+\])?: ")
+
+
+class GateError(Exception):
+    """Why the gate cannot give a verdict (one line); exit status 2."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One compared series: medians on both sides, its finding if any."""
+
+    key: SeriesKey
+    unit: str
+    base: float
+    head: float
+    finding: Finding | None = None
+    instructions: tuple[float, float] | None = None  # companion counts (base, head)
+
+    @property
+    def ratio(self) -> float:
+        return self.head / self.base if self.base > 0 else math.nan
+
+
+@dataclass
+class GateResult:
+    """The verdict and everything the reports show."""
+
+    base: str
+    head: str
+    report: Report
+    rows: list[Row] = field(default_factory=list)
+    failed_on_head: list[str] = field(default_factory=list)
+    only_on_head: list[str] = field(default_factory=list)
+    rechecked: list[str] = field(default_factory=list)    # re-run to confirm
+    unconfirmed: list[str] = field(default_factory=list)  # ... and not confirmed
+
+    @property
+    def exit_code(self) -> int:
+        if self.failed_on_head:
+            return EXIT_ERROR
+        return EXIT_REGRESSION if self.report.regressions else EXIT_CLEAN
+
+    def to_json(self) -> dict[str, Any]:
+        doc = self.report.to_json()
+        doc["gate"] = {"base": self.base, "head": self.head, "exit_code": self.exit_code,
+                       "compared": len(self.rows), "failed_on_head": self.failed_on_head,
+                       "only_on_head": self.only_on_head, "rechecked": self.rechecked,
+                       "unconfirmed": self.unconfirmed}
+        return doc
+
+
+def repo_root(path: Path) -> Path:
+    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True,
+                          text=True, check=False)
+    if proc.returncode != 0:
+        raise GateError(f"{path}: not inside a git repository")
+    return Path(proc.stdout.strip())
+
+
+def dirty_files(repo: Path) -> list[str]:
+    """Tracked files with uncommitted changes."""
+    proc = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise GateError(f"{repo}: git status failed: {proc.stderr.strip()}")
+    return [line[3:] for line in proc.stdout.splitlines() if line.strip()]
+
+
+def build_error_hint(log: Path | None) -> str:
+    """The first compiler-style ``error:`` line of the asv log, if any."""
+    if log is None or not log.is_file():
+        return ""
+    for line in log.read_text(errors="replace").splitlines():
+        if _ERROR_LINE.search(line):
+            return line.strip()
+    return ""
+
+
+def measured(result_set: ResultSet, commit: str, side: str, log: Path | None) -> dict[SeriesKey, list[float]]:
+    """One side's samples per series; a commit with nothing measured did not build."""
+    found = result_set.at_commit(commit)
+    if not found:
+        hint = build_error_hint(log)
+        raise GateError(f"{side} commit {commit[:12]} does not build or none of its benchmarks ran"
+                        + (f" ({hint})" if hint else "") + (f"; asv log: {log}" if log else ""))
+    return {m.key: list(m.samples) if m.samples else [m.value] for m in found}
+
+
+def _median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else math.nan
+
+
+def compare(result_set: ResultSet, base: str, head: str, config: DetectorConfig,
+            log: Path | None = None) -> GateResult:
+    """Apply the detector's two-sample rule to every benchmark measured on both commits."""
+    from .compare import compare_samples
+
+    before = measured(result_set, base, "base", log)
+    after = measured(result_set, head, "head", log)
+    common = sorted(set(before) & set(after))
+    failed = sorted({k.label for k in set(before) - set(after)})
+    only_head = sorted({k.label for k in set(after) - set(before)})
+    before = {k: before[k] for k in common}
+    after = {k: after[k] for k in common}
+    units = {k: result_set.unit_of(k.benchmark) for k in common}
+    report = compare_samples(before, after, units, base, head, config)
+    by_key = {f.key: f for f in report.findings}
+    rows = []
+    for k in common:
+        twin = companion(k)
+        counts = None
+        if twin is not None and not k.is_instruction_count and twin in before and twin in after:
+            counts = (_median(before[twin]), _median(after[twin]))
+        rows.append(Row(k, units[k], _median(before[k]), _median(after[k]), by_key.get(k), counts))
+    return GateResult(base, head, report, rows, failed, only_head)
+
+
+def needs_recheck(result: GateResult) -> list[SeriesKey]:
+    """Time regressions that their instruction count does not corroborate.
+
+    Samples taken in one asv round share that round's machine state, so a
+    burst of load on a shared machine can shift one side by more than the
+    threshold. A timing regression whose companion instruction count did not
+    go up is therefore measured again before it fails the gate."""
+    out = []
+    for r in result.rows:
+        f = r.finding
+        if f is None or f.kind != "regression" or r.key.is_instruction_count:
+            continue
+        if r.instructions is not None and r.instructions[1] > r.instructions[0]:
+            continue
+        out.append(r.key)
+    return out
+
+
+def apply_recheck(first: GateResult, second: GateResult, keys: Sequence[SeriesKey]) -> GateResult:
+    """Keep the rechecked regressions that the second run flags again."""
+    again = {r.key: r.finding for r in second.rows}
+    wanted = set(keys)
+    rows, dropped = [], []
+    for r in first.rows:
+        if r.key in wanted and r.finding is not None:
+            f2 = again.get(r.key)
+            if f2 is not None and f2.kind == "regression":
+                note = f"confirmed by a re-run: x{f2.ratio:.3f}, p={f2.p_value:.2g}"
+                r = replace(r, finding=replace(r.finding, evidence=(*r.finding.evidence, note)))
+            else:
+                dropped.append(r.key.label)
+                r = replace(r, finding=None)
+        rows.append(r)
+    findings = [f for f in first.report.findings if f.key not in wanted]
+    findings += [r.finding for r in rows if r.key in wanted and r.finding is not None]
+    report = Report(first.report.threshold, first.report.alpha, first.report.series_checked,
+                    sorted(findings, key=lambda f: f.key))
+    return GateResult(first.base, first.head, report, rows, first.failed_on_head,
+                      first.only_on_head, [k.label for k in keys], dropped)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (),
+         config: DetectorConfig | None = None, allow_dirty: bool = False,
+         asv_args: Sequence[str] = (), progress: bool = True, recheck: bool = True) -> GateResult:
+    """Benchmark ``base_rev`` and ``head_rev`` in ``repo`` and compare them."""
+    config = config or DetectorConfig()
+    repo = repo_root(repo)
+    try:
+        base, head = resolve_commit(repo, base_rev), resolve_commit(repo, head_rev)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
+    for regex in benches:
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise GateError(f"--bench {regex!r}: bad regular expression: {exc}") from None
+    dirty = dirty_files(repo)
+    if dirty and not allow_dirty:
+        raise GateError(f"the work tree has uncommitted changes ({', '.join(dirty[:3])}"
+                        f"{', ...' if len(dirty) > 3 else ''}); commit them or pass --allow-dirty")
+    if base == head:
+        raise GateError(f"base and head are the same commit ({base[:12]}): nothing to compare")
+    workdir = Path(tempfile.mkdtemp(prefix="rustorch-gate-"))
+    log = workdir / "asv.log"
+    if progress:
+        print(f"gate: benchmarking base {base[:12]} and head {head[:12]} with asv "
+              f"(interleaved rounds, samples recorded; log {log})", file=sys.stderr, flush=True)
+    try:
+        results = run_commits(repo, [base, head], workdir, benches=benches, extra=asv_args,
+                              log=log, echo_progress=progress)
+        result = compare(load_results(results), base, head, config, log)
+        keys = needs_recheck(result) if recheck else []
+        if keys:
+            if progress:
+                print(f"gate: {len(keys)} timing regression(s) without an instruction-count change; "
+                      "measuring them again to confirm", file=sys.stderr, flush=True)
+            # asv matches -b against "name(p1, p2)" for parameterized benchmarks
+            again = sorted({f"^{re.escape(k.benchmark)}(\\(|$)" for k in keys})
+            results = run_commits(repo, [base, head], workdir / "recheck", benches=again,
+                                  extra=asv_args, log=log, echo_progress=progress)
+            result = apply_recheck(result, compare(load_results(results), base, head, config, log),
+                                   keys)
+    except AsvRunError as exc:
+        raise GateError(str(exc)) from None
+    except ResultsError as exc:
+        raise GateError(f"{exc}; asv log: {log}") from None
+    except GateError:
+        raise  # keep the work dir: the message points at its log
+    shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("gate", help="benchmark base and head commits; exit 1 on a regression",
+                              description=__doc__.split("\n\n")[0])
+    p.add_argument("--base", required=True, help="base revision (e.g. origin/main)")
+    p.add_argument("--head", required=True, help="head revision (e.g. HEAD)")
+    p.add_argument("--bench", "-b", action="append", default=[], metavar="REGEX",
+                   help="asv benchmark regex (repeatable; default: all)")
+    p.add_argument("--markdown", type=Path, metavar="OUT", help="write the Markdown report here")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report here")
+    p.add_argument("--allow-dirty", action="store_true", help="run with uncommitted changes")
+    p.add_argument("--repo", type=Path, default=Path.cwd(), help="project repository (default: .)")
+    p.add_argument("--config", type=Path, help="detector config JSON (threshold, alpha, overrides)")
+    p.add_argument("--threshold", type=float, help="relative change that matters (default 0.20)")
+    p.add_argument("--alpha", type=float, help="false discovery rate (default 0.01)")
+    p.add_argument("--asv-arg", action="append", default=[], metavar="ARG",
+                   help="extra argument for asv run, e.g. --asv-arg=-a --asv-arg=repeat=5")
+    p.add_argument("--no-recheck", action="store_true",
+                   help="fail on a timing regression without measuring it again")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``gate`` subcommand; returns the exit status."""
+    from .gate_markdown import render_markdown
+
+    try:
+        config = load_config(args.config).with_values(threshold=args.threshold, alpha=args.alpha)
+        result = gate(args.repo, args.base, args.head, benches=args.bench, config=config,
+                      allow_dirty=args.allow_dirty, asv_args=args.asv_arg, progress=not args.quiet,
+                      recheck=not args.no_recheck)
+    except (GateError, ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    markdown = render_markdown(result)
+    try:
+        if args.markdown:
+            _write_atomic(args.markdown, markdown)
+        if args.json:
+            _write_atomic(args.json, json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+    except OSError as exc:
+        print(f"error: cannot write report: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(markdown)
+    if result.failed_on_head:
+        print(f"error: {len(result.failed_on_head)} benchmark(s) work on base and fail on head: "
+              f"{', '.join(result.failed_on_head[:5])}", file=sys.stderr)
+    return result.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rustorch_wasm.regress.gate")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_parser(sub)
+    return run(parser.parse_args(["gate", *(sys.argv[1:] if argv is None else argv)]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The gate's Markdown report, sized for a PR comment or a GitHub job summary.
+
+A verdict line, one table of the changed benchmarks (ratio head/base,
+confidence interval of the ratio, p-value, instruction-count change of the
+companion ``track_*_instructions`` benchmark), then the unchanged ones
+collapsed in ``<details>``. Benchmark names and parameters are
+HTML-escaped and ``|`` is escaped, so no name can break the table or
+inject markup.
+"""
+from __future__ import annotations
+
+import math
+from html import escape
+
+from .gate import GateResult, Row
+
+_ICON = {"regression": "🔴 regression", "improvement": "🟢 improvement", "drift": "🟠 drift"}
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return escape(text).replace("|", "\\|").replace("\n", " ")
+
+
+def quantity(value: float, unit: str) -> str:
+    """A value with a readable unit (seconds scaled to ns/µs/ms)."""
+    if not math.isfinite(value):
+        return "n/a"
+    if unit == "seconds":
+        for limit, name, factor in ((1e-6, "ns", 1e9), (1e-3, "µs", 1e6), (1.0, "ms", 1e3)):
+            if abs(value) < limit:
+                return f"{value * factor:.3g} {name}"
+        return f"{value:.3g} s"
+    if unit == "instructions" or abs(value) >= 1000:
+        return f"{value:,.0f}" + (f" {cell(unit)}" if unit and unit != "instructions" else "")
+    return f"{value:.4g} {cell(unit)}".strip()
+
+
+def instruction_change(row: Row) -> str:
+    if row.key.is_instruction_count:
+        return "exact count"
+    if row.instructions is None:
+        return "—"
+    before, after = row.instructions
+    if before == after:
+        return f"unchanged ({before:,.0f})"
+    if before > 0:
+        return f"{(after / before - 1) * 100:+.1f}% ({before:,.0f} → {after:,.0f})"
+    return f"{before:,.0f} → {after:,.0f}"
+
+
+def _params(row: Row) -> str:
+    return cell(", ".join(f"{k}={v}" for k, v in row.key.params)) or "—"
+
+
+def _changed_table(rows: list[Row]) -> list[str]:
+    lines = ["| verdict | benchmark | params | base | head | ratio | CI of ratio | p-value "
+             "| instructions |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        f = r.finding
+        assert f is not None
+        ci = f"{f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
+        p = ("exact" if r.key.is_instruction_count else
+             f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "n/a")
+        lines.append(f"| {_ICON.get(f.kind, cell(f.kind))} | {cell(r.key.benchmark)} | {_params(r)} "
+                     f"| {quantity(r.base, r.unit)} | {quantity(r.head, r.unit)} | ×{f.ratio:.3f} "
+                     f"| {ci} | {p} | {instruction_change(r)} |")
+    return lines
+
+
+def _unchanged_table(rows: list[Row]) -> list[str]:
+    lines = ["| benchmark | params | base | head | ratio | instructions |",
+             "|---|---|---:|---:|---:|---|"]
+    for r in rows:
+        ratio = f"×{r.ratio:.3f}" if math.isfinite(r.ratio) else "n/a"
+        lines.append(f"| {cell(r.key.benchmark)} | {_params(r)} | {quantity(r.base, r.unit)} "
+                     f"| {quantity(r.head, r.unit)} | {ratio} | {instruction_change(r)} |")
+    return lines
+
+
+def verdict_line(result: GateResult) -> str:
+    span = f"base `{result.base[:10]}` → head `{result.head[:10]}`"
+    regs = len(result.report.regressions)
+    if result.failed_on_head:
+        return f"## ⚠️ Benchmark gate: error, {len(result.failed_on_head)} benchmark(s) fail on head ({span})"
+    if regs:
+        return f"## ❌ Benchmark gate: {regs} regression(s) ({span})"
+    return f"## ✅ Benchmark gate: no regression ({span})"
+
+
+def render_markdown(result: GateResult) -> str:
+    """The whole report."""
+    rep = result.report
+    changed = [r for r in result.rows if r.finding is not None]
+    order = {"regression": 0, "drift": 1, "improvement": 2}
+    changed.sort(key=lambda r: (order.get(r.finding.kind, 3), r.key) if r.finding else (9, r.key))
+    unchanged = [r for r in result.rows if r.finding is None]
+    hosts = sorted({f"{r.key.machine} ({r.key.env})" for r in result.rows})
+    lines = [verdict_line(result), "",
+             f"{len(result.rows)} benchmark series compared on {cell(', '.join(hosts)) or 'n/a'}. "
+             f"Rule: a change of at least {rep.threshold:.0%} that is significant (Mann-Whitney U, "
+             f"Benjamini-Hochberg FDR α = {rep.alpha:g} over all benchmarks); wasm instruction "
+             "counts (`track_*_instructions`) are exact and compared without statistics.", ""]
+    if result.failed_on_head:
+        lines += ["**Fail on head, worked on base:** "
+                  + ", ".join(cell(n) for n in result.failed_on_head), ""]
+    if result.rechecked:
+        kept = len(result.rechecked) - len(result.unconfirmed)
+        lines += [f"Timing regressions without an instruction-count change were measured again: "
+                  f"{kept} of {len(result.rechecked)} confirmed."
+                  + (" Not confirmed (not counted): " + ", ".join(cell(n) for n in result.unconfirmed)
+                     if result.unconfirmed else ""), ""]
+    if result.only_on_head:
+        lines += ["Measured on head only (not comparable): "
+                  + ", ".join(cell(n) for n in result.only_on_head), ""]
+    if changed:
+        lines += [f"### Changed ({len(changed)})", "", *_changed_table(changed), ""]
+    else:
+        lines += ["No benchmark changed by the threshold with significance.", ""]
+    if unchanged:
+        lines += ["<details>", f"<summary>{len(unchanged)} unchanged benchmark series</summary>", "",
+                  *_unchanged_table(unchanged), "", "</details>", ""]
+    return "\n".join(lines)

@@ -1,0 +1,291 @@
+"""The published trend site: static HTML pages over the detector's output.
+
+Layout of ``site/`` (every link relative, so it works opened from disk and
+served by ``python -m http.server``; no scripts, no external assets)::
+
+    index.html          dashboard: regressions first (benchmark, commit,
+                        magnitude, p-value, plot), then other findings, the
+                        heat map and the list of benchmarks
+    bench/<slug>.html   one page per benchmark: each series' plot + findings
+    baseline.html       the baseline in use, per series
+    plots/              PNG + SVG per series, heatmap.png/.svg
+    findings.json       the detector report (schema 1)
+    style.css
+    asv/                ``asv publish`` output, when given
+
+Every benchmark name, parameter, machine name and commit message goes
+through :func:`html.escape`. The site is built in a sibling temporary
+directory and swapped into place, so a failed build leaves the old site.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .findings import Finding, Report
+from .plot import first_segment_level, plot_heatmap, plot_series, series_slug
+from .series import Series, SeriesKey
+
+_HEX = re.compile(r"^[0-9a-f]{7,40}$")
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 96rem; padding: 0 1rem; color: #1c2833; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d5d8dc; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin: 0.5rem 0 1rem; }
+th, td { border-bottom: 1px solid #e5e8e8; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f4f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+code, .sha { font-family: ui-monospace, monospace; font-size: 0.85rem; }
+.verdict { padding: 0.6rem 1rem; border-radius: 6px; font-weight: bold; }
+.bad { background: #fadbd8; color: #922b21; } .good { background: #d5f5e3; color: #1e8449; }
+.kind-regression { color: #c0392b; font-weight: bold; } .kind-improvement { color: #1e8449; }
+.kind-drift { color: #b9770e; font-weight: bold; }
+img.plot { max-width: 100%; height: auto; border: 1px solid #e5e8e8; }
+nav a { margin-right: 1rem; } .muted { color: #7f8c8d; font-size: 0.85rem; }
+.scroll { overflow-x: auto; } td { overflow-wrap: break-word; } td .muted { overflow-wrap: anywhere; }
+.nowrap { white-space: nowrap; }
+"""
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """What the site shows about a commit."""
+
+    sha: str
+    subject: str = ""
+    date: str = ""
+
+
+@dataclass
+class SiteData:
+    """Everything the site shows; plain data, built by the pipeline or by tests."""
+
+    series: list[Series]
+    report: Report
+    commits: list[str]                      # first-parent order, oldest first
+    change_points: dict[SeriesKey, list[int]] = field(default_factory=dict)
+    baselines: dict[SeriesKey, float] = field(default_factory=dict)  # stored levels
+    baseline_source: str = ""               # e.g. "baselines/box.json at 1a2b3c4"
+    commit_info: dict[str, CommitInfo] = field(default_factory=dict)
+    title: str = "rustorch_wasm benchmarks"
+
+
+def commit_infos(repo: Path, shas: Iterable[str]) -> dict[str, CommitInfo]:
+    """Subject and committer date of each (hex) sha, read with ``git log --no-walk``."""
+    wanted = [s for s in dict.fromkeys(shas) if _HEX.match(s)]
+    if not wanted:
+        return {}
+    proc = subprocess.run(
+        ["git", "log", "--no-walk=unsorted", "--format=%H%x00%s%x00%cs%x00", "--stdin"],
+        cwd=repo, input="\n".join(wanted) + "\n", capture_output=True, text=True, check=False,
+    )
+    out: dict[str, CommitInfo] = {}
+    if proc.returncode != 0:
+        return out
+    fields = proc.stdout.split("\x00")
+    for i in range(0, len(fields) - 2, 3):
+        sha = fields[i].strip()
+        out[sha] = CommitInfo(sha, fields[i + 1], fields[i + 2])
+    return out
+
+
+def asv_publish(repo: Path, out: Path) -> Path | None:
+    """Run ``asv publish`` into ``out``; returns it, or None when asv failed."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--no-pull", "--html-dir", str(out)],
+                          cwd=repo, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not (out / "index.html").is_file():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        print(f"warning: asv publish failed: {tail[0]}", file=sys.stderr)
+        return None
+    return out
+
+
+def baseline_levels(data: SiteData) -> dict[SeriesKey, float]:
+    """Stored baseline where there is one, else the level before the first change point."""
+    levels = {}
+    for s in data.series:
+        stored = data.baselines.get(s.key)
+        levels[s.key] = stored if stored is not None and math.isfinite(stored) else \
+            first_segment_level(s, data.change_points.get(s.key, []))
+    return levels
+
+
+def benchmark_slug(benchmark: str) -> str:
+    digest = hashlib.sha1(benchmark.encode()).hexdigest()[:10]
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", benchmark).strip("_.")[:80] or "benchmark"
+    return f"{readable}-{digest}"
+
+
+def _page(title: str, body: str, root: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{escape(title)}</title><link rel=\"icon\" href=\"data:,\">"
+        f"<link rel=\"stylesheet\" href=\"{root}style.css\"></head><body>\n"
+        f"<nav><a href=\"{root}index.html\">Dashboard</a><a href=\"{root}baseline.html\">Baseline</a>"
+        f"<a href=\"{root}asv/index.html\">asv pages</a><a href=\"{root}findings.json\">findings.json</a></nav>\n"
+        f"{body}\n</body></html>\n"
+    )
+
+
+def _fmt(value: float, unit: str) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if unit == "seconds":
+        for limit, name, factor in ((1e-6, "ns", 1e9), (1e-3, "µs", 1e6), (1.0, "ms", 1e3)):
+            if abs(value) < limit:
+                return f"{value * factor:.3g} {name}"
+        return f"{value:.3g} s"
+    return f"{value:,.0f} {escape(unit)}" if abs(value) >= 1000 else f"{value:.4g} {escape(unit)}"
+
+
+def _name(benchmark: str) -> str:
+    """Escaped benchmark name that may wrap after its dots."""
+    return re.sub(r"\.(?=[A-Za-z_])", ".<wbr>", escape(benchmark))
+
+
+def _params(key: SeriesKey) -> str:
+    return escape(", ".join(f"{k}={v}" for k, v in key.params)) or "—"
+
+
+def _commit_cell(sha: str, info: dict[str, CommitInfo]) -> str:
+    ci = info.get(sha)
+    subject = f"<br><span class=\"muted\">{escape(ci.subject)}</span>" if ci and ci.subject else ""
+    return f"<span class=\"sha\" title=\"{escape(sha)}\">{escape(sha[:10])}</span>{subject}"
+
+
+def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_bench: bool) -> str:
+    if not findings:
+        return "<p>No findings.</p>"
+    head = ("<tr><th>kind</th>" + ("<th>benchmark</th>" if with_bench else "")
+            + "<th>params</th><th>commit</th><th>before → after</th><th>change</th>"
+              "<th>CI of ratio</th><th>p-value</th><th>evidence</th><th>plot</th></tr>")
+    rows = []
+    for f in findings:
+        slug = series_slug(f.key)
+        bench = (f"<td><a href=\"{root}bench/{benchmark_slug(f.key.benchmark)}.html\">"
+                 f"{_name(f.key.benchmark)}</a><br><span class=\"muted\">{escape(f.key.machine)} · "
+                 f"{escape(f.key.env)}</span></td>") if with_bench else ""
+        change = f"{(f.ratio - 1) * 100:+.1f}% (×{f.ratio:.3f})" if math.isfinite(f.ratio) else "n/a"
+        ci = f"{f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
+        p = ("exact" if f.key.is_instruction_count else
+             f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "n/a")
+        evidence = "<br>".join(_name(e) for e in f.evidence) or "—"
+        rows.append(
+            f"<tr class=\"finding\"><td class=\"kind-{escape(f.kind)} nowrap\">{escape(f.kind)}</td>{bench}"
+            f"<td class=\"nowrap\">{_params(f.key)}</td><td>{_commit_cell(f.commit, data.commit_info)}</td>"
+            f"<td class=\"num\">{_fmt(f.before, f.unit)} → {_fmt(f.after, f.unit)}</td>"
+            f"<td class=\"num nowrap\">{change}</td><td class=\"num nowrap\">{ci}</td><td class=\"num\">{p}</td>"
+            f"<td>{evidence}</td><td><a href=\"{root}plots/{slug}.png\">plot</a></td></tr>")
+    return f"<div class=\"scroll\"><table>{head}{''.join(rows)}</table></div>"
+
+
+def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
+    regs = data.report.regressions
+    others = [f for f in data.report.findings if f.kind != "regression"]
+    verdict = (f"<p class=\"verdict bad\">{len(regs)} regression(s) found</p>" if regs
+               else "<p class=\"verdict good\">No regression found</p>")
+    head = data.commits[-1] if data.commits else ""
+    summary = (f"<p class=\"muted\">{data.report.series_checked} series checked over "
+               f"{len(data.commits)} commit(s){' up to ' + _commit_cell(head, data.commit_info) if head else ''}; "
+               f"threshold {data.report.threshold:.0%}, FDR level α = {data.report.alpha:g}.</p>")
+    bench_rows = "".join(
+        f"<tr><td><a href=\"bench/{benchmark_slug(b)}.html\">{escape(b)}</a></td>"
+        f"<td class=\"num\">{len(ss)}</td><td class=\"num\">"
+        f"{sum(1 for f in regs if f.key.benchmark == b)}</td></tr>" for b, ss in sorted(by_bench.items()))
+    body = (f"<h1>{escape(data.title)}</h1>{verdict}{summary}"
+            f"<h2 id=\"regressions\">Regressions</h2>{_findings_table(regs, data, '', True)}"
+            f"<h2 id=\"other\">Improvements and drift</h2>{_findings_table(others, data, '', True)}"
+            "<h2 id=\"heatmap\">Ratio to baseline, last 50 commits</h2>"
+            "<p><a href=\"plots/heatmap.svg\"><img class=\"plot\" src=\"plots/heatmap.png\" "
+            "alt=\"heat map of ratio to baseline\"></a></p>"
+            "<h2 id=\"benchmarks\">Benchmarks</h2><table><tr><th>benchmark</th><th>series</th>"
+            f"<th>regressions</th></tr>{bench_rows}</table>")
+    return _page(data.title, body, "")
+
+
+def _bench_page(benchmark: str, series: list[Series], data: SiteData, levels: dict[SeriesKey, float]) -> str:
+    parts = [f"<h1>{escape(benchmark)}</h1>"]
+    for s in sorted(series, key=lambda x: x.key):
+        slug = series_slug(s.key)
+        own = [f for f in data.report.findings if f.key == s.key]
+        parts.append(
+            f"<h2>{escape(s.key.label)}</h2><p class=\"muted\">{escape(s.key.machine)} · {escape(s.key.env)} · "
+            f"unit {escape(s.unit)} · {len(s.points)} commit(s) measured · baseline "
+            f"{_fmt(levels.get(s.key, math.nan), s.unit)}</p>"
+            f"<p><a href=\"../plots/{slug}.svg\"><img class=\"plot\" src=\"../plots/{slug}.png\" "
+            f"alt=\"trend of {escape(s.key.label)}\"></a></p>{_findings_table(own, data, '../', False)}")
+    return _page(benchmark, "".join(parts), "../")
+
+
+def _baseline_page(data: SiteData, levels: dict[SeriesKey, float]) -> str:
+    source = escape(data.baseline_source) if data.baseline_source else \
+        "no stored baseline: each series' level before its first change point"
+    rows = "".join(
+        f"<tr><td>{escape(s.key.benchmark)}</td><td>{_params(s.key)}</td><td>{escape(s.key.machine)}</td>"
+        f"<td class=\"num\">{_fmt(levels.get(s.key, math.nan), s.unit)}</td>"
+        f"<td>{'stored' if s.key in data.baselines else 'first segment'}</td></tr>"
+        for s in sorted(data.series, key=lambda x: x.key))
+    body = (f"<h1>Baseline in use</h1><p>Source: {source}</p><table><tr><th>benchmark</th>"
+            f"<th>params</th><th>machine</th><th>baseline level</th><th>from</th></tr>{rows}</table>")
+    return _page("Baseline", body, "")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
+               progress: bool = False) -> Path:
+    """Write the whole site to ``out`` (replacing it); returns ``out/index.html``."""
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        levels = baseline_levels(data)
+        by_bench: dict[str, list[Series]] = defaultdict(list)
+        for s in data.series:
+            by_bench[s.key.benchmark].append(s)
+        plotted = [s for s in data.series if s.points]
+        for i, s in enumerate(plotted, 1):
+            if progress and (i % 10 == 0 or i == len(plotted)):
+                print(f"  plots {i}/{len(plotted)}", flush=True, file=sys.stderr)
+            plot_series(s, tmp / "plots" / series_slug(s.key),
+                        findings=[f for f in data.report.findings if f.key == s.key],
+                        change_points=data.change_points.get(s.key, []), baseline=levels.get(s.key),
+                        threshold=data.report.threshold)
+        if plotted and data.commits:
+            plot_heatmap(plotted, levels, data.commits, tmp / "plots" / "heatmap")
+        _write(tmp / "style.css", CSS.lstrip())
+        _write(tmp / "findings.json", data.report.dumps() + "\n")
+        _write(tmp / "index.html", _index(data, by_bench))
+        _write(tmp / "baseline.html", _baseline_page(data, levels))
+        for bench, series in by_bench.items():
+            _write(tmp / "bench" / f"{benchmark_slug(bench)}.html", _bench_page(bench, series, data, levels))
+        if asv_html is not None and (asv_html / "index.html").is_file():
+            shutil.copytree(asv_html, tmp / "asv")
+        else:
+            _write(tmp / "asv" / "index.html", _page("asv", "<h1>asv pages</h1><p>Not published in this "
+                                                        "build (run <code>asv publish</code>).</p>", "../"))
+        old = out.with_name(f".{out.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / "index.html"

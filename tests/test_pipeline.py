@@ -1,0 +1,93 @@
+"""`make run`'s pipeline on a synthetic asv history (no benchmarking): detect,
+plots and site, with an injected regression and a hostile benchmark name."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
+
+ROOT = Path(__file__).resolve().parent.parent
+EVIL = "mod.<script>alert(1)</script>.time_x"
+N, STEP = 30, 20
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> tuple[Path, Path, list[str]]:
+    root = tmp_path_factory.mktemp("pipeline")
+    repo = root / "repo"
+    shas = make_history(repo, N)
+    results = root / "results"
+    write_benchmarks_json(results, {
+        "mod.C.time_a": (["size"], [["100"]], "seconds"),
+        "mod.C.track_a_instructions": (["size"], [["100"]], "instructions"),
+        EVIL: ([], [], "seconds")})
+    rng = np.random.default_rng(7)
+    for i, sha in enumerate(shas):
+        slow = 1.35 if i >= STEP else 1.0
+        a = list(1e-4 * slow * np.exp(rng.normal(0, 0.02, 10)))
+        x = list(2e-3 * np.exp(rng.normal(0, 0.02, 10)))
+        write_result_file(results, "box", sha, "venv-py3.10", {
+            "mod.C.time_a": Row([float(np.median(a))], [["100"]], [a]),
+            "mod.C.track_a_instructions": Row([1000.0 * (1.35 if i >= STEP else 1.0)], [["100"]]),
+            EVIL: Row([float(np.median(x))], [], [x]),
+        })
+    return repo, results, shas
+
+
+def run_pipeline(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "run_pipeline.py"), *args],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_pipeline_builds_the_site_with_the_regression(history, tmp_path):
+    repo, results, shas = history
+    out = tmp_path / "site"
+    proc = run_pipeline("--skip-bench", "--no-asv-publish", "--results", str(results),
+                        "--repo", str(repo), "--branch", "main", "--out", str(out),
+                        "--baselines", str(tmp_path / "none"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"site: {out / 'index.html'}" in proc.stdout
+    assert f"regression  mod.C.time_a(size=100) at {shas[STEP][:10]}" in proc.stdout
+    doc = json.loads((out / "findings.json").read_text())
+    regs = {(f["benchmark"], f["commit"]) for f in doc["findings"] if f["kind"] == "regression"}
+    assert regs == {("mod.C.time_a", shas[STEP]), ("mod.C.track_a_instructions", shas[STEP])}
+    index = (out / "index.html").read_text()
+    block = index[index.index('id="regressions"'):index.index('id="other"')]
+    assert shas[STEP][:10] in block and f"commit {STEP}" in block  # sha and its message
+    assert "<script>" not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    pngs = list((out / "plots").glob("*.png"))
+    assert len(pngs) == 4  # three series + heat map
+    assert (out / "findings.md").read_text().startswith("# ")
+
+
+def test_pipeline_errors_are_one_line(tmp_path, history):
+    repo, _, _ = history
+    proc = run_pipeline("--skip-bench", "--results", str(tmp_path / "missing"), "--repo", str(repo),
+                        "--out", str(tmp_path / "site"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_pipeline_includes_asv_publish_output(history, tmp_path):
+    repo, results, _ = history
+    # asv reads the repository and results named by the config in the working directory
+    (repo / "asv.conf.json").write_text(json.dumps({
+        "version": 1, "project": "demo", "repo": ".", "branches": ["main"],
+        "environment_type": "virtualenv", "results_dir": str(results),
+        "html_dir": str(tmp_path / "unused-html")}))
+    out = tmp_path / "site"
+    proc = run_pipeline("--skip-bench", "--results", str(results), "--repo", str(repo),
+                        "--branch", "main", "--out", str(out), "--baselines", str(tmp_path))
+    (repo / "asv.conf.json").unlink()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "warning: asv publish failed" not in proc.stderr
+    assert (out / "asv" / "index.json").is_file()
+    graphs = list((out / "asv" / "graphs").rglob("*.json"))
+    assert any("time_a" in g.name for g in graphs)

@@ -1,0 +1,113 @@
+"""The static site: pages exist, links resolve, everything user-supplied is escaped."""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from _synthetic import fake_sha, make_series, regression_at
+from rustorch_wasm.regress.findings import Report
+from rustorch_wasm.regress.site import CommitInfo, SiteData, build_site, commit_infos
+
+EVIL = "<script>alert(1)</script>"
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts += 1
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.refs.append(value)
+
+
+def site_data() -> SiteData:
+    slow = make_series("tensor_ops.Add.time_add", params=(("size", "100000"),), n=40,
+                       level=3e-5, step_at=30, step=1.3)
+    evil = make_series(EVIL, params=(("x", "<b>"),), n=40, level=1e-3, seed=3)
+    ins = make_series("tensor_ops.Add.track_add_instructions", params=(("size", "100000"),),
+                      n=40, level=1e5, step_at=30, step=1.3, noise=0, unit="instructions")
+    findings = [regression_at(slow, 30, 1.31, p_value=2e-6),
+                regression_at(evil, 10, 0.7, kind="improvement")]
+    commits = [fake_sha(i) for i in range(40)]
+    info = {c: CommitInfo(c, f"{EVIL} message {i}", "2026-11-25") for i, c in enumerate(commits)}
+    return SiteData(series=[slow, evil, ins], report=Report(0.2, 0.01, 3, findings), commits=commits,
+                    change_points={slow.key: [30], ins.key: [30]}, commit_info=info)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("s") / "site"
+    index = build_site(site_data(), out)
+    assert index == out / "index.html"
+    return out
+
+
+def test_every_local_link_resolves_and_there_is_no_script(site):
+    pages = list(site.rglob("*.html"))
+    assert len(pages) >= 5  # index, baseline, asv placeholder, one per benchmark
+    for page in pages:
+        parser = Links()
+        parser.feed(page.read_text())
+        assert parser.scripts == 0, page
+        for ref in parser.refs:
+            url = urlparse(ref)
+            if url.scheme == "data":
+                continue
+            assert not url.scheme and not url.netloc, f"external asset {ref} in {page}"
+            assert (page.parent / unquote(url.path)).resolve().is_file(), f"{ref} broken in {page}"
+
+
+def test_names_and_commit_messages_are_escaped(site):
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        assert EVIL not in text, page
+        assert "<b>" not in text, page
+    index = (site / "index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+
+
+def test_dashboard_lists_the_regression_first_with_commit_and_magnitude(site):
+    index = (site / "index.html").read_text()
+    regressions = index.index('id="regressions"')
+    other = index.index('id="other"')
+    block = index[regressions:other]
+    assert "tensor_ops.Add.time_add" in block and fake_sha(30)[:10] in block
+    assert "+31.0%" in block and "2e-06" in block
+    assert EVIL not in block and "&lt;script&gt;" in index[other:]  # the improvement is below
+    assert "1 regression(s) found" in index
+
+
+def test_findings_json_is_the_report(site):
+    doc = json.loads((site / "findings.json").read_text())
+    assert doc["schema"] == 1 and len(doc["findings"]) == 2
+    assert doc["findings"][0]["commit"] == fake_sha(30)
+
+
+def test_rebuild_replaces_the_old_site(site):
+    (site / "stale.html").write_text("old")
+    build_site(site_data(), site)
+    assert not (site / "stale.html").exists()
+    assert not any(p.name.startswith(".site") for p in site.parent.iterdir())
+
+
+def test_commit_infos_reads_subjects_from_git(tmp_path):
+    import subprocess
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t.invalid", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", EVIL], cwd=tmp_path, env=env, check=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    infos = commit_infos(tmp_path, [sha, "--all", "not-hex"])
+    assert list(infos) == [sha] and infos[sha].subject == EVIL
+    assert re.match(r"\d{4}-\d\d-\d\d$", infos[sha].date)
