@@ -1,12 +1,14 @@
 """The detection rule: change points -> tests -> findings, across all series.
 
-For each timing series (``y`` = log per-commit medians, see ``changepoint``):
+For each timing series, one level per commit (:func:`commit_levels`: the
+20 %-trimmed geometric mean of the recorded samples, asv's median when only
+stats were recorded) and ``y`` = its log (see ``changepoint``):
 
 1. **Levels.** Binary segmentation gives every significant level change.
    Adjacent segments whose levels differ by less than half the threshold
    (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest difference first,
    so noise-sized splits next to a real step do not shrink its test windows.
-2. **Step test** at each remaining change point ``k``: the per-commit medians
+2. **Step test** at each remaining change point ``k``: the per-commit levels
    of up to ``window`` commits before ``k`` (back to the previous change
    point) against those from ``k`` on (up to the next one). The commits are
    the independent units: the raw samples of one run share that run's
@@ -63,8 +65,8 @@ class Candidate:
     kind: str                 # "step" or "drift"
     at: int                   # index into series.points of the first changed commit
     prev: int                 # index into series.points of the last commit before it
-    before: np.ndarray        # per-commit medians before
-    after: np.ndarray         # per-commit medians after
+    before: np.ndarray        # per-commit levels before
+    after: np.ndarray         # per-commit levels after
     ratio: float
     p_value: float
 
@@ -239,6 +241,26 @@ def add_evidence(findings: list[Finding], series_list: list[Series]) -> list[Fin
     return out
 
 
+def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
+    """One level per commit: the exp of the ``trim``-trimmed mean of the log
+    samples when samples were recorded (more efficient than their median for
+    log-normal noise, as robust to a few wild samples), else asv's median."""
+    pts = series.points
+    out = np.fromiter((p.median for p in pts), dtype=float, count=len(pts))
+    sizes = {len(p.samples) for p in pts if not p.from_stats}
+    for size in sizes:
+        if size < 3:
+            continue
+        rows = [i for i, p in enumerate(pts) if not p.from_stats and len(p.samples) == size]
+        block = np.array([pts[i].samples for i in rows], dtype=float)
+        if not np.all(block > 0):
+            continue
+        logs = np.sort(np.log(block), axis=1)
+        cut = int(trim * size)
+        out[rows] = np.exp(logs[:, cut:size - cut].mean(axis=1))
+    return out
+
+
 def detect(series_list: list[Series], config: DetectorConfig | None = None) -> Report:
     """Findings over every series, with FDR control across all of them."""
     config = config or DetectorConfig()
@@ -250,7 +272,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
         if s.key.is_instruction_count:
             findings.extend(instruction_findings(s, config))
             continue
-        medians = np.fromiter((p.median for p in s.points), dtype=float, count=len(s.points))
+        medians = commit_levels(s)
         idx, y = log_levels(medians)
         if y.size < 2 * config.min_segment:
             continue
