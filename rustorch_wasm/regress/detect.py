@@ -5,9 +5,10 @@ For each timing series, one level per commit (:func:`commit_levels`: the
 stats were recorded) and ``y`` = its log (see ``changepoint``):
 
 1. **Levels.** Binary segmentation gives every significant level change.
-   Adjacent segments whose levels differ by less than half the threshold
-   (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest difference first,
-   so noise-sized splits next to a real step do not shrink its test windows.
+   Adjacent segments whose levels differ by less than the size guard
+   (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest
+   difference first, so noise-sized splits next to a real step do not shrink
+   its test windows.
 2. **Step test** at each remaining change point ``k``: the per-commit levels
    of up to ``window`` commits before ``k`` (back to the previous change
    point) against those from ``k`` on (up to the next one). The commits are
@@ -49,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .changepoint import exact_changes, log_levels, segment_with_p
+from .changepoint import commit_levels, exact_changes, log_levels, segment_with_p
 from .compare import guard_passed, step_kind
 from .config import DetectorConfig
 from .findings import Finding, Kind, Report
@@ -238,26 +239,6 @@ def add_evidence(findings: list[Finding], series_list: list[Series]) -> list[Fin
                                 f"{other.key.benchmark} unchanged at this commit")
         out.append(Finding(f.kind, f.key, f.commit, f.previous_commit, f.before, f.after,
                            f.ratio, f.ci, f.p_value, f.unit, tuple(evidence)))
-    return out
-
-
-def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
-    """One level per commit: the exp of the ``trim``-trimmed mean of the log
-    samples when samples were recorded (more efficient than their median for
-    log-normal noise, as robust to a few wild samples), else asv's median."""
-    pts = series.points
-    out = np.fromiter((p.median for p in pts), dtype=float, count=len(pts))
-    sizes = {len(p.samples) for p in pts if not p.from_stats}
-    for size in sizes:
-        if size < 3:
-            continue
-        rows = [i for i, p in enumerate(pts) if not p.from_stats and len(p.samples) == size]
-        block = np.array([pts[i].samples for i in rows], dtype=float)
-        if not np.all(block > 0):
-            continue
-        logs = np.sort(np.log(block), axis=1)
-        cut = int(trim * size)
-        out[rows] = np.exp(logs[:, cut:size - cut].mean(axis=1))
     return out
 
 
