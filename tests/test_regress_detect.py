@@ -181,3 +181,12 @@ def test_change_points_for_plots():
     y = noisy(150, 50, 1.5, seed=13)
     y[100:] /= 1.5
     assert change_points(series_of(y)) == [50, 100]
+
+
+def test_commit_level_ignores_a_wild_sample():
+    from rustorch_wasm.regress.detect import commit_levels
+    samples = [[1.0, 1.01, 0.99, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0, 50.0]] * 3
+    s = series_of([1.0, 1.0, 1.0], samples=samples)
+    levels = commit_levels(s)
+    assert np.all(np.abs(levels - 1.0) < 0.01)
+    np.testing.assert_allclose(levels, np.exp(np.mean(np.log(sorted(samples[0])[2:8]))))

@@ -1,9 +1,9 @@
 """Change points of one series: where a new level starts.
 
 Timing series (binary segmentation on ranks)
-    The input is ``y_i = log(median_i)``, one value per commit that has a
-    measurement (failed or missing commits are simply absent, so they neither
-    start nor end a level). Working on logs and on ranks makes the result
+    The input is ``y_i = log(level_i)`` (:func:`commit_levels`), one value
+    per commit that has a measurement (failed or missing commits are simply
+    absent, so they neither start nor end a level). Working on logs and on ranks makes the result
     invariant to the unit and to any scaling of the data, and ranks make one
     wild value count no more than any other high value.
 
@@ -241,9 +241,29 @@ def log_levels(series: Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ok, np.log(med[ok])
 
 
+def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
+    """One level per commit: the exp of the ``trim``-trimmed mean of the log
+    samples when samples were recorded (more efficient than their median for
+    log-normal noise, as robust to a few wild samples), else asv's median."""
+    pts = series.points
+    out = np.fromiter((p.median for p in pts), dtype=float, count=len(pts))
+    sizes = {len(p.samples) for p in pts if not p.from_stats}
+    for size in sizes:
+        if size < 3:
+            continue
+        rows = [i for i, p in enumerate(pts) if not p.from_stats and len(p.samples) == size]
+        block = np.array([pts[i].samples for i in rows], dtype=float)
+        if not np.all(block > 0):
+            continue
+        logs = np.sort(np.log(block), axis=1)
+        cut = int(trim * size)
+        out[rows] = np.exp(logs[:, cut:size - cut].mean(axis=1))
+    return out
+
+
 def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.001) -> list[int]:
     """Indices into ``series.points`` where a new level starts (for plots)."""
     if series.key.is_instruction_count:
         return exact_changes(np.asarray(series.medians, dtype=float))
-    idx, y = log_levels(series)
+    idx, y = log_levels(commit_levels(series))
     return [int(idx[k]) for k in segment(y, min_segment=min_segment, split_alpha=split_alpha)]

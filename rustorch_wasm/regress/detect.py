@@ -1,12 +1,15 @@
 """The detection rule: change points -> tests -> findings, across all series.
 
-For each timing series (``y`` = log per-commit medians, see ``changepoint``):
+For each timing series, one level per commit (:func:`commit_levels`: the
+20 %-trimmed geometric mean of the recorded samples, asv's median when only
+stats were recorded) and ``y`` = its log (see ``changepoint``):
 
 1. **Levels.** Binary segmentation gives every significant level change.
-   Adjacent segments whose levels differ by less than half the threshold
-   (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest difference first,
-   so noise-sized splits next to a real step do not shrink its test windows.
-2. **Step test** at each remaining change point ``k``: the per-commit medians
+   Adjacent segments whose levels differ by less than the size guard
+   (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest
+   difference first, so noise-sized splits next to a real step do not shrink
+   its test windows.
+2. **Step test** at each remaining change point ``k``: the per-commit levels
    of up to ``window`` commits before ``k`` (back to the previous change
    point) against those from ``k`` on (up to the next one). The commits are
    the independent units: the raw samples of one run share that run's
@@ -47,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .changepoint import exact_changes, log_levels, segment_with_p
+from .changepoint import commit_levels, exact_changes, log_levels, segment_with_p
 from .compare import guard_passed, step_kind
 from .config import DetectorConfig
 from .findings import Finding, Kind, Report
@@ -63,8 +66,8 @@ class Candidate:
     kind: str                 # "step" or "drift"
     at: int                   # index into series.points of the first changed commit
     prev: int                 # index into series.points of the last commit before it
-    before: np.ndarray        # per-commit medians before
-    after: np.ndarray         # per-commit medians after
+    before: np.ndarray        # per-commit levels before
+    after: np.ndarray         # per-commit levels after
     ratio: float
     p_value: float
 
@@ -250,7 +253,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
         if s.key.is_instruction_count:
             findings.extend(instruction_findings(s, config))
             continue
-        medians = np.fromiter((p.median for p in s.points), dtype=float, count=len(s.points))
+        medians = commit_levels(s)
         idx, y = log_levels(medians)
         if y.size < 2 * config.min_segment:
             continue
