@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain browser cilint engines wasm run test bench report peers clean
+.PHONY: setup toolchain browser cilint engines wasm run test bench report peers eval-detector clean
 
 setup: toolchain browser cilint $(STAMP) wasm engines
 
@@ -58,6 +58,11 @@ bench: setup
 
 report: setup
 	$(PY) scripts/kernel_report.py --markdown docs/benchmarks.md
+
+# Detector accuracy against asv/Otava/ruptures/the seed's rule -> docs/detector.md
+eval-detector: setup
+	$(PY) -m pip install -q -e '.[dev,eval]'
+	$(PY) scripts/eval_detector.py
 
 # Ours (Wasmer, V8, Chromium) beside TF.js-wasm and numpy -> docs/peers.md
 peers: setup

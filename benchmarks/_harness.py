@@ -68,7 +68,7 @@ class KernelCase:
     ``instructions`` counts the wasm instructions of one call."""
 
     timer = staticmethod(time.thread_time)
-    warmup_time = 0.05
+    warmup_time = 0.3
     # Samples of >= 15 ms (asv picks `number` calls to fill one), at least
     # 8 and at most 12 a round, two rounds: >= 16 samples, so that the
     # IQR/median is not set by one or two preempted samples, within the

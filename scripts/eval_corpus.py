@@ -8,8 +8,9 @@ point. Each commit of a series has ``SAMPLES`` (10) recorded samples:
   uniform in [0.5 %, 3 %] (run-to-run noise of a shared machine);
 * within a run: ``level * exp(N(0, sigma))`` with ``sigma = CV / 1.349``
   (the IQR of a normal is 1.349 sigma) and ``CV`` drawn from
-  :data:`MEASURED_CVS`, the IQR/median of every time benchmark of this
-  project's suite in docs/benchmarks.md (noise_report.py, 2026-11-24);
+  :func:`measured_cvs`, the IQR/median of every time benchmark of this
+  project's suite as ``scripts/noise_report.py --json docs/noise.json``
+  measured it (worst of its runs);
 * heavy-tailed outliers: each sample with probability 3 % is multiplied by
   ``1 + 0.3 * Pareto(1.5)``;
 * single-commit spikes: with probability 2 % a commit's level is multiplied
@@ -26,6 +27,7 @@ from either end.
 """
 from __future__ import annotations
 
+import functools
 import math
 import subprocess
 from dataclasses import dataclass, field
@@ -41,10 +43,26 @@ N_COMMITS = 500
 SAMPLES = 10
 GROUP = 100
 MACHINE, ENV = "evalbox", "virtualenv-py3.10"
-# CV = IQR/median of each time benchmark's samples, docs/benchmarks.md (noise_report.py)
-MEASURED_CVS = [0.0213, 0.0531, 0.0196, 0.3566, 0.3943, 0.4468, 0.5723, 0.1897, 0.0590, 0.0116,
-                0.3444, 0.0800, 0.0918, 0.9046, 0.3458, 0.3167, 0.6060, 0.4355, 0.7022, 0.6314,
-                0.0109, 0.1162, 0.0306, 0.2065]
+NOISE_FILE = Path(__file__).resolve().parent.parent / "docs" / "noise.json"
+
+
+@functools.lru_cache(maxsize=None)
+def measured_cvs(path: Path = NOISE_FILE) -> tuple[float, ...]:
+    """CV = IQR/median of each time benchmark's samples, as measured on this
+    project's own suite by ``scripts/noise_report.py --json``."""
+    import json
+
+    try:
+        doc = json.loads(path.read_text())
+        cvs = [float(s["cv"]) for s in doc["series"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"error: {path}: no measured noise ({exc}); run "
+                         "scripts/noise_report.py --json docs/noise.json first")
+    if not cvs:
+        raise SystemExit(f"error: {path}: no series")
+    return tuple(cvs)
+
+
 FACTORS = [1.2, 1.3, 1.5, 2.0]
 
 
@@ -76,7 +94,7 @@ def one_series(sid: int, rng: np.random.Generator,
                kind: str | None = None) -> tuple[Spec, SeriesData]:
     length = int(rng.integers(50, N_COMMITS + 1))
     start = N_COMMITS - length
-    cv = float(rng.choice(MEASURED_CVS))
+    cv = float(rng.choice(measured_cvs()))
     spec = Spec(sid, kind or pick_kind(rng), start, cv, bool(rng.random() < 0.10))
     log_change = np.zeros(length)
     if spec.kind in ("step", "small", "double"):

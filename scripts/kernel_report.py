@@ -28,7 +28,9 @@ import numpy as np
 import scipy.special as ss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rustorch_wasm.runtime import Runtime  # noqa: E402
+from doc_sections import write_section  # noqa: E402
 
 Call = Callable[[], Any]
 
@@ -277,9 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text)
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(text + "\n")
-        print(f"\nwrote {args.markdown}")
+        write_section(args.markdown, "kernel-report", text)
+        print(f"\nwrote the kernel-report section of {args.markdown}")
     return 0
 
 

@@ -28,6 +28,10 @@ import numpy as np
 from asv.results import iter_results
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from doc_sections import write_section  # noqa: E402
+from rustorch_wasm.regress.atomic import write_atomic  # noqa: E402
 CV_TARGET = 0.03
 MIN_SECONDS = 100e-6
 
@@ -121,11 +125,27 @@ def table(rows: list[Row], walls: list[float]) -> str:
     return "\n".join(lines)
 
 
+def cv_document(rows: list[Row], walls: list[float]) -> dict:
+    """The measured noise as plain data: per time benchmark and parameters,
+    the median time and the worst within-run CV over the runs."""
+    return {
+        "command": "python scripts/noise_report.py --runs %d" % len(walls),
+        "date": time.strftime("%Y-%m-%d"),
+        "suite_wall_seconds": [round(w, 1) for w in walls],
+        "series": [{"benchmark": r.name, "params": r.params,
+                    "median_seconds": float(np.median(r.medians)), "cv": float(max(r.cvs))}
+                   for r in rows],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--bench", "-b", action="append", default=[])
-    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument("--markdown", type=Path,
+                        help="also write the table as the noise-report section of this file")
+    parser.add_argument("--json", type=Path, help="also write the measured CVs here (read by "
+                        "scripts/eval_corpus.py as the noise model)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -144,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     text = table(ordered, walls)
     print(text)
     if args.markdown:
-        args.markdown.write_text(text + "\n")
+        write_section(args.markdown, "noise-report", text)
+    if args.json:
+        write_atomic(args.json, json.dumps(cv_document(ordered, walls), indent=1) + "\n")
     over = [r for r in ordered if np.median(r.medians) >= MIN_SECONDS and max(r.cvs) > CV_TARGET]
     return 1 if over else 0
 
