@@ -91,4 +91,7 @@ def test_long_heatmap_labels_keep_their_params():
     labels = [plot._row_label(k, False) for k in keys]
     assert len(set(labels)) == 3 and all(len(label) <= 64 for label in labels)
     assert labels[0].endswith("(size='single')") and "…" in labels[0]
-    assert plot._row_label(SeriesKey("m", "e", "short"), True) == "short @m"
+    assert plot._row_label(SeriesKey("m", "e", "short"), True) == "short @m/e"
+    # engines (the asv matrix dimension) tell otherwise identical rows apart
+    node = SeriesKey("m", "virtualenv-py3.10-numpy-RUSTORCH_WASM_ENGINEnode", "short")
+    assert plot._row_label(node, True) == "short @m/node"

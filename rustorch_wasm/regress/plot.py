@@ -230,7 +230,16 @@ def _row_label(key: SeriesKey, many_hosts: bool, width: int = 64) -> str:
     if len(label) > width:
         tail = width * 3 // 5
         label = label[: width - tail - 1] + "…" + label[-tail:]
-    return f"{label} @{key.machine}" if many_hosts else label
+    return f"{label} @{key.machine}/{short_env(key.env)}" if many_hosts else label
+
+
+def short_env(env: str) -> str:
+    """The part of an asv environment name that tells series apart here: the
+    engine (``RUSTORCH_WASM_ENGINE<name>``, the asv matrix dimension), else
+    the whole name."""
+    marker = "RUSTORCH_WASM_ENGINE"
+    i = env.find(marker)
+    return env[i + len(marker):].split("-")[0] or env if i >= 0 else env
 
 
 def plot_heatmap(
