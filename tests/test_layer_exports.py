@@ -5,25 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import _nn_reference as ref
+
 
 def put(rt, a: np.ndarray) -> int:
     a = np.ascontiguousarray(a, np.float32)
     ptr = rt.alloc(max(a.nbytes, 4))
     rt.array(ptr, a.size, np.float32)[:] = a.ravel()
     return ptr
-
-
-def conv_ref(x, w, b, stride, pad):
-    n, cin, h, wd = x.shape
-    cout, _, k, _ = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    oh, ow = (h + 2 * pad - k) // stride + 1, (wd + 2 * pad - k) // stride + 1
-    y = np.zeros((n, cout, oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            patch = xp[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
-            y[:, :, i, j] = np.einsum("ncij,ocij->no", patch, w) + b
-    return y
 
 
 @pytest.mark.parametrize("rows,nin,nout", [(1, 784, 128), (3, 17, 5), (32, 64, 10)])
@@ -41,12 +30,12 @@ def test_conv2d_forward_export(rt, k, stride, pad):
     g = np.random.default_rng(k * 10 + stride)
     n, cin, h, wd, cout = 2, 3, 11, 9, 4
     x, w, b = g.standard_normal((n, cin, h, wd)), g.standard_normal((cout, cin, k, k)), g.standard_normal(cout)
-    ref = conv_ref(x, w, b, stride, pad)
-    px, pp, py = put(rt, x), put(rt, np.concatenate([w.ravel(), b])), rt.alloc(ref.size * 4)
+    want = ref.conv2d(x, {"weight": w, "bias": b}, stride, pad)
+    px, pp, py = put(rt, x), put(rt, np.concatenate([w.ravel(), b])), rt.alloc(want.size * 4)
     status = rt.fn("nn_conv2d_forward")(px, pp, py, n, cin, h, wd, cout, k, stride, pad)
     assert status == 0
-    got = rt.array(py, ref.size, np.float32).reshape(ref.shape)
-    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+    got = rt.array(py, want.size, np.float32).reshape(want.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
 def test_conv2d_export_refuses_impossible_geometry(rt):

@@ -13,6 +13,7 @@ import math
 from html import escape
 
 from .gate import GateResult, Row
+from .units import seconds_text
 
 _ICON = {"regression": "🔴 regression", "improvement": "🟢 improvement", "drift": "🟠 drift"}
 
@@ -27,10 +28,7 @@ def quantity(value: float, unit: str) -> str:
     if not math.isfinite(value):
         return "n/a"
     if unit == "seconds":
-        for limit, name, factor in ((1e-6, "ns", 1e9), (1e-3, "µs", 1e6), (1.0, "ms", 1e3)):
-            if abs(value) < limit:
-                return f"{value * factor:.3g} {name}"
-        return f"{value:.3g} s"
+        return seconds_text(value)
     if unit == "instructions" or abs(value) >= 1000:
         return f"{value:,.0f}" + (f" {cell(unit)}" if unit and unit != "instructions" else "")
     return f"{value:.4g} {cell(unit)}".strip()

@@ -25,7 +25,6 @@ import hashlib
 import math
 import re
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Iterable, Sequence
@@ -39,6 +38,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.ticker import EngFormatter, FuncFormatter, MaxNLocator  # noqa: E402
 
 from .findings import Finding  # noqa: E402
+from .units import Scale, display_scale  # noqa: E402,F401  (Scale: part of this module's API)
 from .series import Series, SeriesKey  # noqa: E402
 
 FORMATS = ("png", "svg")
@@ -48,29 +48,6 @@ KIND_STYLE = {  # marker, colour, vertical label direction
     "drift": ("D", "#d68910", 1),
 }
 DECADES_FOR_LOG = 100.0
-_TIME_SCALES = ((1e-6, "ns", 1e9), (1e-3, "µs", 1e6), (1.0, "ms", 1e3))
-
-
-@dataclass(frozen=True)
-class Scale:
-    """How values of one unit are shown: multiply by ``factor``, label ``unit``."""
-
-    factor: float
-    unit: str
-
-
-def display_scale(unit: str, values: Iterable[float]) -> Scale:
-    """A readable scale: seconds become ns/µs/ms/s by the median magnitude."""
-    finite = [v for v in values if math.isfinite(v) and v > 0]
-    if unit != "seconds" or not finite:
-        return Scale(1.0, unit)
-    typical = median(finite)
-    for limit, name, factor in _TIME_SCALES:
-        if typical < limit:
-            return Scale(factor, name)
-    return Scale(1.0, "s")
-
-
 def series_slug(key: SeriesKey) -> str:
     """A file-name-safe, unique name for a series (readable part + hash)."""
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:10]

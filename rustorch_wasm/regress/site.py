@@ -36,6 +36,7 @@ from typing import Iterable, Sequence
 from .findings import Finding, Report
 from .plot import first_segment_level, plot_heatmap, plot_series, series_slug
 from .series import Series, SeriesKey
+from .units import seconds_text
 
 _HEX = re.compile(r"^[0-9a-f]{7,40}$")
 CSS = """
@@ -142,10 +143,7 @@ def _fmt(value: float, unit: str) -> str:
     if not math.isfinite(value):
         return "n/a"
     if unit == "seconds":
-        for limit, name, factor in ((1e-6, "ns", 1e9), (1e-3, "µs", 1e6), (1.0, "ms", 1e3)):
-            if abs(value) < limit:
-                return f"{value * factor:.3g} {name}"
-        return f"{value:.3g} s"
+        return seconds_text(value)
     return f"{value:,.0f} {escape(unit)}" if abs(value) >= 1000 else f"{value:.4g} {escape(unit)}"
 
 
