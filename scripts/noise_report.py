@@ -17,6 +17,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -60,8 +61,37 @@ def asv_config(results_dir: Path) -> Path:
     return path
 
 
-def run_suite(config: Path, bench: list[str]) -> float:
-    """One asv run of the suite at HEAD; returns its wall time in seconds."""
+@dataclass
+class RunCost:
+    """One suite run: its wall time, and the CPU time the rest of the machine
+    used meanwhile (other processes: the noise the clock cannot exclude)."""
+
+    wall: float
+    others_cpu: float | None
+
+
+def machine_cpu_seconds() -> float | None:
+    """CPU time spent by all processes since boot (user, nice, system, irq,
+    softirq from the ``cpu`` line of /proc/stat), or None off Linux."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    busy = sum(int(fields[i]) for i in (1, 2, 3, 6, 7))
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of this process's finished children (asv and its benchmarks)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_suite(config: Path, bench: list[str]) -> RunCost:
+    """One asv run of the suite at HEAD: its wall time, and the CPU seconds
+    other processes used during it."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     cmd = [sys.executable, "-m", "asv", "run", "--config", str(config), "--python=same",
            "--record-samples", "--set-commit-hash", head()]
@@ -70,10 +100,13 @@ def run_suite(config: Path, bench: list[str]) -> float:
     for regex in bench:
         cmd += ["-b", regex]
     start = time.perf_counter()
+    busy0, ours0 = machine_cpu_seconds(), children_cpu_seconds()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
+    busy1, ours1 = machine_cpu_seconds(), children_cpu_seconds()
     if proc.returncode not in (0, 2):
         raise SystemExit(f"error: asv run failed with exit code {proc.returncode}")
-    return time.perf_counter() - start
+    others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0) - (ours1 - ours0))
+    return RunCost(time.perf_counter() - start, others)
 
 
 def head() -> str:
@@ -108,7 +141,7 @@ def fmt_time(seconds: float) -> str:
     return f"{seconds * 1e9:.3g} ns"
 
 
-def table(rows: list[Row], walls: list[float]) -> str:
+def table(rows: list[Row], runs: list[RunCost]) -> str:
     lines = [
         "| benchmark | params | median | CV worst | CV median | medians spread | target |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -121,17 +154,23 @@ def table(rows: list[Row], walls: list[float]) -> str:
         lines.append(f"| {r.name} | {r.params} | {fmt_time(med)} | {max(r.cvs):.2%} | "
                      f"{np.median(r.cvs):.2%} | {spread:.2%} | {verdict} |")
     lines.append("")
-    lines.append("Wall time of each whole-suite run: " + ", ".join(f"{w:.0f} s" for w in walls))
+    lines.append("Wall time of each whole-suite run: " + ", ".join(f"{r.wall:.0f} s" for r in runs))
+    if all(r.others_cpu is not None for r in runs):
+        lines.append("")
+        lines.append("CPU used by other processes during each run (/proc/stat busy time minus "
+                     "the suite's own): " + ", ".join(
+                         f"{r.others_cpu:.0f} s ({r.others_cpu / r.wall:.0%} of a core)" for r in runs))
     return "\n".join(lines)
 
 
-def cv_document(rows: list[Row], walls: list[float]) -> dict:
+def cv_document(rows: list[Row], runs: list[RunCost]) -> dict:
     """The measured noise as plain data: per time benchmark and parameters,
     the median time and the worst within-run CV over the runs."""
     return {
-        "command": "python scripts/noise_report.py --runs %d" % len(walls),
+        "command": "python scripts/noise_report.py --runs %d" % len(runs),
         "date": time.strftime("%Y-%m-%d"),
-        "suite_wall_seconds": [round(w, 1) for w in walls],
+        "suite_wall_seconds": [round(r.wall, 1) for r in runs],
+        "others_cpu_seconds": [None if r.others_cpu is None else round(r.others_cpu, 1) for r in runs],
         "series": [{"benchmark": r.name, "params": r.params,
                     "median_seconds": float(np.median(r.medians)), "cv": float(max(r.cvs))}
                    for r in rows],
@@ -150,23 +189,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     rows: dict[tuple[str, str], Row] = {}
-    walls: list[float] = []
+    runs: list[RunCost] = []
     for i in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="noise-") as tmp:
             config = asv_config(Path(tmp))
             print(f"run {i + 1}/{args.runs} ...", flush=True)
-            walls.append(run_suite(config, args.bench))
+            runs.append(run_suite(config, args.bench))
             collect(Path(tmp), rows)
     if not rows:
         print("error: asv recorded no time benchmark samples (see its output above)", file=sys.stderr)
         return 2
     ordered = sorted(rows.values(), key=lambda r: (r.name, r.params))
-    text = table(ordered, walls)
+    text = table(ordered, runs)
     print(text)
     if args.markdown:
         write_section(args.markdown, "noise-report", text)
     if args.json:
-        write_atomic(args.json, json.dumps(cv_document(ordered, walls), indent=1) + "\n")
+        write_atomic(args.json, json.dumps(cv_document(ordered, runs), indent=1) + "\n")
     over = [r for r in ordered if np.median(r.medians) >= MIN_SECONDS and max(r.cvs) > CV_TARGET]
     return 1 if over else 0
 
