@@ -10,9 +10,19 @@ use crate::simd::{self, load, store};
 use core::arch::wasm32::*;
 
 /// A lane-wise operation with its vector and scalar forms.
+///
+/// `K` holds the vector constants the operation needs. A kernel loop takes
+/// them once through [`simd::opaque`] and passes them to `vk`, so they stay
+/// in locals (registers) instead of being rebuilt at every use; `v` is the
+/// plain form with the constants folded, for one-off vectors.
 pub trait Unary {
-    fn v(x: v128) -> v128;
-    fn s(x: f32) -> f32;
+    type K: Copy;
+    fn consts() -> Self::K;
+    fn vk(x: v128, k: Self::K) -> v128;
+    #[inline(always)]
+    fn v(x: v128) -> v128 { Self::vk(x, Self::consts()) }
+    #[inline(always)]
+    fn s(x: f32) -> f32 { f32x4_extract_lane::<0>(Self::v(f32x4_splat(x))) }
 }
 
 /// A lane-wise binary operation.
@@ -42,20 +52,29 @@ binary_op!(RSub, |a, b| f32x4_sub(b, a), |a: f32, b: f32| b - a);
 binary_op!(RDiv, |a, b| f32x4_div(b, a), |a: f32, b: f32| b / a);
 
 macro_rules! unary_op {
-    ($name:ident, $v:expr) => {
+    ($name:ident, $k:ty, $consts:expr, $v:expr) => {
         pub struct $name;
         impl Unary for $name {
+            type K = $k;
             #[inline(always)]
-            fn v(x: v128) -> v128 { $v(x) }
+            fn consts() -> $k { $consts }
             #[inline(always)]
-            fn s(x: f32) -> f32 { f32x4_extract_lane::<0>($v(f32x4_splat(x))) }
+            fn vk(x: v128, k: $k) -> v128 { $v(x, k) }
         }
+    };
+    ($name:ident, $v:expr) => {
+        unary_op!($name, (), (), |x, _: ()| $v(x));
     };
 }
 
-// relu: max(x, 0) that keeps NaN (numpy's maximum propagates NaN).
-unary_op!(Relu, |x| v128_bitselect(x, f32x4_splat(0.0), v128_or(f32x4_gt(x, f32x4_splat(0.0)), f32x4_ne(x, x))));
-unary_op!(Sigmoid, simd::sigmoid);
+// relu: max(x, 0) that keeps NaN (numpy's maximum propagates NaN). The
+// pseudo-maximum pmax(x, 0) = (x < 0 ? 0 : x) does: NaN < 0 is false, so NaN
+// passes through, and it is one maxps in V8 and Cranelift (f32x4_max's
+// IEEE NaN/-0 rules cost V8 an eight-instruction sequence on x64). The zero
+// comes in as an opaque constant: seeing a literal 0, LLVM rewrites the
+// pmax into f32x4.max.
+unary_op!(Relu, v128, f32x4_splat(0.0), |x, zero| f32x4_pmax(x, zero));
+unary_op!(Sigmoid, simd::SigmoidK, simd::SigmoidK::new(), simd::sigmoid_k);
 unary_op!(Tanh, simd::tanh);
 unary_op!(Exp, simd::exp);
 unary_op!(Log, simd::log);
@@ -171,38 +190,49 @@ pub fn with_scalar_assign<O: Binary>(x: &mut [f32], s: f32) {
 #[inline(always)]
 pub fn map<O: Unary>(a: &[f32], out: &mut [f32]) {
     let n = out.len().min(a.len());
-    let (a, out) = (&a[..n], &mut out[..n]);
-    let mut i = 0;
-    while i + 8 <= n {
-        let r0 = O::v(load(&a[i..]));
-        let r1 = O::v(load(&a[i + 4..]));
-        store(&mut out[i..], r0);
-        store(&mut out[i + 4..], r1);
-        i += 8;
+    let k = simd::opaque(O::consts());
+    let (mut src, mut dst) = (a[..n].chunks_exact(16), out[..n].chunks_exact_mut(16));
+    for (s, d) in (&mut src).zip(&mut dst) {
+        let r0 = O::vk(load(&s[0..4]), k);
+        let r1 = O::vk(load(&s[4..8]), k);
+        let r2 = O::vk(load(&s[8..12]), k);
+        let r3 = O::vk(load(&s[12..16]), k);
+        store(&mut d[0..4], r0);
+        store(&mut d[4..8], r1);
+        store(&mut d[8..12], r2);
+        store(&mut d[12..16], r3);
     }
-    while i + 4 <= n {
-        store(&mut out[i..], O::v(load(&a[i..])));
-        i += 4;
+    let (mut src, mut dst) = (src.remainder().chunks_exact(4), dst.into_remainder().chunks_exact_mut(4));
+    for (s, d) in (&mut src).zip(&mut dst) {
+        store(d, O::vk(load(s), k));
     }
-    while i < n {
-        out[i] = O::s(a[i]);
-        i += 1;
+    for (s, d) in src.remainder().iter().zip(dst.into_remainder()) {
+        *d = O::s(*s);
     }
 }
 
 /// x[i] = op(x[i]).
 #[inline(always)]
 pub fn map_assign<O: Unary>(x: &mut [f32]) {
-    let n = x.len();
-    let mut i = 0;
-    while i + 4 <= n {
-        let r = O::v(load(&x[i..]));
-        store(&mut x[i..], r);
-        i += 4;
+    let k = simd::opaque(O::consts());
+    let mut chunks = x.chunks_exact_mut(16);
+    for c in &mut chunks {
+        let r0 = O::vk(load(&c[0..4]), k);
+        let r1 = O::vk(load(&c[4..8]), k);
+        let r2 = O::vk(load(&c[8..12]), k);
+        let r3 = O::vk(load(&c[12..16]), k);
+        store(&mut c[0..4], r0);
+        store(&mut c[4..8], r1);
+        store(&mut c[8..12], r2);
+        store(&mut c[12..16], r3);
     }
-    while i < n {
-        x[i] = O::s(x[i]);
-        i += 1;
+    let mut chunks = chunks.into_remainder().chunks_exact_mut(4);
+    for c in &mut chunks {
+        let r = O::vk(load(c), k);
+        store(c, r);
+    }
+    for v in chunks.into_remainder() {
+        *v = O::s(*v);
     }
 }
 

@@ -34,6 +34,18 @@ pub fn store(s: &mut [f32], v: v128) {
     unsafe { v128_store(s.as_mut_ptr() as *mut v128, v) }
 }
 
+/// `v`, through a volatile read, so LLVM cannot see its value: a constant
+/// passed through here before a loop stays in a local (one register in V8
+/// and Cranelift) instead of being folded into every use. Folding costs V8
+/// a multi-instruction constant materialisation per use and lets LLVM's
+/// combiner rewrite `f32x4_pmax(x, 0)` into the slow IEEE `f32x4.max`.
+#[inline(always)]
+pub fn opaque<T: Copy>(v: T) -> T {
+    let c = v;
+    // SAFETY: `c` is a live, initialised local; a volatile read of it is a plain load.
+    unsafe { core::ptr::read_volatile(&c) }
+}
+
 /// Broadcast the f32 at `s[0]`.
 #[inline(always)]
 pub fn splat_at(s: &[f32]) -> v128 { f32x4_splat(s[0]) }
@@ -117,19 +129,64 @@ pub fn log(x: v128) -> v128 {
 /// t = -z - n·ln2 (two-part ln2, |t| ≤ ln2/2), e^t by the degree-6 Taylor
 /// polynomial as in [`exp`]. For z > 87.3 e^{-z} is below the normal range
 /// and f is set to 0 (absolute error < 1.2e-38). NaN propagates.
+///
+/// The constants come in a [`SigmoidK`] so a kernel loop can build them once
+/// (through [`opaque`]) and keep them in locals; -|x| is x with the sign bit
+/// set (one OR), and the final select takes its mask from x's sign bit by an
+/// arithmetic shift (no compare).
 #[inline(always)]
-pub fn sigmoid(x: v128) -> v128 {
-    const MAGIC: f32 = 12_583_039.0; // 1.5·2^23 + 127
-    let one = f32x4_splat(1.0);
-    let mz = f32x4_neg(f32x4_abs(x));
-    let biased = f32x4_add(f32x4_mul(mz, f32x4_splat(LOG2E)), f32x4_splat(MAGIC));
+pub fn sigmoid_k(x: v128, k: SigmoidK) -> v128 {
+    let mz = v128_or(x, k.sign);
+    let biased = f32x4_add(f32x4_mul(mz, k.log2e), k.magic);
     let scale = i32x4_shl(biased, 23);
-    let n = f32x4_sub(biased, f32x4_splat(MAGIC));
-    let t = f32x4_sub(f32x4_sub(mz, f32x4_mul(n, f32x4_splat(LN2_HI))), f32x4_mul(n, f32x4_splat(LN2_LO)));
-    let e = f32x4_mul(exp_reduced(t), scale);
-    let f = f32x4_div(e, f32x4_add(e, one));
-    let f = v128_andnot(f, f32x4_lt(mz, f32x4_splat(-87.3)));
-    v128_bitselect(f, f32x4_sub(one, f), f32x4_lt(x, f32x4_splat(0.0)))
+    let n = f32x4_sub(biased, k.magic);
+    let t = f32x4_sub(f32x4_sub(mz, f32x4_mul(n, k.ln2_hi)), f32x4_mul(n, k.ln2_lo));
+    let mut p = k.c[0];
+    p = f32x4_add(f32x4_mul(p, t), k.c[1]);
+    p = f32x4_add(f32x4_mul(p, t), k.c[2]);
+    p = f32x4_add(f32x4_mul(p, t), k.c[3]);
+    p = f32x4_add(f32x4_mul(p, t), k.c[4]);
+    p = f32x4_add(f32x4_mul(p, t), k.one);
+    p = f32x4_add(f32x4_mul(p, t), k.one);
+    let e = f32x4_mul(p, scale);
+    let f = f32x4_div(e, f32x4_add(e, k.one));
+    let f = v128_andnot(f, f32x4_lt(mz, k.cutoff));
+    v128_bitselect(f, f32x4_sub(k.one, f), i32x4_shr(x, 31))
+}
+
+/// Logistic sigmoid on four lanes (constants folded; see [`sigmoid_k`]).
+#[inline(always)]
+pub fn sigmoid(x: v128) -> v128 { sigmoid_k(x, SigmoidK::new()) }
+
+/// The vector constants of [`sigmoid_k`].
+#[derive(Clone, Copy)]
+pub struct SigmoidK {
+    sign: v128,
+    log2e: v128,
+    magic: v128,
+    ln2_hi: v128,
+    ln2_lo: v128,
+    /// Taylor coefficients 1/720, 1/120, 1/24, 1/6, 1/2 (then 1, 1).
+    c: [v128; 5],
+    one: v128,
+    cutoff: v128,
+}
+
+impl SigmoidK {
+    #[inline(always)]
+    pub fn new() -> SigmoidK {
+        SigmoidK {
+            sign: f32x4_splat(-0.0),
+            log2e: f32x4_splat(LOG2E),
+            magic: f32x4_splat(12_583_039.0), // 1.5·2^23 + 127
+            ln2_hi: f32x4_splat(LN2_HI),
+            ln2_lo: f32x4_splat(LN2_LO),
+            c: [f32x4_splat(1.0 / 720.0), f32x4_splat(1.0 / 120.0), f32x4_splat(1.0 / 24.0),
+                f32x4_splat(1.0 / 6.0), f32x4_splat(0.5)],
+            one: f32x4_splat(1.0),
+            cutoff: f32x4_splat(-87.3),
+        }
+    }
 }
 
 /// Hyperbolic tangent on four lanes.
