@@ -54,7 +54,7 @@ fn pack_b(b: &[f32], ldb: usize, p0: usize, kc: usize, j0: usize, nc: usize, dst
 
 /// Pack rows [i0, i0+mc) × depth [p0, p0+kc) of A into MR-row strips
 /// stored k-major, each value stored four times (a ready-made broadcast).
-fn pack_a(a: &[f32], lda: usize, i0: usize, mc: usize, p0: usize, kc: usize, dst: &mut [f32]) {
+pub(crate) fn pack_a(a: &[f32], lda: usize, i0: usize, mc: usize, p0: usize, kc: usize, dst: &mut [f32]) {
     let mut o = 0;
     let mut i = 0;
     while i < mc {
