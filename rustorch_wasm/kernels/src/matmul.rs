@@ -74,27 +74,32 @@ pub(crate) fn pack_a(a: &[f32], lda: usize, i0: usize, mc: usize, p0: usize, kc:
 /// (kc × NR): the MR×NR tile as eight vectors, row r in `[2r]`, `[2r+1]`.
 // Not inlined: Cranelift allocates registers per function, and the outer
 // loops' live values would otherwise push the accumulators onto the stack.
+// The accumulators are eight named locals, not an array: with an array V8
+// kept them on the stack, reloading and storing all eight on every k (conv
+// 224×224×3→64 through this kernel in node: 5.9 ms, against 7.7 ms with the
+// array; matmul 64³ 0.019 against 0.021 ms).
 #[inline(never)]
-fn micro_kernel(ap: &[f32], bp: &[f32]) -> [v128; 8] {
-    let mut c = [f32x4_splat(0.0); 8];
+pub(crate) fn micro_kernel(ap: &[f32], bp: &[f32]) -> [v128; 8] {
+    let z = f32x4_splat(0.0);
+    let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
     let kc = (ap.len() / (4 * MR)).min(bp.len() / NR);
     for (ak, bk) in ap[..kc * 4 * MR].chunks_exact(4 * MR).zip(bp[..kc * NR].chunks_exact(NR)) {
         let b0 = load(&bk[0..]);
         let b1 = load(&bk[4..]);
         let r0 = load(&ak[0..]);
-        c[0] = f32x4_add(c[0], f32x4_mul(r0, b0));
-        c[1] = f32x4_add(c[1], f32x4_mul(r0, b1));
+        c0 = f32x4_add(c0, f32x4_mul(r0, b0));
+        c1 = f32x4_add(c1, f32x4_mul(r0, b1));
         let r1 = load(&ak[4..]);
-        c[2] = f32x4_add(c[2], f32x4_mul(r1, b0));
-        c[3] = f32x4_add(c[3], f32x4_mul(r1, b1));
+        c2 = f32x4_add(c2, f32x4_mul(r1, b0));
+        c3 = f32x4_add(c3, f32x4_mul(r1, b1));
         let r2 = load(&ak[8..]);
-        c[4] = f32x4_add(c[4], f32x4_mul(r2, b0));
-        c[5] = f32x4_add(c[5], f32x4_mul(r2, b1));
+        c4 = f32x4_add(c4, f32x4_mul(r2, b0));
+        c5 = f32x4_add(c5, f32x4_mul(r2, b1));
         let r3 = load(&ak[12..]);
-        c[6] = f32x4_add(c[6], f32x4_mul(r3, b0));
-        c[7] = f32x4_add(c[7], f32x4_mul(r3, b1));
+        c6 = f32x4_add(c6, f32x4_mul(r3, b0));
+        c7 = f32x4_add(c7, f32x4_mul(r3, b1));
     }
-    c
+    [c0, c1, c2, c3, c4, c5, c6, c7]
 }
 
 /// Write (when `first`) or accumulate the tile into C at (i, j), clipped to

@@ -163,37 +163,6 @@ fn padded(g: &Geom) -> (usize, usize) {
     (stride, g.h + 2 * g.pad)
 }
 
-/// The 4×8 tile of [`forward_packed`]: `crate::matmul`'s micro-kernel loop
-/// (per tap two input vectors, four pre-broadcast weights, eight
-/// multiply-adds) with the accumulators as eight named locals. With them in
-/// an array (as `matmul::micro_kernel` has), V8 keeps them on the stack and
-/// reloads and stores all eight on every tap; as locals they stay in
-/// registers: 5.9 ms against 7.7 ms on the 224×224×3→64 layer in V8, and
-/// unrolling the tap loop by 3 or 9 was slower again (6.8, 8.7 ms). `ap`,
-/// `bp` are one packed A strip (taps × 16) and one B strip (taps × 8). Not
-/// inlined, so Cranelift allocates its registers on their own.
-#[inline(never)]
-fn conv_kernel(ap: &[f32], bp: &[f32]) -> [v128; 8] {
-    let z = f32x4_splat(0.0);
-    let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
-    for (a, b) in ap.chunks_exact(16).zip(bp.chunks_exact(8)) {
-        let (b0, b1) = (load(&b[0..4]), load(&b[4..8]));
-        let r = load(&a[0..4]);
-        c0 = f32x4_add(c0, f32x4_mul(r, b0));
-        c1 = f32x4_add(c1, f32x4_mul(r, b1));
-        let r = load(&a[4..8]);
-        c2 = f32x4_add(c2, f32x4_mul(r, b0));
-        c3 = f32x4_add(c3, f32x4_mul(r, b1));
-        let r = load(&a[8..12]);
-        c4 = f32x4_add(c4, f32x4_mul(r, b0));
-        c5 = f32x4_add(c5, f32x4_mul(r, b1));
-        let r = load(&a[12..16]);
-        c6 = f32x4_add(c6, f32x4_mul(r, b0));
-        c7 = f32x4_add(c7, f32x4_mul(r, b1));
-    }
-    [c0, c1, c2, c3, c4, c5, c6, c7]
-}
-
 /// The padded copy of one sample for the stride-1 kernels: channel c, padded
 /// row iy starts at `(c·rows + iy)·row_stride` (see [`padded`]).
 fn pad_sample(g: &Geom, xs: &[f32], row_stride: usize, rows: usize, buf: &mut [f32]) {
@@ -211,7 +180,7 @@ fn pad_sample(g: &Geom, xs: &[f32], row_stride: usize, rows: usize, buf: &mut [f
 /// padded sample), packed k-major like [`crate::matmul`]'s B strips; the
 /// weights are packed once as its A strips (MR = 4 output channels, each
 /// value pre-broadcast). Each 4-channel × 8-pixel tile is then one call of
-/// [`conv_kernel`] over the taps. A row's strips (OW·C·K·K floats) are
+/// the product's micro-kernel over the taps. A row's strips (OW·C·K·K floats) are
 /// packed once and every channel block passes over them, so the output is
 /// written four planes at a time, row by row (packing per strip and then
 /// writing all channels there scattered the stores over every plane).
@@ -253,7 +222,7 @@ fn forward_packed(g: &Geom, x: &[f32], params: &[f32], y: &mut [f32], batch: usi
                 for (sidx, strip) in bs.buf().chunks_exact(ckk * NR).enumerate() {
                     let ox = sidx * NR;
                     let cols = (ow - ox).min(NR);
-                    let tile = conv_kernel(ab, strip);
+                    let tile = crate::matmul::micro_kernel(ab, strip);
                     for r in 0..rows_here {
                         let co = blk * MR + r;
                         let bias = f32x4_splat(b[co]);
