@@ -121,19 +121,20 @@ pub fn log(x: v128) -> v128 {
 
 /// Logistic sigmoid on four lanes.
 ///
-/// With z = |x|: f = e^{-z} / (1 + e^{-z}) is sigmoid(-z), and sigmoid(x)
-/// is f for x < 0 and 1 - f otherwise, so e^{-z} ≤ 1 never overflows. e^{-z}
+/// With z = |x| and e = e^{-z} ≤ 1 (never overflows): sigmoid(x) is
+/// e / (1 + e) for x < 0 and 1 / (1 + e) otherwise (exact, no 1 - f). e^{-z}
 /// = 2^n · e^t, n = round(-z·log2 e) found by adding a magic bias (1.5·2^23
 /// + 127), whose low mantissa bits then hold n + 127: shifted left by 23
 /// they are the bits of 2^n (no float rounding instruction, no conversion);
 /// t = -z - n·ln2 (two-part ln2, |t| ≤ ln2/2), e^t by a degree-5
 /// polynomial (see [`SigmoidK`]). For z > 87.3 e^{-z} is below the normal range
-/// and f is set to 0 (absolute error < 1.2e-38). NaN propagates.
+/// and e is set to 0 (absolute error < 1.2e-38). NaN propagates.
 ///
 /// The constants come in a [`SigmoidK`] so a kernel loop can build them once
 /// (through [`opaque`]) and keep them in locals; -|x| is x with the sign bit
-/// set (one OR), and the final select takes its mask from x's sign bit by an
-/// arithmetic shift (no compare).
+/// set (one OR), and the numerator is chosen by x's sign bit (arithmetic
+/// shift, no compare) and a pseudo-max instead of a three-instruction
+/// bitselect.
 #[inline(always)]
 pub fn sigmoid_k(x: v128, k: SigmoidK) -> v128 {
     let mz = v128_or(x, k.sign);
@@ -147,10 +148,12 @@ pub fn sigmoid_k(x: v128, k: SigmoidK) -> v128 {
     p = f32x4_add(f32x4_mul(p, t), k.c[3]);
     p = f32x4_add(f32x4_mul(p, t), k.c[4]);
     p = f32x4_add(f32x4_mul(p, t), k.one);
-    let e = f32x4_mul(p, scale);
-    let f = f32x4_div(e, f32x4_add(e, k.one));
-    let f = v128_andnot(f, f32x4_lt(mz, k.cutoff));
-    v128_bitselect(f, f32x4_sub(k.one, f), i32x4_shr(x, 31))
+    let e = v128_andnot(f32x4_mul(p, scale), f32x4_lt(mz, k.cutoff));
+    // x < 0: e/(1+e); x ≥ 0: 1/(1+e). The numerator is max(e, [x ≥ 0]):
+    // e ≤ 1, and the indicator is 1.0 from x's sign bit (arithmetic shift,
+    // and-not); pmax keeps a NaN e.
+    let pos = v128_andnot(k.one, i32x4_shr(x, 31));
+    f32x4_div(f32x4_pmax(e, pos), f32x4_add(e, k.one))
 }
 
 /// Logistic sigmoid on four lanes (constants folded; see [`sigmoid_k`]).
