@@ -166,6 +166,29 @@ pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: u
         let mut p0 = 0;
         while p0 < k {
             let kc = (k - p0).min(KC);
+            if m <= MC {
+                // One row block: pack each B strip right before the row strips
+                // use it, so it is written to and read from L1 only (the whole
+                // KC×NC slab, 1 MiB, would go out to L3 and come back).
+                pack_a(a, k, 0, m, p0, kc, pa);
+                let mut jr = 0;
+                while jr < nc {
+                    let cols = (nc - jr).min(NR);
+                    let bs = &mut pb[..kc * NR];
+                    pack_b(b, n, p0, kc, j0 + jr, cols, bs);
+                    let mut ir = 0;
+                    while ir < m {
+                        let rows = (m - ir).min(MR);
+                        let as_ = &pa[(ir / MR) * kc * MR * 4..(ir / MR + 1) * kc * MR * 4];
+                        let t = micro_kernel(as_, bs);
+                        write_tile(c, n, ir, j0 + jr, rows, cols, &t, p0 == 0);
+                        ir += MR;
+                    }
+                    jr += NR;
+                }
+                p0 += KC;
+                continue;
+            }
             pack_b(b, n, p0, kc, j0, nc, pb);
             let mut i0 = 0;
             while i0 < m {
