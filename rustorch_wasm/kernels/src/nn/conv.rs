@@ -13,10 +13,10 @@
 //!
 //! Stride-1 forward passes with K ∈ {1, 3, 5} use the packed kernel instead
 //! ([`forward_packed`]): no im2col matrix, the receptive fields are packed
-//! per output row straight into the blocked product's B-strip layout. Timed
-//! in one node (V8) process against the previous direct 1×16 register-tile
-//! kernel on 224×224×3→64, 3×3: 5.9 ms against 9.9 ms (Wasmer 7.4 ms
-//! against 12.3 ms in `scripts/peer_report.py`'s harness).
+//! per output row straight into the blocked product's B-strip layout. On
+//! 224×224×3→64, 3×3 (`scripts/peer_report.py`, docs/peers.md) it takes
+//! 5.78 ms in V8 and 7.03 ms in Wasmer, where the direct 1×16 register-tile
+//! kernel it replaces took 9.92 and 12.1 ms (the previous docs/peers.md).
 use super::linalg::{mm, add_to, fill, Oom, Scratch};
 use crate::reduce::transpose;
 use crate::simd::{load, store};
