@@ -34,6 +34,18 @@ pub fn store(s: &mut [f32], v: v128) {
     unsafe { v128_store(s.as_mut_ptr() as *mut v128, v) }
 }
 
+/// `v`, through a volatile read, so LLVM cannot see its value: a constant
+/// passed through here before a loop stays in a local (one register in V8
+/// and Cranelift) instead of being folded into every use. Folding costs V8
+/// a multi-instruction constant materialisation per use and lets LLVM's
+/// combiner rewrite `f32x4_pmax(x, 0)` into the slow IEEE `f32x4.max`.
+#[inline(always)]
+pub fn opaque<T: Copy>(v: T) -> T {
+    let c = v;
+    // SAFETY: `c` is a live, initialised local; a volatile read of it is a plain load.
+    unsafe { core::ptr::read_volatile(&c) }
+}
+
 /// Broadcast the f32 at `s[0]`.
 #[inline(always)]
 pub fn splat_at(s: &[f32]) -> v128 { f32x4_splat(s[0]) }
@@ -109,27 +121,79 @@ pub fn log(x: v128) -> v128 {
 
 /// Logistic sigmoid on four lanes.
 ///
-/// With z = |x|: f = e^{-z} / (1 + e^{-z}) is sigmoid(-z), and sigmoid(x)
-/// is f for x < 0 and 1 - f otherwise, so e^{-z} ≤ 1 never overflows. e^{-z}
+/// With z = |x| and e = e^{-z} ≤ 1 (never overflows): sigmoid(x) is
+/// e / (1 + e) for x < 0 and 1 / (1 + e) otherwise (exact, no 1 - f). e^{-z}
 /// = 2^n · e^t, n = round(-z·log2 e) found by adding a magic bias (1.5·2^23
 /// + 127), whose low mantissa bits then hold n + 127: shifted left by 23
 /// they are the bits of 2^n (no float rounding instruction, no conversion);
-/// t = -z - n·ln2 (two-part ln2, |t| ≤ ln2/2), e^t by the degree-6 Taylor
-/// polynomial as in [`exp`]. For z > 87.3 e^{-z} is below the normal range
-/// and f is set to 0 (absolute error < 1.2e-38). NaN propagates.
+/// t = -z - n·ln2 (two-part ln2, |t| ≤ ln2/2), e^t by a degree-5
+/// polynomial (see [`SigmoidK`]). For z > 87.3 e^{-z} is below the normal range
+/// and e is set to 0 (absolute error < 1.2e-38). NaN propagates.
+///
+/// The constants come in a [`SigmoidK`] so a kernel loop can build them once
+/// (through [`opaque`]) and keep them in locals; -|x| is x with the sign bit
+/// set (one OR), and the numerator is chosen by x's sign bit (arithmetic
+/// shift, no compare) and a pseudo-max instead of a three-instruction
+/// bitselect.
 #[inline(always)]
-pub fn sigmoid(x: v128) -> v128 {
-    const MAGIC: f32 = 12_583_039.0; // 1.5·2^23 + 127
-    let one = f32x4_splat(1.0);
-    let mz = f32x4_neg(f32x4_abs(x));
-    let biased = f32x4_add(f32x4_mul(mz, f32x4_splat(LOG2E)), f32x4_splat(MAGIC));
+pub fn sigmoid_k(x: v128, k: SigmoidK) -> v128 {
+    let mz = v128_or(x, k.sign);
+    let biased = f32x4_add(f32x4_mul(mz, k.log2e), k.magic);
     let scale = i32x4_shl(biased, 23);
-    let n = f32x4_sub(biased, f32x4_splat(MAGIC));
-    let t = f32x4_sub(f32x4_sub(mz, f32x4_mul(n, f32x4_splat(LN2_HI))), f32x4_mul(n, f32x4_splat(LN2_LO)));
-    let e = f32x4_mul(exp_reduced(t), scale);
-    let f = f32x4_div(e, f32x4_add(e, one));
-    let f = v128_andnot(f, f32x4_lt(mz, f32x4_splat(-87.3)));
-    v128_bitselect(f, f32x4_sub(one, f), f32x4_lt(x, f32x4_splat(0.0)))
+    let n = f32x4_sub(biased, k.magic);
+    let t = f32x4_sub(f32x4_sub(mz, f32x4_mul(n, k.ln2_hi)), f32x4_mul(n, k.ln2_lo));
+    let mut p = k.c[0];
+    p = f32x4_add(f32x4_mul(p, t), k.c[1]);
+    p = f32x4_add(f32x4_mul(p, t), k.c[2]);
+    p = f32x4_add(f32x4_mul(p, t), k.c[3]);
+    p = f32x4_add(f32x4_mul(p, t), k.c[4]);
+    p = f32x4_add(f32x4_mul(p, t), k.one);
+    let e = v128_andnot(f32x4_mul(p, scale), f32x4_lt(mz, k.cutoff));
+    // x < 0: e/(1+e); x ≥ 0: 1/(1+e). The numerator is max(e, [x ≥ 0]):
+    // e ≤ 1, and the indicator is 1.0 from x's sign bit (arithmetic shift,
+    // and-not); pmax keeps a NaN e.
+    let pos = v128_andnot(k.one, i32x4_shr(x, 31));
+    f32x4_div(f32x4_pmax(e, pos), f32x4_add(e, k.one))
+}
+
+/// Logistic sigmoid on four lanes (constants folded; see [`sigmoid_k`]).
+#[inline(always)]
+pub fn sigmoid(x: v128) -> v128 { sigmoid_k(x, SigmoidK::new()) }
+
+/// The vector constants of [`sigmoid_k`].
+#[derive(Clone, Copy)]
+pub struct SigmoidK {
+    sign: v128,
+    log2e: v128,
+    magic: v128,
+    ln2_hi: v128,
+    ln2_lo: v128,
+    /// e^t ≈ 1 + t·(c[4] + t·(c[3] + t·(c[2] + t·(c[1] + t·c[0])))) on
+    /// |t| ≤ ln2/2: degree-5 near-minimax fit of the relative error
+    /// (weighted least squares on Chebyshev nodes, coefficients rounded to
+    /// f32): at most 1.7e-7 relative (2.9 ulp) in f32 Horner arithmetic,
+    /// against 2.4e-7 for the degree-6 Taylor polynomial, with one mul and
+    /// one add less.
+    c: [v128; 5],
+    one: v128,
+    cutoff: v128,
+}
+
+impl SigmoidK {
+    #[inline(always)]
+    pub fn new() -> SigmoidK {
+        SigmoidK {
+            sign: f32x4_splat(-0.0),
+            log2e: f32x4_splat(LOG2E),
+            magic: f32x4_splat(12_583_039.0), // 1.5·2^23 + 127
+            ln2_hi: f32x4_splat(LN2_HI),
+            ln2_lo: f32x4_splat(LN2_LO),
+            c: [f32x4_splat(8.290_314e-3), f32x4_splat(4.189_793e-2), f32x4_splat(0.166_676_36),
+                f32x4_splat(0.499_991_5), f32x4_splat(0.999_999_7)],
+            one: f32x4_splat(1.0),
+            cutoff: f32x4_splat(-87.3),
+        }
+    }
 }
 
 /// Hyperbolic tangent on four lanes.

@@ -11,11 +11,12 @@
 //! with col2im (the adjoint of im2col: overlapping windows add up).
 //! Output size: OH = (H + 2·pad − K)/s + 1 (and the same for OW).
 //!
-//! Stride-1 forward passes with K ∈ {1, 3, 5} use a direct kernel instead
-//! ([`forward_direct`]): timed A/B in one Wasmer process against im2col +
-//! the blocked product as of this writing, it was faster on each conv shape
-//! of the reference cases (224×224×3→64, 64→128 on 16×16, 16→16 on 56×56).
-//! If the blocked product gets faster, re-check `direct_ok`.
+//! Stride-1 forward passes with K ∈ {1, 3, 5} use the packed kernel instead
+//! ([`forward_packed`]): no im2col matrix, the receptive fields are packed
+//! per output row straight into the blocked product's B-strip layout. On
+//! 224×224×3→64, 3×3 (`scripts/peer_report.py`, docs/peers.md) it takes
+//! 5.78 ms in V8 and 7.03 ms in Wasmer, where the direct 1×16 register-tile
+//! kernel it replaces took 9.92 and 12.1 ms (the previous docs/peers.md).
 use super::linalg::{mm, add_to, fill, Oom, Scratch};
 use crate::reduce::transpose;
 use crate::simd::{load, store};
@@ -120,10 +121,10 @@ pub fn col2im(g: &Geom, dcols: &[f32], dx: &mut [f32]) {
 }
 
 /// y (batch × Cout×OH×OW) from x (batch × C×H×W); params = W (Cout×C·K·K), b (Cout).
-/// Stride 1 with K ∈ {1, 3, 5} uses the direct kernel, the rest im2col + the blocked product.
+/// Stride 1 with K ∈ {1, 3, 5} uses the packed kernel, the rest im2col + the blocked product.
 pub fn forward(g: &Geom, x: &[f32], params: &[f32], y: &mut [f32], batch: usize) -> Result<(), Oom> {
     if direct_ok(g) {
-        forward_direct(g, x, params, y, batch)
+        forward_packed(g, x, params, y, batch)
     } else {
         forward_im2col(g, x, params, y, batch)
     }
@@ -148,95 +149,96 @@ fn forward_im2col(g: &Geom, x: &[f32], params: &[f32], y: &mut [f32], batch: usi
     Ok(())
 }
 
-/// Output pixels per register tile of the direct kernel (four vectors).
-const TILE: usize = 16;
+/// Whether the packed kernel handles this geometry (stride 1 and a kernel
+/// width it was measured for); otherwise im2col + the blocked product.
+pub fn direct_ok(g: &Geom) -> bool { g.stride == 1 && (g.k == 1 || g.k == 3 || g.k == 5) }
 
-/// Padded-input geometry of the direct kernel: rows of `stride` floats (the
-/// padded width rounded up so a tile's loads at any tile start stay inside
+/// Padded-input geometry of the packed kernel: rows of `stride` floats (the
+/// padded width, rounded up so the last 8-pixel strip's inputs stay inside
 /// the row), `rows` rows per channel.
 fn padded(g: &Geom) -> (usize, usize) {
-    let tiles = (g.ow() + TILE - 1) / TILE;
-    let stride = (tiles * TILE + g.k - 1).max(g.w + 2 * g.pad);
+    let nr = crate::matmul::NR;
+    let strips = (g.ow() + nr - 1) / nr;
+    let stride = (strips * nr + g.k - 1).max(g.w + 2 * g.pad);
     (stride, g.h + 2 * g.pad)
 }
 
-/// Sixteen outputs of one channel: Σ over (c, ky, kx) of w·x, where `xp`
-/// starts at the tile's top-left input in channel 0 and `w` holds the
-/// channel's C·K·K weights. The kernel width is a constant, so every row
-/// slice has a known length and the loads need no bounds checks. Not
-/// inlined, so Cranelift keeps the four accumulators in registers (as in
-/// the matmul micro-kernel).
-#[inline(never)]
-fn direct_tile<const K: usize>(xp: &[f32], w: &[f32], row_stride: usize, plane: usize, bias: f32) -> [v128; 4] {
-    let b = f32x4_splat(bias);
-    let (mut c0, mut c1, mut c2, mut c3) = (b, b, b, b);
-    for (c, wc) in w.chunks_exact(K * K).enumerate() {
-        let base = c * plane;
-        for ky in 0..K {
-            let at = base + ky * row_stride;
-            let row = &xp[at..at + TILE + K - 1];
-            let wrow = &wc[ky * K..ky * K + K];
-            for kx in 0..K {
-                let wv = f32x4_splat(wrow[kx]);
-                c0 = f32x4_add(c0, f32x4_mul(wv, load(&row[kx..kx + 4])));
-                c1 = f32x4_add(c1, f32x4_mul(wv, load(&row[kx + 4..kx + 8])));
-                c2 = f32x4_add(c2, f32x4_mul(wv, load(&row[kx + 8..kx + 12])));
-                c3 = f32x4_add(c3, f32x4_mul(wv, load(&row[kx + 12..kx + 16])));
-            }
+/// The padded copy of one sample for the stride-1 kernels: channel c, padded
+/// row iy starts at `(c·rows + iy)·row_stride` (see [`padded`]).
+fn pad_sample(g: &Geom, xs: &[f32], row_stride: usize, rows: usize, buf: &mut [f32]) {
+    for c in 0..g.cin {
+        for iy in 0..g.h {
+            let dst = (c * rows + iy + g.pad) * row_stride + g.pad;
+            buf[dst..dst + g.w].copy_from_slice(&xs[(c * g.h + iy) * g.w..(c * g.h + iy + 1) * g.w]);
         }
     }
-    [c0, c1, c2, c3]
 }
 
-/// Whether the direct kernel handles this geometry (stride 1 and a kernel
-/// width it is compiled for); otherwise im2col + the blocked product.
-pub fn direct_ok(g: &Geom) -> bool { g.stride == 1 && (g.k == 1 || g.k == 3 || g.k == 5) }
-
-/// Stride-1 convolution computed directly: each sample is copied once into
-/// a zero-padded buffer, then every 16-pixel run of an output row is a
-/// register tile accumulated over C·K·K taps (no im2col matrix, no packing).
-fn forward_direct(g: &Geom, x: &[f32], params: &[f32], y: &mut [f32], batch: usize) -> Result<(), Oom> {
-    let (oh, ow, ckk) = (g.oh(), g.ow(), g.ckk());
+/// Stride-1 convolution on the matrix-product micro-kernel: per output row,
+/// each run of NR = 8 pixels is a B strip of C·K·K taps × 8 pixels (tap
+/// (c, ky, kx) holds the 8 inputs under that weight, a contiguous run of the
+/// padded sample), packed k-major like [`crate::matmul`]'s B strips; the
+/// weights are packed once as its A strips (MR = 4 output channels, each
+/// value pre-broadcast). Each 4-channel × 8-pixel tile is then one call of
+/// the product's micro-kernel over the taps. A row's strips (OW·C·K·K floats) are
+/// packed once and every channel block passes over them, so the output is
+/// written four planes at a time, row by row (packing per strip and then
+/// writing all channels there scattered the stores over every plane).
+fn forward_packed(g: &Geom, x: &[f32], params: &[f32], y: &mut [f32], batch: usize) -> Result<(), Oom> {
+    const MR: usize = crate::matmul::MR;
+    const NR: usize = crate::matmul::NR;
+    let (oh, ow, ckk, k) = (g.oh(), g.ow(), g.ckk(), g.k);
     let (w, b) = params.split_at(g.cout * ckk);
+    let blocks = (g.cout + MR - 1) / MR;
+    let mut ap = Scratch::new(blocks * ckk * MR * 4)?;
+    crate::matmul::pack_a(w, ckk, 0, g.cout, 0, ckk, ap.buf());
+    let strips = (ow + NR - 1) / NR;
+    let mut bs = Scratch::new(strips * ckk * NR)?;
     let (row_stride, rows) = padded(g);
     let plane = row_stride * rows;
     let mut xp = Scratch::zeroed(g.cin * plane)?;
     for n in 0..batch {
-        let xs = &x[n * g.in_size()..(n + 1) * g.in_size()];
+        pad_sample(g, &x[n * g.in_size()..(n + 1) * g.in_size()], row_stride, rows, xp.buf());
         let buf = xp.buf();
-        for c in 0..g.cin {
-            for iy in 0..g.h {
-                let dst = (c * rows + iy + g.pad) * row_stride + g.pad;
-                buf[dst..dst + g.w].copy_from_slice(&xs[(c * g.h + iy) * g.w..(c * g.h + iy + 1) * g.w]);
-            }
-        }
         let ys = &mut y[n * g.out_size()..(n + 1) * g.out_size()];
-        let buf = xp.buf();
-        for co in 0..g.cout {
-            let wco = &w[co * ckk..(co + 1) * ckk];
-            for oy in 0..oh {
-                let yrow = &mut ys[(co * oh + oy) * ow..(co * oh + oy + 1) * ow];
-                let mut ox = 0;
-                while ox < ow {
-                    let xs = &buf[oy * row_stride + ox..];
-                    let t = match g.k {
-                        1 => direct_tile::<1>(xs, wco, row_stride, plane, b[co]),
-                        3 => direct_tile::<3>(xs, wco, row_stride, plane, b[co]),
-                        _ => direct_tile::<5>(xs, wco, row_stride, plane, b[co]),
-                    };
-                    let cols = (ow - ox).min(TILE);
-                    if cols == TILE {
-                        for (q, v) in t.iter().enumerate() {
-                            store(&mut yrow[ox + 4 * q..], *v);
+        for oy in 0..oh {
+            // B strips of the whole output row, then every channel block over them.
+            for (sidx, strip) in bs.buf().chunks_exact_mut(ckk * NR).enumerate() {
+                let ox = sidx * NR;
+                let mut taps = strip.chunks_exact_mut(NR);
+                for c in 0..g.cin {
+                    for ky in 0..k {
+                        let at = c * plane + (oy + ky) * row_stride + ox;
+                        let src = &buf[at..at + k - 1 + NR];
+                        for (kx, dst) in (&mut taps).take(k).enumerate() {
+                            store(&mut dst[0..4], load(&src[kx..kx + 4]));
+                            store(&mut dst[4..8], load(&src[kx + 4..kx + 8]));
                         }
-                    } else {
-                        let mut tmp = [0.0f32; TILE];
-                        for (q, v) in t.iter().enumerate() {
-                            store(&mut tmp[4 * q..], *v);
-                        }
-                        yrow[ox..ox + cols].copy_from_slice(&tmp[..cols]);
                     }
-                    ox += TILE;
+                }
+            }
+            for (blk, ab) in ap.buf().chunks_exact(ckk * MR * 4).enumerate() {
+                let rows_here = (g.cout - blk * MR).min(MR);
+                for (sidx, strip) in bs.buf().chunks_exact(ckk * NR).enumerate() {
+                    let ox = sidx * NR;
+                    let cols = (ow - ox).min(NR);
+                    let tile = crate::matmul::micro_kernel(ab, strip);
+                    for r in 0..rows_here {
+                        let co = blk * MR + r;
+                        let bias = f32x4_splat(b[co]);
+                        let (lo, hi) = (f32x4_add(tile[2 * r], bias), f32x4_add(tile[2 * r + 1], bias));
+                        let at = (co * oh + oy) * ow + ox;
+                        if cols == NR {
+                            let dst = &mut ys[at..at + NR];
+                            store(&mut dst[0..4], lo);
+                            store(&mut dst[4..8], hi);
+                        } else {
+                            let mut tmp = [0.0f32; NR];
+                            store(&mut tmp[0..4], lo);
+                            store(&mut tmp[4..8], hi);
+                            ys[at..at + cols].copy_from_slice(&tmp[..cols]);
+                        }
+                    }
                 }
             }
         }
@@ -285,7 +287,7 @@ pub fn backward(
 /// padded by K−1−pad, convolved with the weights flipped in both spatial
 /// axes and with input and output channels swapped (W'[c, co, ky, kx] =
 /// W[co, c, K−1−ky, K−1−kx], no bias). The output is H×W again, since
-/// OH + 2(K−1−pad) − K + 1 = H. Runs on the direct kernel.
+/// OH + 2(K−1−pad) − K + 1 = H. Runs on the packed kernel.
 fn input_grad_direct(g: &Geom, dy: &[f32], params: &[f32], dx: &mut [f32], batch: usize) -> Result<(), Oom> {
     let k = g.k;
     let kk = k * k;
@@ -303,7 +305,7 @@ fn input_grad_direct(g: &Geom, dy: &[f32], params: &[f32], dx: &mut [f32], batch
             }
         }
     }
-    forward_direct(&g2, &dy[..batch * g.out_size()], w2.buf(), &mut dx[..batch * g.in_size()], batch)
+    forward_packed(&g2, &dy[..batch * g.out_size()], w2.buf(), &mut dx[..batch * g.in_size()], batch)
 }
 
 // --- exports ---
