@@ -25,7 +25,14 @@ Timing series (binary segmentation on ranks)
     near the end of history be found early, while the minimum segment length
     ``m`` (3 by default) keeps a single-commit spike from ever forming a level.
 
-    When no split of a whole segment is significant, windows of 24 and then
+    When no split of a whole segment is significant, the epidemic alternative
+    is tried next (:func:`excursion_split`): a level that changes at ``a``
+    and back at ``b``, ``3 <= b - a <= 64``, tested by the Mann-Whitney
+    statistic of the inside against the rest of the segment, every ``(a, b)``
+    at once from the cumulative rank sum, Bonferroni over all of them. This
+    finds a regression reverted a few commits later even at the end of
+    history, where a single split leaves the old level on both sides.
+    Failing that, windows of 24 and then
     64 values at a stride of a quarter window are searched the same way
     (Bonferroni over every window and split): seeded binary segmentation
     (Kovacs et al. 2020) at two scales, which finds a short excursion, such as a regression reverted a few dozen
@@ -324,13 +331,13 @@ def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
     log-normal noise, as robust to a few wild samples), else asv's median."""
     cols = series.columns
     out = np.array(cols.medians, dtype=float)
-    sized: dict[int, list[int]] = {}
-    for i in np.flatnonzero(~cols.from_stats):
-        sized.setdefault(len(cols.samples[i]), []).append(int(i))
-    for size, rows in sized.items():
+    sizes = np.fromiter(map(len, cols.samples), dtype=np.int64, count=len(cols.samples))
+    sizes[cols.from_stats] = 0
+    for size in np.unique(sizes).tolist():
         if size < 3:
             continue
-        block = np.array([cols.samples[i] for i in rows], dtype=float)
+        rows = np.flatnonzero(sizes == size)
+        block = np.array([cols.samples[i] for i in rows.tolist()], dtype=float)
         if not np.all(block > 0):
             continue
         logs = np.sort(np.log(block), axis=1)

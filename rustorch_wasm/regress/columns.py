@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,15 +52,22 @@ class SeriesColumns:
     def from_points(cls, points: list[Point]) -> "SeriesColumns":
         n = len(points)
 
-        def col(get: Any, dtype: Any = float) -> np.ndarray:
-            return np.fromiter((get(p) for p in points), dtype=dtype, count=n)
+        def col(name: str, dtype: Any = float) -> np.ndarray:
+            return np.fromiter(map(attrgetter(name), points), dtype=dtype, count=n)
 
-        return cls([p.commit for p in points], col(lambda p: p.position, np.int64),
-                   col(lambda p: p.median), col(lambda p: p.q25), col(lambda p: p.q75),
-                   col(lambda p: p.from_stats, bool),
-                   col(lambda p: p.ci[0] if p.ci else math.nan),
-                   col(lambda p: p.ci[1] if p.ci else math.nan),
-                   [() if p.from_stats else p.samples for p in points])
+        cis = list(map(attrgetter("ci"), points))
+        if all(c is None for c in cis):
+            lo = np.full(n, np.nan)
+            hi = lo.copy()
+        else:
+            lo = np.array([c[0] if c else math.nan for c in cis], dtype=float)
+            hi = np.array([c[1] if c else math.nan for c in cis], dtype=float)
+        stats = col("from_stats", bool)
+        samples = list(map(attrgetter("samples"), points))
+        if stats.any():
+            samples = [() if st else sm for st, sm in zip(stats.tolist(), samples)]
+        return cls(list(map(attrgetter("commit"), points)), col("position", np.int64),
+                   col("median"), col("q25"), col("q75"), stats, lo, hi, samples)
 
     def points(self) -> list[Point]:
         """The same data as one :class:`Point` per commit."""
@@ -115,11 +123,11 @@ def combination_columns(blocks: list["RowBlock"], commits: list[str], positions:
     q25 = np.where(stats & np.isnan(q25), medians, q25)
     q75 = np.where(stats & np.isnan(q75), medians, q75)
     kept_samples = samples if keep.size == len(blocks) else [samples[i] for i in keep]
-    sized: dict[int, list[int]] = {}
-    for row in np.flatnonzero(~stats):
-        sized.setdefault(len(kept_samples[row]), []).append(int(row))
-    for rows in sized.values():
-        block = np.array([kept_samples[r] for r in rows], dtype=float)
+    sizes = np.fromiter(map(len, kept_samples), dtype=np.int64, count=len(kept_samples))
+    sizes[stats] = 0
+    for size in np.unique(sizes[sizes > 0]).tolist():
+        rows = np.flatnonzero(sizes == size)
+        block = np.array([kept_samples[r] for r in rows.tolist()], dtype=float)
         q25[rows], medians[rows], q75[rows] = np.quantile(block, [0.25, 0.5, 0.75], axis=1)
     return SeriesColumns(kept_commits, positions[keep], medians, q25, q75,
                          stats, mats["ci_a"][keep, j], mats["ci_b"][keep, j], kept_samples)
