@@ -190,3 +190,52 @@ def test_commit_level_ignores_a_wild_sample():
     levels = commit_levels(s)
     assert np.all(np.abs(levels - 1.0) < 0.01)
     np.testing.assert_allclose(levels, np.exp(np.mean(np.log(sorted(samples[0])[2:8]))))
+
+
+def test_spike_beside_a_step_goes_to_the_nearer_level():
+    from rustorch_wasm.regress.changepoint import refine
+    rng = np.random.default_rng(14)
+    up = rng.normal(0, 0.01, 120)
+    up[60:] += np.log(1.2)
+    up[60] = np.log(1.6)                  # spike on the culprit of an upward step
+    down = rng.normal(0, 0.01, 120)
+    down[60:] += np.log(0.8)
+    down[59] = np.log(1.35)               # spike on the last commit before a downward step
+    for y in (up, down):
+        for start in (57, 58, 59, 60, 61, 62, 63):
+            assert refine(y, [start], 3) == [60]
+
+
+def test_excursion_split_finds_a_short_revert_near_the_end():
+    from rustorch_wasm.regress.changepoint import best_split, excursion_split
+    y = np.log(noisy(300, seed=15, sd=0.01))
+    y[283:290] += np.log(2.0)               # 7 commits, reverted 10 commits before the end
+    assert best_split(y, 3)[1] > 0.001      # no single split separates it
+    a, b, p = excursion_split(y, 3)
+    assert (a, b) == (283, 290) and p < 1e-6
+    s = series_of(np.exp(y))
+    assert [(f.kind, f.commit) for f in detect([s]).findings] == [
+        ("regression", s.points[283].commit), ("improvement", s.points[290].commit)]
+
+
+def test_excursion_split_ignores_noise_and_two_spikes():
+    from rustorch_wasm.regress.changepoint import excursion_split
+    y = np.log(noisy(400, seed=16, sd=0.02, spikes=(100, 101, 250)))
+    assert excursion_split(y, 3)[2] > 0.01
+
+
+def test_columns_and_points_are_two_views_of_one_series():
+    from rustorch_wasm.regress.columns import SeriesColumns
+    samples = [[1.0, 1.1, 0.9, 1.05]] * 2 + [None]
+    pts = series_of([1.0, 1.0, 2.0]).points
+    pts = [Point(p.commit, p.position * 3, tuple(samples[i]) if samples[i] else p.samples,
+                 float(np.median(samples[i])) if samples[i] else p.median,
+                 float(np.quantile(samples[i], 0.25)) if samples[i] else p.q25,
+                 float(np.quantile(samples[i], 0.75)) if samples[i] else p.q75,
+                 samples[i] is None, (0.5, 2.5) if i == 2 else None)
+           for i, p in enumerate(pts)]
+    cols = SeriesColumns.from_points(pts)
+    assert cols.points() == pts
+    s = Series(SeriesKey("box", "env", "m.C.time_x"), "seconds", columns=cols)
+    assert len(s) == 3 and s.points == pts and list(s.medians) == [p.median for p in pts]
+    assert s.commits == [p.commit for p in pts]

@@ -64,8 +64,8 @@ class Candidate:
 
     series: Series
     kind: str                 # "step" or "drift"
-    at: int                   # index into series.points of the first changed commit
-    prev: int                 # index into series.points of the last commit before it
+    at: int                   # index into the series' points of the first changed commit
+    prev: int                 # index into the series' points of the last commit before it
     before: np.ndarray        # per-commit levels before
     after: np.ndarray         # per-commit levels after
     ratio: float
@@ -176,7 +176,7 @@ def instruction_findings(series: Series, config: DetectorConfig) -> list[Finding
     """Exact rule for deterministic instruction counts."""
     t = config.threshold_for(series.key.benchmark)
     v = np.asarray(series.medians, dtype=float)
-    pts = series.points
+    commits = series.commits
     out: list[Finding] = []
     base = v[0] if v.size else math.nan
     for k in exact_changes(v):
@@ -192,7 +192,7 @@ def instruction_findings(series: Series, config: DetectorConfig) -> list[Finding
         elif base > 0 and v[k] / base >= 1.0 + t:
             kind, before, ratio = "drift", float(base), float(v[k] / base)
         if kind is not None:
-            out.append(Finding(kind, series.key, pts[k].commit, pts[k - 1].commit, before,
+            out.append(Finding(kind, series.key, commits[k], commits[k - 1], before,
                                float(v[k]), ratio, (ratio, ratio), 0.0, series.unit))
             base = v[k]
         elif v[k] < base:
@@ -230,10 +230,11 @@ def add_evidence(findings: list[Finding], series_list: list[Series]) -> list[Fin
             if twin is not None:
                 evidence.append(f"{other.key.benchmark} x{twin.ratio:.3f} at the same commit")
         else:
-            pos = {p.commit: i for i, p in enumerate(other.points)}
+            pos = {c: i for i, c in enumerate(other.commits)}
             i = pos.get(f.commit)
-            if i is not None and i > 0 and other.points[i - 1].median > 0:
-                r = other.points[i].median / other.points[i - 1].median
+            meds = other.medians
+            if i is not None and i > 0 and meds[i - 1] > 0:
+                r = float(meds[i] / meds[i - 1])
                 evidence.append(f"{other.key.benchmark} x{r:.3f} at the same commit"
                                 if r != 1.0 else
                                 f"{other.key.benchmark} unchanged at this commit")
@@ -248,7 +249,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
     findings: list[Finding] = []
     candidates: list[Candidate] = []
     for s in series_list:
-        if len(s.points) < 2:
+        if len(s) < 2:
             continue
         if s.key.is_instruction_count:
             findings.extend(instruction_findings(s, config))
@@ -270,8 +271,8 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
         if decided is None:
             continue
         kind, ci = decided
-        pts = c.series.points
-        findings.append(Finding(kind, c.series.key, pts[c.at].commit, pts[c.prev].commit,
+        commits = c.series.commits
+        findings.append(Finding(kind, c.series.key, commits[c.at], commits[c.prev],
                                 float(np.median(c.before)), float(np.median(c.after)),
                                 c.ratio, ci, c.p_value, c.series.unit))
     findings = add_evidence(findings, series_list)

@@ -65,17 +65,41 @@ class Measurement:
     source: Path
 
 
+@dataclass(slots=True)
+class RowBlock:
+    """One benchmark row of one result file, kept column by column as read
+    (validated: every column has one entry per parameter combination, every
+    entry is a number or null/NaN, samples are lists of numbers)."""
+
+    commit: str
+    source: Path
+    values: list[Any]
+    samples: list[Any] | None
+    q25: list[Any] | None
+    q75: list[Any] | None
+    ci_a: list[Any] | None
+    ci_b: list[Any] | None
+
+
+@dataclass
+class RowGroup:
+    """The rows of one (machine, env, benchmark, params list) across files:
+    ``keys[i]`` is the series key of combination ``i`` of every block."""
+
+    keys: list[SeriesKey]
+    blocks: list[RowBlock] = field(default_factory=list)
+
+
 @dataclass
 class ResultSet:
-    """Everything read from one results directory."""
+    """Everything read from one results directory, stored per row group
+    (columnar: no object per measurement until one is asked for)."""
 
     root: Path
     benchmarks: dict[str, BenchmarkInfo] = field(default_factory=dict)
-    measurements: list[Measurement] = field(default_factory=list)
+    groups: dict[tuple[str, str, str, str], RowGroup] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     commit_files: dict[str, list[Path]] = field(default_factory=dict)
-    _keys: dict[tuple[str, str, str, str], list[SeriesKey]] = field(default_factory=dict,
-                                                                      repr=False)
 
     @property
     def commits(self) -> set[str]:
@@ -83,14 +107,22 @@ class ResultSet:
 
     @property
     def machines(self) -> set[str]:
-        return {m.key.machine for m in self.measurements}
+        return {machine for (machine, _, _, _), g in self.groups.items()
+                if any(measurements_of_block(g.keys, b) for b in g.blocks)}
 
-    def keys_of(self, machine: str, env: str, name: str,
-                params: list[list[Any]]) -> list[SeriesKey]:
-        """The series key of every param combination of one row (cached)."""
-        cache_key = (machine, env, name, repr(params))
-        keys = self._keys.get(cache_key)
-        if keys is None:
+    @property
+    def measurements(self) -> list[Measurement]:
+        """Every measurement, in reading order (built on demand)."""
+        return [m for g in self.groups.values() for b in g.blocks
+                for m in measurements_of_block(g.keys, b)]
+
+    def group_of(self, machine: str, env: str, name: str,
+                 params: list[list[Any]]) -> RowGroup:
+        """The row group of one (machine, env, benchmark, params), created with
+        the series key of every param combination on first sight."""
+        group_key = (machine, env, name, repr(params))
+        group = self.groups.get(group_key)
+        if group is None:
             combos = list(itertools.product(*params)) if params else [()]
             info = self.benchmarks.get(name)
             names: tuple[str, ...] = info.param_names if info else ()
@@ -99,15 +131,16 @@ class ResultSet:
             keys = [SeriesKey(machine, env, name,
                               tuple(sorted((n, str(v)) for n, v in zip(names, combo))))
                     for combo in combos]
-            self._keys[cache_key] = keys
-        return keys
+            group = self.groups[group_key] = RowGroup(keys)
+        return group
 
     def unit_of(self, benchmark: str) -> str:
         info = self.benchmarks.get(benchmark)
         return info.unit if info is not None else default_unit(benchmark)
 
     def at_commit(self, commit: str) -> list[Measurement]:
-        return [m for m in self.measurements if m.commit == commit]
+        return [m for g in self.groups.values() for b in g.blocks if b.commit == commit
+                for m in measurements_of_block(g.keys, b)]
 
 
 def default_unit(benchmark: str) -> str:
@@ -175,7 +208,7 @@ def load_results(results_dir: Path) -> ResultSet:
 
 
 def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
-    """Add one result file's measurements to ``result_set``."""
+    """Add one result file's rows to ``result_set``."""
     data = read_json(path)
     if not isinstance(data, dict):
         raise ResultsError(f"{path}: expected a JSON object")
@@ -197,63 +230,86 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
         if not isinstance(row, list) or len(row) > len(columns):
             raise ResultsError(f"{path}: benchmark {name!r}: malformed result row")
         cols = dict(zip(columns, row))
-        for m in measurements_of_row(path, machine, env, commit, name, cols, result_set):
-            result_set.measurements.append(m)
+        params = cols.get("params") or []
+        if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
+            raise ResultsError(f"{path}: benchmark {name!r}: malformed params")
+        group = result_set.group_of(machine, env, name, params)
+        group.blocks.append(block_of_row(path, commit, name, cols, len(group.keys)))
 
 
-def as_list(path: Path, name: str, column: str, value: Any, count: int) -> list[Any]:
-    """A per-combination column, ``None`` entries when absent."""
+NUMBER_TYPES = frozenset({float, int, type(None)})
+
+
+def numbers_column(path: Path, name: str, column: str, value: Any,
+                   count: int) -> list[Any] | None:
+    """A per-combination column of numbers (or null), ``None`` when absent."""
     if value is None:
-        return [None] * count
+        return None
     if not isinstance(value, list) or len(value) != count:
         raise ResultsError(f"{path}: benchmark {name!r}: column {column!r} does not match"
                            f" its {count} parameter combination(s)")
+    if not NUMBER_TYPES.issuperset(map(type, value)):
+        bad = next(v for v in value if type(v) not in NUMBER_TYPES)
+        raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
     return value
 
 
-def number_or_nan(path: Path, name: str, value: Any) -> float:
-    if type(value) is float:                     # the common case, first
-        return value
+def block_of_row(path: Path, commit: str, name: str, cols: dict[str, Any],
+                 count: int) -> RowBlock:
+    """One validated row: every column checked once, nothing converted yet."""
+    values = numbers_column(path, name, "result", cols.get("result"), count)
+    samples = cols.get("samples")
+    if samples is not None:
+        if not isinstance(samples, list) or len(samples) != count:
+            raise ResultsError(f"{path}: benchmark {name!r}: column 'samples' does not match"
+                               f" its {count} parameter combination(s)")
+        for raw in samples:
+            if raw is None:
+                continue
+            if type(raw) is not list:
+                raise ResultsError(f"{path}: benchmark {name!r}: samples must be a list")
+            if not NUMBER_TYPES.issuperset(map(type, raw)):
+                bad = next(v for v in raw if type(v) not in NUMBER_TYPES)
+                raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
+    return RowBlock(commit, path, values if values is not None else [None] * count,
+                    samples,
+                    numbers_column(path, name, "stats_q_25", cols.get("stats_q_25"), count),
+                    numbers_column(path, name, "stats_q_75", cols.get("stats_q_75"), count),
+                    numbers_column(path, name, "stats_ci_99_a", cols.get("stats_ci_99_a"), count),
+                    numbers_column(path, name, "stats_ci_99_b", cols.get("stats_ci_99_b"), count))
+
+
+def finite_or_nan(value: Any) -> float:
+    """A validated entry as a float: null and +-Infinity become NaN."""
     if value is None:
         return math.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {value!r}")
-    return float(value)
+    v = float(value)
+    return v if math.isfinite(v) else math.nan
 
 
-def measurements_of_row(path: Path, machine: str, env: str, commit: str, name: str,
-                        cols: dict[str, Any], result_set: ResultSet) -> list[Measurement]:
-    """The measurements of one benchmark row (one per param combination)."""
-    params = cols.get("params") or []
-    if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
-        raise ResultsError(f"{path}: benchmark {name!r}: malformed params")
-    keys = result_set.keys_of(machine, env, name, params)
-    count = len(keys)
-    values = as_list(path, name, "result", cols.get("result"), count)
-    samples = as_list(path, name, "samples", cols.get("samples"), count)
-    ci_a = as_list(path, name, "stats_ci_99_a", cols.get("stats_ci_99_a"), count)
-    ci_b = as_list(path, name, "stats_ci_99_b", cols.get("stats_ci_99_b"), count)
-    q25 = as_list(path, name, "stats_q_25", cols.get("stats_q_25"), count)
-    q75 = as_list(path, name, "stats_q_75", cols.get("stats_q_75"), count)
+def finite_samples(raw: list[Any] | None) -> tuple[float, ...]:
+    """The finite samples of one validated entry; () when none were recorded."""
+    if not raw:
+        return ()
+    return tuple(float(v) for v in raw if v is not None and math.isfinite(v))
+
+
+def measurements_of_block(keys: list[SeriesKey], block: RowBlock) -> list[Measurement]:
+    """The measurements of one row (one per param combination with a result)."""
     out: list[Measurement] = []
-    isfinite = math.isfinite
+    none = [None] * len(keys)
+    samples = block.samples or none
+    q25, q75 = block.q25 or none, block.q75 or none
+    ci_a, ci_b = block.ci_a or none, block.ci_b or none
     for i, key in enumerate(keys):
-        value = number_or_nan(path, name, values[i])
-        raw = samples[i]
-        if raw is None:
-            good: tuple[float, ...] = ()
-        elif isinstance(raw, list):
-            good = tuple(v for v in (number_or_nan(path, name, s) for s in raw) if isfinite(v))
-        else:
-            raise ResultsError(f"{path}: benchmark {name!r}: samples must be a list")
-        if not math.isfinite(value) and not good:
-            continue                     # skipped (NaN) or failed (null): no point
-        if not math.isfinite(value):
+        good = finite_samples(samples[i])
+        value = finite_or_nan(block.values[i])
+        if math.isnan(value):
+            if not good:
+                continue                 # skipped (NaN) or failed (null): no point
             value = float(np.median(good))
-        lo = number_or_nan(path, name, ci_a[i])
-        hi = number_or_nan(path, name, ci_b[i])
-        ci = (lo, hi) if isfinite(lo) and isfinite(hi) else None
-        out.append(Measurement(key, commit, good, value,
-                               number_or_nan(path, name, q25[i]),
-                               number_or_nan(path, name, q75[i]), ci, path))
+        lo, hi = finite_or_nan(ci_a[i]), finite_or_nan(ci_b[i])
+        ci = (lo, hi) if not (math.isnan(lo) or math.isnan(hi)) else None
+        out.append(Measurement(key, block.commit, good, value, finite_or_nan(q25[i]),
+                               finite_or_nan(q75[i]), ci, block.source))
     return out

@@ -13,15 +13,16 @@ elsewhere (Otava's split between ``series`` and ``analysis``).
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from operator import itemgetter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
-    from .results import Measurement, ResultSet
+    from .columns import SeriesColumns
+    from .results import ResultSet
 
 INSTRUCTIONS_SUFFIX = "_instructions"
 
@@ -68,29 +69,50 @@ class Point:
     ci: tuple[float, float] | None = None  # asv's CI for the median, when known
 
 
-@dataclass
 class Series:
-    """The measurements of one key along history, oldest first."""
+    """The measurements of one key along history, oldest first.
 
-    key: SeriesKey
-    unit: str
-    points: list[Point] = field(default_factory=list)
+    Built either from a list of :class:`Point` (tests, small data) or from
+    :class:`~.columns.SeriesColumns` (what reading results gives); each view
+    is derived from the other on first use. The detector reads the columns.
+    """
+
+    def __init__(self, key: SeriesKey, unit: str, points: list[Point] | None = None, *,
+                 columns: "SeriesColumns | None" = None) -> None:
+        self.key = key
+        self.unit = unit
+        self._points = list(points) if points is not None or columns is None else None
+        if self._points is None and columns is None:
+            self._points = []
+        self._columns = columns
+
+    def __repr__(self) -> str:
+        return f"Series({self.key.label!r}, {self.unit!r}, {len(self)} points)"
+
+    def __len__(self) -> int:
+        return len(self._columns) if self._columns is not None else len(self._points or ())
+
+    @property
+    def points(self) -> list[Point]:
+        if self._points is None:
+            assert self._columns is not None
+            self._points = self._columns.points()
+        return self._points
+
+    @property
+    def columns(self) -> "SeriesColumns":
+        if self._columns is None:
+            from .columns import SeriesColumns
+            self._columns = SeriesColumns.from_points(self.points)
+        return self._columns
 
     @property
     def commits(self) -> list[str]:
-        return [p.commit for p in self.points]
+        return self.columns.commits
 
     @property
-    def medians(self) -> list[float]:
-        return [p.median for p in self.points]
-
-
-def quantile_sorted(xs: list[float], q: float) -> float:
-    """numpy's default (linear) quantile of an already sorted list."""
-    h = (len(xs) - 1) * q
-    lo = math.floor(h)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
+    def medians(self) -> np.ndarray:
+        return self.columns.medians
 
 
 @contextmanager
@@ -111,59 +133,11 @@ def paused_gc(freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
-def new_point(commit: str, position: int, samples: tuple[float, ...], median: float,
-              q25: float, q75: float, from_stats: bool,
-              ci: tuple[float, float] | None) -> Point:
-    """``Point(...)`` without the frozen dataclass's per-field ``__setattr__``
-    detour (the same object; building millions of points is 3x faster)."""
-    p = object.__new__(Point)
-    p.__dict__.update(commit=commit, position=position, samples=samples, median=median,
-                      q25=q25, q75=q75, from_stats=from_stats, ci=ci)
-    return p
-
-
-def point_of(measurement: "Measurement", position: int) -> Point:
-    """A point from one measurement: its samples, else asv's stats."""
-    m = measurement
-    if m.samples:
-        xs = sorted(m.samples)
-        q25, med, q75 = (quantile_sorted(xs, q) for q in (0.25, 0.5, 0.75))
-        return new_point(m.commit, position, m.samples, float(med), float(q25), float(q75),
-                         False, m.ci)
-    value = m.value
-    q25 = m.q25 if m.q25 == m.q25 and abs(m.q25) != math.inf else value
-    q75 = m.q75 if m.q75 == m.q75 and abs(m.q75) != math.inf else value
-    return new_point(m.commit, position, (value,), value, q25, q75, True, m.ci)
-
-
 def build_series(result_set: "ResultSet", commit_order: list[str]) -> list[Series]:
     """One series per (machine, env, benchmark, params), in ``commit_order``.
 
     Measurements of commits outside ``commit_order`` (other branches) are left
     out; commits without a measurement leave a gap in ``position``."""
+    from .columns import series_from_results
     with paused_gc():
-        return series_of_points(result_set, commit_order)
-
-
-def series_of_points(result_set: "ResultSet", commit_order: list[str]) -> list[Series]:
-    """build_series' work: group per key first, then make each series' points
-    together (contiguous in memory, which the analysis' passes over them like)."""
-    position = {sha: i for i, sha in enumerate(commit_order)}
-    by_key: dict[int, tuple[SeriesKey, list[tuple[int, "Measurement"]]]] = {}
-    for m in result_set.measurements:          # keys are shared objects: group by id
-        pos = position.get(m.commit)
-        if pos is None:
-            continue
-        entry = by_key.get(id(m.key))
-        if entry is None:
-            entry = by_key[id(m.key)] = (m.key, [])
-        entry[1].append((pos, m))
-    merged: dict[SeriesKey, list[tuple[int, "Measurement"]]] = {}
-    for key, items in by_key.values():
-        merged.setdefault(key, []).extend(items)
-    out: list[Series] = []
-    for key in sorted(merged):
-        items = sorted(merged[key], key=itemgetter(0))
-        points = [point_of(m, pos) for pos, m in items]
-        out.append(Series(key, result_set.unit_of(key.benchmark), points))
-    return out
+        return series_from_results(result_set, commit_order)
