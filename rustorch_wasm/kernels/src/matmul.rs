@@ -145,13 +145,17 @@ fn kernel_one_step(ap: &[f32], bp: &[f32]) -> [v128; 8] {
 /// LLVM cannot see: the same j, but no longer an induction variable to
 /// LLVM's loop strength reduction, which otherwise rewrites every load as
 /// its own `i32.add` plus `v128.load` (this Cranelift spends two or three
-/// x86 instructions per such add). Left alone, all loads of an iteration
-/// share two base addresses with constant `offset=`s, and the mask keeps
+/// x86 instructions per such add; the one-step loop came to 44 x86
+/// instructions per depth step, read from Wasmer's JIT code). Left alone,
+/// all loads of an iteration share two base addresses with constant
+/// `offset=`s (one zero-extend each in Cranelift), and the mask keeps
 /// the index inside the fixed-size windows, so the loop needs no bounds
 /// checks and stays one basic block. Per two steps the index costs about
-/// a dozen x86 instructions; the loads save more than that. In V8 this
-/// loop is slower (TurboFan already folded the offsets, and spills with
-/// both steps' operands live): 1024³ 76 against 61 ms, hence the switch.
+/// a dozen x86 instructions, which two steps share; with one step per
+/// iteration it costs what the folded offsets save (70 ms at 1024³, no
+/// gain). In V8 this loop is slower (TurboFan already folds the offsets;
+/// presumably both steps' live operands cost it registers): 1024³ 76
+/// against 61 ms in node, hence the switch.
 #[inline(never)]
 fn kernel_two_step(wa: &[f32; KC * 4 * MR], wb: &[f32; KC * NR], kc: usize) -> [v128; 8] {
     let z = f32x4_splat(0.0);
