@@ -190,6 +190,12 @@ class Runtime:
         self._mem_len = lambda: self._memory.data_size
         self._mem_view = lambda: np.frombuffer(memoryview(self._memory.buffer), np.uint8)
         self._trap_types: tuple[type[BaseException], ...] = (RuntimeError,)
+        # This Cranelift runs matmul's two-step micro-kernel faster; V8 runs
+        # it slower, so the module's default stays off (see matmul.rs).
+        try:
+            exports.matmul_set_two_step(1)
+        except (AttributeError, LookupError):
+            pass  # an older kernel module without the switch
 
     def _init_wasmtime(self, wasm_bytes: bytes) -> None:
         try:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import rustorch_wasm as rw
 from rustorch_wasm import Tensor
+from rustorch_wasm.runtime import get_runtime
 
 SIZES = [1, 3, 4, 15, 16, 17, 1023, 4099]
 # exp/log/sigmoid/tanh are SIMD polynomials: max relative error ~2-4 ulp (see simd.rs).
@@ -137,6 +138,27 @@ def test_matmul_awkward_shapes(m, k, n):
     got = rw.matmul(t(a), t(b)).numpy()
     bound = 4 * 2.0**-24 * (np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)) * max(k, 1) ** 0.5
     assert np.all(np.abs(got - ref) <= bound + 1e-30)
+
+
+@pytest.mark.parametrize("m, k, n", [(4, 1, 8), (9, 3, 17), (70, 257, 33), (65, 511, 1030), (5, 256, 8)])
+def test_matmul_micro_kernels_agree_bit_for_bit(m, k, n):
+    """The two-step micro-kernel (Wasmer's) and the one-step one (the module
+    default, V8's) add the same products in the same order: equal results,
+    odd depths and depths past one KC slab included."""
+    rt = get_runtime()
+    rng = np.random.default_rng(m + k + n)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    switch = rt.fn("matmul_set_two_step")
+    try:
+        switch(0)
+        one = rw.matmul(t(a), t(b)).numpy()
+        switch(1)
+        two = rw.matmul(t(a), t(b)).numpy()
+    finally:
+        switch(1 if rt.engine == "wasmer" else 0)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(two, a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4 * k**0.5)
 
 
 @settings(max_examples=40, deadline=None)

@@ -16,14 +16,29 @@
 //! shuffles to several instructions; plain vector loads are the cheapest way
 //! to feed it.
 //!
+//! There are two micro-kernel loops with the same arithmetic in the same
+//! order (bit-identical results): the default one-step loop, best in V8, and
+//! a two-step loop over fixed KC windows that Wasmer 1.1's Cranelift runs
+//! about 15 % faster (see `kernel_two_step`); the host picks it through the
+//! `matmul_set_two_step` export, and the Python runtime does so in Wasmer.
+//!
 //! Variants tried during development (not kept; Wasmer, 1024³, thread CPU
 //! time, one session): 1×16 unpacked-A tile 159 ms; 2×16 with
 //! shuffled A 94 ms; 4×8 with shuffled A 83 ms; 6×8 117 ms (accumulators
 //! spilled); 4×8 pre-broadcast A 77 ms; 3×12 and 4×12 pre-broadcast 78–80 ms;
 //! unrolling the depth loop by two or four was slower every time (LLVM
 //! hoists the loads and Cranelift then spills).
+//! Re-tried with the accumulators in named locals (A/B against the one-step
+//! loop at 69–71 ms in the same session, ad-hoc script, medians of the thread
+//! CPU clock): 6×8 93–132 ms (spills again), 5×8 93 ms, 4×12 80 ms, 3×12
+//! 69 ms (but 13 ms at 512³ against 9), depth unrolled by two 80 ms; KC/MC
+//! 512/32, 384/48, 256/32 69–71 ms, 128/128 73 ms (no gain from blocking);
+//! one step per iteration with the masked index (offsets folded) 70 ms
+//! (the index arithmetic costs what the folded offsets save); the two-step
+//! masked loop kept here 58–60 ms; four steps 64–90 ms.
 use crate::simd::{load, store};
 use core::arch::wasm32::*;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 pub const MR: usize = 4;
 pub const NR: usize = 8;
@@ -70,8 +85,29 @@ pub(crate) fn pack_a(a: &[f32], lda: usize, i0: usize, mc: usize, p0: usize, kc:
     }
 }
 
+/// Whether [`micro_kernel`] uses [`kernel_two_step`] (set by the host
+/// through `matmul_set_two_step`; off by default).
+static TWO_STEP: AtomicBool = AtomicBool::new(false);
+
 /// One packed A strip (kc × MR broadcasts) times one packed B strip
 /// (kc × NR): the MR×NR tile as eight vectors, row r in `[2r]`, `[2r+1]`.
+/// `ap` and `bp` start at the strips and may run on past them. When the
+/// host asked for it and both slices extend over a whole `KC` window (the
+/// buffers of [`matmul_with`] have that slack), [`kernel_two_step`] runs;
+/// otherwise [`kernel_one_step`].
+#[inline(always)]
+pub(crate) fn micro_kernel(ap: &[f32], bp: &[f32], kc: usize) -> [v128; 8] {
+    if kc <= KC && TWO_STEP.load(Ordering::Relaxed) {
+        let wa: Option<&[f32; KC * 4 * MR]> = ap.get(..KC * 4 * MR).and_then(|s| s.try_into().ok());
+        let wb: Option<&[f32; KC * NR]> = bp.get(..KC * NR).and_then(|s| s.try_into().ok());
+        if let (Some(wa), Some(wb)) = (wa, wb) {
+            return kernel_two_step(wa, wb, kc);
+        }
+    }
+    kernel_one_step(&ap[..kc * 4 * MR], &bp[..kc * NR])
+}
+
+/// The micro-kernel, one depth step per iteration (the default).
 // Not inlined: Cranelift allocates registers per function, and the outer
 // loops' live values would otherwise push the accumulators onto the stack.
 // The accumulators are eight named locals, not an array: with an array V8
@@ -79,11 +115,92 @@ pub(crate) fn pack_a(a: &[f32], lda: usize, i0: usize, mc: usize, p0: usize, kc:
 // 224×224×3→64 through this kernel in node: 5.9 ms, against 7.7 ms with the
 // array; matmul 64³ 0.019 against 0.021 ms).
 #[inline(never)]
-pub(crate) fn micro_kernel(ap: &[f32], bp: &[f32]) -> [v128; 8] {
+fn kernel_one_step(ap: &[f32], bp: &[f32]) -> [v128; 8] {
     let z = f32x4_splat(0.0);
     let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
     let kc = (ap.len() / (4 * MR)).min(bp.len() / NR);
     for (ak, bk) in ap[..kc * 4 * MR].chunks_exact(4 * MR).zip(bp[..kc * NR].chunks_exact(NR)) {
+        let b0 = load(&bk[0..]);
+        let b1 = load(&bk[4..]);
+        let r0 = load(&ak[0..]);
+        c0 = f32x4_add(c0, f32x4_mul(r0, b0));
+        c1 = f32x4_add(c1, f32x4_mul(r0, b1));
+        let r1 = load(&ak[4..]);
+        c2 = f32x4_add(c2, f32x4_mul(r1, b0));
+        c3 = f32x4_add(c3, f32x4_mul(r1, b1));
+        let r2 = load(&ak[8..]);
+        c4 = f32x4_add(c4, f32x4_mul(r2, b0));
+        c5 = f32x4_add(c5, f32x4_mul(r2, b1));
+        let r3 = load(&ak[12..]);
+        c6 = f32x4_add(c6, f32x4_mul(r3, b0));
+        c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+    }
+    [c0, c1, c2, c3, c4, c5, c6, c7]
+}
+
+/// The micro-kernel for Wasmer 1.1 (Cranelift): the first `kc` depth steps
+/// of KC-step windows, two steps per iteration.
+///
+/// The pair index goes through `(j ^ zero) & (KC/2 - 1)`, `zero` a 0 that
+/// LLVM cannot see: the same j, but no longer an induction variable to
+/// LLVM's loop strength reduction, which otherwise rewrites every load as
+/// its own `i32.add` plus `v128.load` (this Cranelift spends two or three
+/// x86 instructions per such add; the one-step loop came to 44 x86
+/// instructions per depth step, read from Wasmer's JIT code). Left alone,
+/// all loads of an iteration share two base addresses with constant
+/// `offset=`s (one zero-extend each in Cranelift), and the mask keeps
+/// the index inside the fixed-size windows, so the loop needs no bounds
+/// checks and stays one basic block. Per two steps the index costs about
+/// a dozen x86 instructions, which two steps share; with one step per
+/// iteration it costs what the folded offsets save (70 ms at 1024³, no
+/// gain). In V8 this loop is slower (TurboFan already folds the offsets;
+/// presumably both steps' live operands cost it registers): 1024³ 76
+/// against 61 ms in node, hence the switch.
+#[inline(never)]
+fn kernel_two_step(wa: &[f32; KC * 4 * MR], wb: &[f32; KC * NR], kc: usize) -> [v128; 8] {
+    let z = f32x4_splat(0.0);
+    let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
+    let zero = crate::simd::opaque(0usize);
+    for j in 0..kc.min(KC) / 2 {
+        let kk = (j ^ zero) & (KC / 2 - 1);
+        let ak = &wa[kk * 8 * MR..kk * 8 * MR + 8 * MR];
+        let bk = &wb[kk * 2 * NR..kk * 2 * NR + 2 * NR];
+        {
+            let b0 = load(&bk[0..]);
+            let b1 = load(&bk[4..]);
+            let r0 = load(&ak[0..]);
+            c0 = f32x4_add(c0, f32x4_mul(r0, b0));
+            c1 = f32x4_add(c1, f32x4_mul(r0, b1));
+            let r1 = load(&ak[4..]);
+            c2 = f32x4_add(c2, f32x4_mul(r1, b0));
+            c3 = f32x4_add(c3, f32x4_mul(r1, b1));
+            let r2 = load(&ak[8..]);
+            c4 = f32x4_add(c4, f32x4_mul(r2, b0));
+            c5 = f32x4_add(c5, f32x4_mul(r2, b1));
+            let r3 = load(&ak[12..]);
+            c6 = f32x4_add(c6, f32x4_mul(r3, b0));
+            c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+        }
+        {
+            let b0 = load(&bk[8..]);
+            let b1 = load(&bk[12..]);
+            let r0 = load(&ak[16..]);
+            c0 = f32x4_add(c0, f32x4_mul(r0, b0));
+            c1 = f32x4_add(c1, f32x4_mul(r0, b1));
+            let r1 = load(&ak[20..]);
+            c2 = f32x4_add(c2, f32x4_mul(r1, b0));
+            c3 = f32x4_add(c3, f32x4_mul(r1, b1));
+            let r2 = load(&ak[24..]);
+            c4 = f32x4_add(c4, f32x4_mul(r2, b0));
+            c5 = f32x4_add(c5, f32x4_mul(r2, b1));
+            let r3 = load(&ak[28..]);
+            c6 = f32x4_add(c6, f32x4_mul(r3, b0));
+            c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+        }
+    }
+    if kc % 2 == 1 && kc <= KC {
+        let ak = &wa[(kc - 1) * 4 * MR..kc * 4 * MR];
+        let bk = &wb[(kc - 1) * NR..kc * NR];
         let b0 = load(&bk[0..]);
         let b1 = load(&bk[4..]);
         let r0 = load(&ak[0..]);
@@ -145,12 +262,13 @@ pub fn matmul_unpacked(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, 
     }
 }
 
-/// Floats of the B packing buffer: a KC×NC slab in NR-wide strips.
-pub const fn packed_b_len() -> usize { (NC + NR - 1) / NR * NR * KC }
+/// Floats of the B packing buffer: a KC×NC slab in NR-wide strips, plus
+/// one strip's KC window of slack for [`kernel_two_step`].
+pub const fn packed_b_len() -> usize { (NC + NR - 1) / NR * NR * KC + KC * NR }
 
 /// Floats of the A packing buffer: an MC×KC block in MR-row strips, each
-/// value four times.
-pub const fn packed_a_len() -> usize { (MC + MR - 1) / MR * MR * KC * 4 }
+/// value four times, plus one strip's KC window of slack.
+pub const fn packed_a_len() -> usize { (MC + MR - 1) / MR * MR * KC * 4 + KC * 4 * MR }
 
 /// C (m×n) = A (m×k) · B (k×n) with caller-provided packing buffers of at
 /// least `packed_a_len()` and `packed_b_len()` floats.
@@ -174,13 +292,12 @@ pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: u
                 let mut jr = 0;
                 while jr < nc {
                     let cols = (nc - jr).min(NR);
-                    let bs = &mut pb[..kc * NR];
-                    pack_b(b, n, p0, kc, j0 + jr, cols, bs);
+                    pack_b(b, n, p0, kc, j0 + jr, cols, &mut pb[..kc * NR]);
+                    let bs = &pb[..];
                     let mut ir = 0;
                     while ir < m {
                         let rows = (m - ir).min(MR);
-                        let as_ = &pa[(ir / MR) * kc * MR * 4..(ir / MR + 1) * kc * MR * 4];
-                        let t = micro_kernel(as_, bs);
+                        let t = micro_kernel(&pa[(ir / MR) * kc * MR * 4..], bs, kc);
                         write_tile(c, n, ir, j0 + jr, rows, cols, &t, p0 == 0);
                         ir += MR;
                     }
@@ -197,12 +314,11 @@ pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: u
                 let mut jr = 0;
                 while jr < nc {
                     let cols = (nc - jr).min(NR);
-                    let bs = &pb[(jr / NR) * kc * NR..(jr / NR + 1) * kc * NR];
+                    let bs = &pb[(jr / NR) * kc * NR..];
                     let mut ir = 0;
                     while ir < mc {
                         let rows = (mc - ir).min(MR);
-                        let as_ = &pa[(ir / MR) * kc * MR * 4..(ir / MR + 1) * kc * MR * 4];
-                        let t = micro_kernel(as_, bs);
+                        let t = micro_kernel(&pa[(ir / MR) * kc * MR * 4..], bs, kc);
                         write_tile(c, n, i0 + ir, j0 + jr, rows, cols, &t, p0 == 0);
                         ir += MR;
                     }
@@ -233,6 +349,11 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize)
 
 // --- exports ---
 use crate::ffi::{slice, slice_mut};
+
+/// Host switch for the two-step micro-kernel (non-zero: on); see
+/// [`kernel_two_step`]. The Python runtime turns it on in Wasmer only.
+#[no_mangle]
+pub extern "C" fn matmul_set_two_step(on: u32) { TWO_STEP.store(on != 0, Ordering::Relaxed) }
 
 #[no_mangle]
 pub unsafe extern "C" fn matmul_f32(a: *const f32, b: *const f32, c: *mut f32, m: usize, k: usize, n: usize) {

@@ -222,7 +222,7 @@ fn forward_packed(g: &Geom, x: &[f32], params: &[f32], y: &mut [f32], batch: usi
                 for (sidx, strip) in bs.buf().chunks_exact(ckk * NR).enumerate() {
                     let ox = sidx * NR;
                     let cols = (ow - ox).min(NR);
-                    let tile = crate::matmul::micro_kernel(ab, strip);
+                    let tile = crate::matmul::micro_kernel(ab, strip, ckk);
                     for r in 0..rows_here {
                         let co = blk * MR + r;
                         let bias = f32x4_splat(b[co]);
