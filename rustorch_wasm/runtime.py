@@ -165,6 +165,19 @@ class Runtime:
         self.engine = requested
         self._fns: dict[str, Callable[..., Any]] = {}
         self._view: np.ndarray | None = None
+        self._pick_kernel_variants()
+
+    def _pick_kernel_variants(self) -> None:
+        """Per-engine kernel variants. Matmul's two-step micro-kernel is
+        faster in Wasmer 1.1's Cranelift and slower in V8, so the module's
+        default is off and Wasmer turns it on (matmul.rs). The fuel-metered
+        runtime turns it on too: instruction counts describe the code the
+        default engine (Wasmer) times."""
+        if self.engine == "wasmer" or self.fuel:
+            try:
+                self.fn("matmul_set_two_step")(1)
+            except AttributeError:
+                pass  # an older kernel module without the switch
 
     # -- engines ---------------------------------------------------------
     def _init_wasmer(self, wasm_bytes: bytes) -> None:
@@ -190,12 +203,6 @@ class Runtime:
         self._mem_len = lambda: self._memory.data_size
         self._mem_view = lambda: np.frombuffer(memoryview(self._memory.buffer), np.uint8)
         self._trap_types: tuple[type[BaseException], ...] = (RuntimeError,)
-        # This Cranelift runs matmul's two-step micro-kernel faster; V8 runs
-        # it slower, so the module's default stays off (see matmul.rs).
-        try:
-            exports.matmul_set_two_step(1)
-        except (AttributeError, LookupError):
-            pass  # an older kernel module without the switch
 
     def _init_wasmtime(self, wasm_bytes: bytes) -> None:
         try:

@@ -161,6 +161,30 @@ def test_matmul_micro_kernels_agree_bit_for_bit(m, k, n):
     np.testing.assert_allclose(two, a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4 * k**0.5)
 
 
+def test_instruction_counts_follow_the_default_engines_matmul():
+    """The fuel-metered runtime runs the micro-kernel Wasmer runs (two-step),
+    so ``track_matmul_instructions`` counts the code ``time_matmul`` times."""
+    from rustorch_wasm.runtime import fueled_runtime
+
+    rt = fueled_runtime()
+    a = rw.Tensor.from_numpy(np.ones((64, 64), np.float32), runtime=rt)
+    switch = rt.fn("matmul_set_two_step")
+
+    def count() -> int:
+        rw.matmul(a, a).free()  # warm, as the benchmarks do: first calls may grow the heap
+        return rt.instructions(lambda: rw.matmul(a, a).free())
+
+    default = count()
+    try:
+        switch(0)
+        one_step = count()
+        switch(1)
+        two_step = count()
+    finally:
+        switch(1)
+    assert default == two_step != one_step
+
+
 @settings(max_examples=40, deadline=None)
 @given(m=st.integers(1, 40), k=st.integers(1, 300), n=st.integers(1, 40))
 def test_matmul_property_over_shapes(m, k, n):
