@@ -23,11 +23,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_quick_report_writes_table(tmp_path: Path) -> None:
     out = tmp_path / "peers.md"
-    proc = _run("--quick", "--no-chromium", "--repeat", "1", "--markdown", str(out))
+    proc = _run("--quick", "--no-chromium", "--repeat", "1", "--rounds", "2", "--markdown", str(out))
     assert proc.returncode == 0, proc.stderr
     text = out.read_text(encoding="utf-8")
     assert text.strip() == proc.stdout.strip()
     assert re.search(r"one run, \d{4}-\d\d-\d\d \d\d:\d\d UTC", text)
+    assert "the least, over 2 rounds" in text
     assert "* Machine: " in text and "numpy " in text
     rows = [ln for ln in text.splitlines() if ln.startswith("| ") and not ln.startswith("| Operation")]
     assert [r.split(" | ")[0].lstrip("| ") for r in rows] == [
@@ -50,3 +51,9 @@ def test_bad_repeat_is_a_one_line_error() -> None:
     proc = _run("--repeat", "0", "--no-markdown")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: --repeat must be at least 1"
+
+
+def test_bad_rounds_is_a_one_line_error() -> None:
+    proc = _run("--rounds", "0", "--no-markdown")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: --rounds must be at least 1"

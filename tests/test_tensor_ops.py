@@ -140,11 +140,13 @@ def test_matmul_awkward_shapes(m, k, n):
     assert np.all(np.abs(got - ref) <= bound + 1e-30)
 
 
-@pytest.mark.parametrize("m, k, n", [(4, 1, 8), (9, 3, 17), (70, 257, 33), (65, 511, 1030), (5, 256, 8)])
+@pytest.mark.parametrize("m, k, n", [(4, 1, 8), (9, 3, 17), (70, 257, 33), (65, 511, 1030), (5, 256, 8),
+                                     (63, 200, 45)])
 def test_matmul_micro_kernels_agree_bit_for_bit(m, k, n):
-    """The two-step micro-kernel (Wasmer's) and the one-step one (the module
-    default, V8's) add the same products in the same order: equal results,
-    odd depths and depths past one KC slab included."""
+    """The two-step micro-kernel (Wasmer's) and the module default (V8's:
+    the one-step kernel, or A broadcast unpacked when m <= 64 and k <= 256)
+    add the same products in the same order: equal results, odd depths,
+    ragged edges and depths past one KC slab included."""
     rt = get_runtime()
     rng = np.random.default_rng(m + k + n)
     a = rng.standard_normal((m, k)).astype(np.float32)

@@ -22,6 +22,11 @@
 //! about 15 % faster (see `kernel_two_step`); the host picks it through the
 //! `matmul_set_two_step` export, and the Python runtime does so in Wasmer.
 //!
+//! In V8 a product one depth slab deep with m <= MC skips A's packing: rows
+//! are broadcast straight from A (`kernel_splat_a`, same products, same
+//! order). MatMul 64³ in node 0.0215 -> 0.0182 and 0.0464 -> 0.0191 ms in
+//! two alternating runs of `scripts/peer_report.py --no-chromium --rounds 3`.
+//!
 //! Variants tried during development (not kept; Wasmer, 1024³, thread CPU
 //! time, one session): 1×16 unpacked-A tile 159 ms; 2×16 with
 //! shuffled A 94 ms; 4×8 with shuffled A 83 ms; 6×8 117 ms (accumulators
@@ -132,6 +137,35 @@ fn kernel_one_step(ap: &[f32], bp: &[f32]) -> [v128; 8] {
         c4 = f32x4_add(c4, f32x4_mul(r2, b0));
         c5 = f32x4_add(c5, f32x4_mul(r2, b1));
         let r3 = load(&ak[12..]);
+        c6 = f32x4_add(c6, f32x4_mul(r3, b0));
+        c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+    }
+    [c0, c1, c2, c3, c4, c5, c6, c7]
+}
+
+/// The micro-kernel reading A unpacked: rows `x0..x3` (kc values each) of A
+/// broadcast one value at a time (`v128.load32_splat`, one instruction in
+/// V8), times one packed B strip. For a product that fits one depth slab
+/// and one row block in V8, skipping A's pre-broadcast packing saves its
+/// stores and four times the A traffic (see [`matmul_with`]).
+#[inline(never)]
+fn kernel_splat_a(x0: &[f32], x1: &[f32], x2: &[f32], x3: &[f32], bp: &[f32]) -> [v128; 8] {
+    let z = f32x4_splat(0.0);
+    let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
+    let rows = x0.iter().zip(x1.iter()).zip(x2.iter().zip(x3.iter()));
+    for (((v0, v1), (v2, v3)), bk) in rows.zip(bp.chunks_exact(NR)) {
+        let b0 = load(&bk[0..]);
+        let b1 = load(&bk[4..]);
+        let r0 = f32x4_splat(*v0);
+        c0 = f32x4_add(c0, f32x4_mul(r0, b0));
+        c1 = f32x4_add(c1, f32x4_mul(r0, b1));
+        let r1 = f32x4_splat(*v1);
+        c2 = f32x4_add(c2, f32x4_mul(r1, b0));
+        c3 = f32x4_add(c3, f32x4_mul(r1, b1));
+        let r2 = f32x4_splat(*v2);
+        c4 = f32x4_add(c4, f32x4_mul(r2, b0));
+        c5 = f32x4_add(c5, f32x4_mul(r2, b1));
+        let r3 = f32x4_splat(*v3);
         c6 = f32x4_add(c6, f32x4_mul(r3, b0));
         c7 = f32x4_add(c7, f32x4_mul(r3, b1));
     }
@@ -288,7 +322,13 @@ pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: u
                 // One row block: pack each B strip right before the row strips
                 // use it, so it is written to and read from L1 only (the whole
                 // KC×NC slab, 1 MiB, would go out to L3 and come back).
-                pack_a(a, k, 0, m, p0, kc, pa);
+                // Without the two-step kernel (V8's path) A is not packed when
+                // the product is one slab deep: rows are broadcast straight
+                // from A (`kernel_splat_a`).
+                let splat_a = k <= KC && !TWO_STEP.load(Ordering::Relaxed);
+                if !splat_a {
+                    pack_a(a, k, 0, m, p0, kc, pa);
+                }
                 let mut jr = 0;
                 while jr < nc {
                     let cols = (nc - jr).min(NR);
@@ -297,7 +337,16 @@ pub fn matmul_with(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: u
                     let mut ir = 0;
                     while ir < m {
                         let rows = (m - ir).min(MR);
-                        let t = micro_kernel(&pa[(ir / MR) * kc * MR * 4..], bs, kc);
+                        let t = if splat_a {
+                            // Rows past m repeat the last row; write_tile drops them.
+                            let row = |r: usize| {
+                                let at = (ir + r).min(m - 1) * k;
+                                &a[at..at + k]
+                            };
+                            kernel_splat_a(row(0), row(1), row(2), row(3), &bs[..k * NR])
+                        } else {
+                            micro_kernel(&pa[(ir / MR) * kc * MR * 4..], bs, kc)
+                        };
                         write_tile(c, n, ir, j0 + jr, rows, cols, &t, p0 == 0);
                         ir += MR;
                     }
