@@ -90,6 +90,44 @@ pub(crate) fn pack_a(a: &[f32], lda: usize, i0: usize, mc: usize, p0: usize, kc:
     }
 }
 
+/// The MR×NR = 4×8 accumulator tile: row r in `c[2r]` (columns 0-3) and
+/// `c[2r+1]` (columns 4-7), as eight named fields (see `kernel_one_step`).
+#[derive(Clone, Copy)]
+struct Tile {
+    c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128,
+}
+
+impl Tile {
+    const ZERO: Tile = Tile {
+        c0: F32X4_ZERO, c1: F32X4_ZERO, c2: F32X4_ZERO, c3: F32X4_ZERO,
+        c4: F32X4_ZERO, c5: F32X4_ZERO, c6: F32X4_ZERO, c7: F32X4_ZERO,
+    };
+
+    /// One depth step: row r += a_r · [b0 b1] (8 multiplies, 8 adds).
+    #[inline(always)]
+    fn fma(self, a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128) -> Tile {
+        Tile {
+            c0: f32x4_add(self.c0, f32x4_mul(a0, b0)), c1: f32x4_add(self.c1, f32x4_mul(a0, b1)),
+            c2: f32x4_add(self.c2, f32x4_mul(a1, b0)), c3: f32x4_add(self.c3, f32x4_mul(a1, b1)),
+            c4: f32x4_add(self.c4, f32x4_mul(a2, b0)), c5: f32x4_add(self.c5, f32x4_mul(a2, b1)),
+            c6: f32x4_add(self.c6, f32x4_mul(a3, b0)), c7: f32x4_add(self.c7, f32x4_mul(a3, b1)),
+        }
+    }
+
+    /// One depth step from a packed A step (four broadcasts, `ak[0..16]`)
+    /// and a packed B step (`bk[0..8]`).
+    #[inline(always)]
+    fn step(self, ak: &[f32], bk: &[f32]) -> Tile {
+        let (b0, b1) = (load(&bk[0..]), load(&bk[4..]));
+        self.fma(load(&ak[0..]), load(&ak[4..]), load(&ak[8..]), load(&ak[12..]), b0, b1)
+    }
+
+    #[inline(always)]
+    fn vectors(self) -> [v128; 8] { [self.c0, self.c1, self.c2, self.c3, self.c4, self.c5, self.c6, self.c7] }
+}
+
+const F32X4_ZERO: v128 = f32x4(0.0, 0.0, 0.0, 0.0);
+
 /// Whether [`micro_kernel`] uses [`kernel_two_step`] (set by the host
 /// through `matmul_set_two_step`; off by default).
 static TWO_STEP: AtomicBool = AtomicBool::new(false);
@@ -115,32 +153,18 @@ pub(crate) fn micro_kernel(ap: &[f32], bp: &[f32], kc: usize) -> [v128; 8] {
 /// The micro-kernel, one depth step per iteration (the default).
 // Not inlined: Cranelift allocates registers per function, and the outer
 // loops' live values would otherwise push the accumulators onto the stack.
-// The accumulators are eight named locals, not an array: with an array V8
-// kept them on the stack, reloading and storing all eight on every k (conv
-// 224×224×3→64 through this kernel in node: 5.9 ms, against 7.7 ms with the
-// array; matmul 64³ 0.019 against 0.021 ms).
+// The accumulators are a `Tile` of eight named fields, not an array: with an
+// array V8 kept them on the stack, reloading and storing all eight on every
+// k (conv 224×224×3→64 through this kernel in node: 5.9 ms, against 7.7 ms
+// with the array; matmul 64³ 0.019 against 0.021 ms).
 #[inline(never)]
 fn kernel_one_step(ap: &[f32], bp: &[f32]) -> [v128; 8] {
-    let z = f32x4_splat(0.0);
-    let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
+    let mut t = Tile::ZERO;
     let kc = (ap.len() / (4 * MR)).min(bp.len() / NR);
     for (ak, bk) in ap[..kc * 4 * MR].chunks_exact(4 * MR).zip(bp[..kc * NR].chunks_exact(NR)) {
-        let b0 = load(&bk[0..]);
-        let b1 = load(&bk[4..]);
-        let r0 = load(&ak[0..]);
-        c0 = f32x4_add(c0, f32x4_mul(r0, b0));
-        c1 = f32x4_add(c1, f32x4_mul(r0, b1));
-        let r1 = load(&ak[4..]);
-        c2 = f32x4_add(c2, f32x4_mul(r1, b0));
-        c3 = f32x4_add(c3, f32x4_mul(r1, b1));
-        let r2 = load(&ak[8..]);
-        c4 = f32x4_add(c4, f32x4_mul(r2, b0));
-        c5 = f32x4_add(c5, f32x4_mul(r2, b1));
-        let r3 = load(&ak[12..]);
-        c6 = f32x4_add(c6, f32x4_mul(r3, b0));
-        c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+        t = t.step(ak, bk);
     }
-    [c0, c1, c2, c3, c4, c5, c6, c7]
+    t.vectors()
 }
 
 /// The micro-kernel reading A unpacked: rows `x0..x3` (kc values each) of A
@@ -150,26 +174,13 @@ fn kernel_one_step(ap: &[f32], bp: &[f32]) -> [v128; 8] {
 /// stores and four times the A traffic (see [`matmul_with`]).
 #[inline(never)]
 fn kernel_splat_a(x0: &[f32], x1: &[f32], x2: &[f32], x3: &[f32], bp: &[f32]) -> [v128; 8] {
-    let z = f32x4_splat(0.0);
-    let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
+    let mut t = Tile::ZERO;
     let rows = x0.iter().zip(x1.iter()).zip(x2.iter().zip(x3.iter()));
     for (((v0, v1), (v2, v3)), bk) in rows.zip(bp.chunks_exact(NR)) {
-        let b0 = load(&bk[0..]);
-        let b1 = load(&bk[4..]);
-        let r0 = f32x4_splat(*v0);
-        c0 = f32x4_add(c0, f32x4_mul(r0, b0));
-        c1 = f32x4_add(c1, f32x4_mul(r0, b1));
-        let r1 = f32x4_splat(*v1);
-        c2 = f32x4_add(c2, f32x4_mul(r1, b0));
-        c3 = f32x4_add(c3, f32x4_mul(r1, b1));
-        let r2 = f32x4_splat(*v2);
-        c4 = f32x4_add(c4, f32x4_mul(r2, b0));
-        c5 = f32x4_add(c5, f32x4_mul(r2, b1));
-        let r3 = f32x4_splat(*v3);
-        c6 = f32x4_add(c6, f32x4_mul(r3, b0));
-        c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+        t = t.fma(f32x4_splat(*v0), f32x4_splat(*v1), f32x4_splat(*v2), f32x4_splat(*v3),
+                  load(&bk[0..]), load(&bk[4..]));
     }
-    [c0, c1, c2, c3, c4, c5, c6, c7]
+    t.vectors()
 }
 
 /// The micro-kernel for Wasmer 1.1 (Cranelift): the first `kc` depth steps
@@ -192,65 +203,25 @@ fn kernel_splat_a(x0: &[f32], x1: &[f32], x2: &[f32], x3: &[f32], bp: &[f32]) ->
 /// against 61 ms in node, hence the switch.
 #[inline(never)]
 fn kernel_two_step(wa: &[f32; KC * 4 * MR], wb: &[f32; KC * NR], kc: usize) -> [v128; 8] {
-    let z = f32x4_splat(0.0);
-    let (mut c0, mut c1, mut c2, mut c3, mut c4, mut c5, mut c6, mut c7) = (z, z, z, z, z, z, z, z);
+    let mut t = Tile::ZERO;
     let zero = crate::simd::opaque(0usize);
     for j in 0..kc.min(KC) / 2 {
         let kk = (j ^ zero) & (KC / 2 - 1);
         let ak = &wa[kk * 8 * MR..kk * 8 * MR + 8 * MR];
         let bk = &wb[kk * 2 * NR..kk * 2 * NR + 2 * NR];
         {
-            let b0 = load(&bk[0..]);
-            let b1 = load(&bk[4..]);
-            let r0 = load(&ak[0..]);
-            c0 = f32x4_add(c0, f32x4_mul(r0, b0));
-            c1 = f32x4_add(c1, f32x4_mul(r0, b1));
-            let r1 = load(&ak[4..]);
-            c2 = f32x4_add(c2, f32x4_mul(r1, b0));
-            c3 = f32x4_add(c3, f32x4_mul(r1, b1));
-            let r2 = load(&ak[8..]);
-            c4 = f32x4_add(c4, f32x4_mul(r2, b0));
-            c5 = f32x4_add(c5, f32x4_mul(r2, b1));
-            let r3 = load(&ak[12..]);
-            c6 = f32x4_add(c6, f32x4_mul(r3, b0));
-            c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+            t = t.step(ak, bk);
         }
         {
-            let b0 = load(&bk[8..]);
-            let b1 = load(&bk[12..]);
-            let r0 = load(&ak[16..]);
-            c0 = f32x4_add(c0, f32x4_mul(r0, b0));
-            c1 = f32x4_add(c1, f32x4_mul(r0, b1));
-            let r1 = load(&ak[20..]);
-            c2 = f32x4_add(c2, f32x4_mul(r1, b0));
-            c3 = f32x4_add(c3, f32x4_mul(r1, b1));
-            let r2 = load(&ak[24..]);
-            c4 = f32x4_add(c4, f32x4_mul(r2, b0));
-            c5 = f32x4_add(c5, f32x4_mul(r2, b1));
-            let r3 = load(&ak[28..]);
-            c6 = f32x4_add(c6, f32x4_mul(r3, b0));
-            c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+            t = t.step(&ak[16..], &bk[8..]);
         }
     }
     if kc % 2 == 1 && kc <= KC {
         let ak = &wa[(kc - 1) * 4 * MR..kc * 4 * MR];
         let bk = &wb[(kc - 1) * NR..kc * NR];
-        let b0 = load(&bk[0..]);
-        let b1 = load(&bk[4..]);
-        let r0 = load(&ak[0..]);
-        c0 = f32x4_add(c0, f32x4_mul(r0, b0));
-        c1 = f32x4_add(c1, f32x4_mul(r0, b1));
-        let r1 = load(&ak[4..]);
-        c2 = f32x4_add(c2, f32x4_mul(r1, b0));
-        c3 = f32x4_add(c3, f32x4_mul(r1, b1));
-        let r2 = load(&ak[8..]);
-        c4 = f32x4_add(c4, f32x4_mul(r2, b0));
-        c5 = f32x4_add(c5, f32x4_mul(r2, b1));
-        let r3 = load(&ak[12..]);
-        c6 = f32x4_add(c6, f32x4_mul(r3, b0));
-        c7 = f32x4_add(c7, f32x4_mul(r3, b1));
+        t = t.step(ak, bk);
     }
-    [c0, c1, c2, c3, c4, c5, c6, c7]
+    t.vectors()
 }
 
 /// Write (when `first`) or accumulate the tile into C at (i, j), clipped to
