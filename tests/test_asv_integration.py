@@ -47,16 +47,22 @@ def copy_project(dst: Path) -> None:
             shutil.copy2(src, dst / rel)
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory) -> tuple[Path, list[str]]:
-    repo = tmp_path_factory.mktemp("asvrepo") / "project"
-    repo.mkdir()
+def project_history(repo: Path) -> None:
+    """A git repo at ``repo`` holding this project: commit ``base``, then a
+    README-only commit ``docs only`` (an A/A pair with base)."""
+    repo.mkdir(parents=True)
     copy_project(repo)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
     (repo / "README.md").write_text((repo / "README.md").read_text() + "\nA harmless change.\n")
     git(repo, "commit", "-qam", "docs only")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> tuple[Path, list[str]]:
+    repo = tmp_path_factory.mktemp("asvrepo") / "project"
+    project_history(repo)
     ew = repo / "rustorch_wasm" / "kernels" / "src" / "elementwise.rs"
     text = ew.read_text()
     slowed = re.sub(r"export_unary!\(ew_relu => Relu, ew_sigmoid => Sigmoid,", SLOW_RELU, text)

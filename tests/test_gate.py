@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from test_asv_integration import copy_project, git
+from test_asv_integration import git, project_history
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = [r"^activations\.(Sigmoid|ReLU)\."]
@@ -45,13 +45,7 @@ def gate_cmd(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def history(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     repo = tmp_path_factory.mktemp("gaterepo") / "project"
-    repo.mkdir()
-    copy_project(repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
-    (repo / "README.md").write_text((repo / "README.md").read_text() + "\nA harmless change.\n")
-    git(repo, "commit", "-qam", "docs only")
+    project_history(repo)
     ew = repo / "rustorch_wasm" / "kernels" / "src" / "elementwise.rs"
     text = ew.read_text()
     slowed = text.replace(
@@ -146,6 +140,17 @@ def test_head_that_does_not_build_is_an_error(history):
     assert "unclosed delimiter" in proc.stderr or "error:" in proc.stderr
 
 
+def two_commit_repo(repo: Path) -> Path:
+    """A tiny repo: file ``f`` in commit ``one``, then an empty commit ``two``."""
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "f").write_text("1")
+    git(repo, "add", "f")
+    git(repo, "commit", "-qm", "one")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "two")
+    return repo
+
+
 @pytest.mark.parametrize("args, message", [
     (["--base=--upload-pack=touch /tmp/x", "--head", "HEAD"], "starts with '-'"),
     (["--base", "no-such-rev", "--head", "HEAD"], "unknown commit"),
@@ -154,13 +159,7 @@ def test_head_that_does_not_build_is_an_error(history):
     (["--base", "HEAD", "--head", "HEAD"], "same commit"),
 ])
 def test_bad_arguments_are_refused_before_benchmarking(tmp_path, args, message):
-    repo = tmp_path / "r"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "f").write_text("1")
-    git(repo, "add", "f")
-    git(repo, "commit", "-qm", "one")
-    git(repo, "commit", "-q", "--allow-empty", "-m", "two")
+    repo = two_commit_repo(tmp_path / "r")
     proc = gate_cmd(repo, tmp_path, *args)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and message in proc.stderr, proc.stderr
@@ -168,13 +167,7 @@ def test_bad_arguments_are_refused_before_benchmarking(tmp_path, args, message):
 
 
 def test_dirty_tree_is_refused_unless_allowed(tmp_path):
-    repo = tmp_path / "r"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "f").write_text("1")
-    git(repo, "add", "f")
-    git(repo, "commit", "-qm", "one")
-    git(repo, "commit", "-q", "--allow-empty", "-m", "two")
+    repo = two_commit_repo(tmp_path / "r")
     (repo / "f").write_text("2")
     proc = gate_cmd(repo, tmp_path, "--base", "HEAD~1", "--head", "HEAD")
     assert proc.returncode == 2 and "uncommitted changes (f)" in proc.stderr, proc.stderr
