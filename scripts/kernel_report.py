@@ -268,18 +268,30 @@ def machine_header(rt: Runtime) -> str:
             f"scipy {version('scipy')}; `_kernels.wasm` sha256 {rt.sha256[:12]}.")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def report_setup(argv: list[str] | None, description: str,
+                 markdown_help: str) -> tuple[argparse.Namespace, Runtime, float] | None:
+    """What the measuring reports share: their command line (``--quick``,
+    ``--markdown FILE``, ``--engine``), the runtime to measure in and the
+    timing budget per row; None after a one-line error when the runtime
+    cannot be made."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="shorter timing budget per row")
-    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument("--markdown", type=Path, help=markdown_help)
     parser.add_argument("--engine", choices=["wasmer", "wasmtime"], default=None)
     args = parser.parse_args(argv)
-    budget = 0.05 if args.quick else 0.3
     try:
         rt = Runtime(args.engine)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None
+    return args, rt, (0.05 if args.quick else 0.3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    setup = report_setup(argv, __doc__.splitlines()[0], "also write the table to this file")
+    if setup is None:
         return 2
+    args, rt, budget = setup
     header = machine_header(rt)
     print(header, flush=True)
     print("measuring the SIMD128 ceiling ...", flush=True)

@@ -12,20 +12,18 @@ per second for ``detect_single`` (one wasm call per point, from Python) and
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
-from tempfile import NamedTemporaryFile
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_report import fmt_ms, machine_header, median_time  # noqa: E402
+from kernel_report import fmt_ms, machine_header, median_time, report_setup  # noqa: E402
 from rustorch_wasm.graph import chain_case, lazy, unfused_body  # noqa: E402
 from rustorch_wasm.pool import MemoryPool  # noqa: E402
 from rustorch_wasm.profiler import Performance  # noqa: E402
+from rustorch_wasm.regress.atomic import write_atomic  # noqa: E402
 from rustorch_wasm.runtime import Runtime  # noqa: E402
 from rustorch_wasm.tensor import Tensor  # noqa: E402
 from rustorch_wasm.timeseries import TimeSeriesDetector  # noqa: E402
@@ -126,17 +124,10 @@ def profiler_lines(rt: Runtime, budget: float) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="shorter timing budget per row")
-    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
-    parser.add_argument("--engine", choices=["wasmer", "wasmtime"], default=None)
-    args = parser.parse_args(argv)
-    budget = 0.05 if args.quick else 0.3
-    try:
-        rt = Runtime(args.engine)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    setup = report_setup(argv, __doc__.splitlines()[0], "also write the tables to this file")
+    if setup is None:
         return 2
+    args, rt, budget = setup
     intro = ["# Streaming, fusion, pool and profiler: measured", "",
              "Written by `python scripts/stream_report.py --markdown docs/streaming.md` "
              "(median of repeated calls; one run on a shared 2-core machine, so expect "
@@ -146,10 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n\n".join("\n".join(s) for s in sections)
     print(text)
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        with NamedTemporaryFile("w", dir=args.markdown.parent, delete=False, suffix=".tmp") as fh:
-            fh.write(text + "\n")
-        os.replace(fh.name, args.markdown)
+        write_atomic(args.markdown, text + "\n")
         print(f"\nwrote {args.markdown}")
     return 0
 

@@ -1,0 +1,70 @@
+"""Watch one benchmark body over time: is the noise ours or the machine's?
+
+    python scripts/noise_probe.py [--case linear_2048_512] [--seconds 8] [--calls 100]
+
+Times batches of ``--calls`` calls of a ``layers.LayerForward`` body (inputs
+already in wasm memory, as the asv suite times them) on the thread CPU clock
+for ``--seconds``, and prints the median per call, IQR/median, the slowest
+batch against the median, and each batch in order, so that stretches where
+the whole VM runs slower (other tenants of the host) show as runs of slow
+batches. The steal-time counter of /proc/stat before and after says whether
+the hypervisor took the vCPU away outright.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.layers import LayerForward  # noqa: E402
+
+
+def steal_ticks() -> int | None:
+    """The ``steal`` field of /proc/stat's cpu line, or None off Linux."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        return int(fields[8])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def batch_times(body, calls: int, seconds: float) -> np.ndarray:
+    """Seconds per call of each batch, in order."""
+    out = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.thread_time()
+        for _ in range(calls):
+            body()
+        out.append((time.thread_time() - t0) / calls)
+    return np.asarray(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--case", default="linear_2048_512", choices=LayerForward.params)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--calls", type=int, default=100)
+    args = ap.parse_args(argv)
+    if args.seconds <= 0 or args.calls < 1:
+        print("error: --seconds must be positive and --calls at least 1", file=sys.stderr)
+        return 2
+    body = LayerForward().body(args.case)
+    steal0 = steal_ticks()
+    t = batch_times(body, args.calls, args.seconds)
+    steal1 = steal_ticks()
+    q1, med, q3 = np.percentile(t, [25, 50, 75])
+    print(f"{args.case}: {len(t)} batches of {args.calls} calls, median {med * 1e6:.1f} us a call, "
+          f"IQR/median {(q3 - q1) / med:.1%}, slowest batch x{t.max() / med:.2f}")
+    if steal0 is not None and steal1 is not None:
+        print(f"steal ticks during the probe: {steal1 - steal0}")
+    print("batches (us a call): " + " ".join(f"{x * 1e6:.0f}" for x in t))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
