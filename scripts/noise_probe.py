@@ -1,9 +1,11 @@
 """Watch one benchmark body over time: is the noise ours or the machine's?
 
-    python scripts/noise_probe.py [--case linear_2048_512] [--seconds 8] [--calls 100]
+    python scripts/noise_probe.py [--case linear_2048_512] [--seconds 8] [--calls 100] [--no-settle]
 
-Times batches of ``--calls`` calls of a ``layers.LayerForward`` body (inputs
-already in wasm memory, as the asv suite times them) on the thread CPU clock
+Times batches of ``--calls`` calls of a ``layers.LayerForward`` or
+``training.TrainStep`` body (inputs already in wasm memory, settled as the
+asv suite settles them before timing; ``--no-settle``: one warm call only,
+to see a body whose cost drifts as it runs) on the thread CPU clock
 for ``--seconds``, and prints the median per call, IQR/median, the slowest
 batch against the median, and each batch in order, so that stretches where
 the whole VM runs slower (other tenants of the host) show as runs of slow
@@ -20,7 +22,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._harness import Body, KernelCase  # noqa: E402
 from benchmarks.layers import LayerForward  # noqa: E402
+from benchmarks.training import TrainStep  # noqa: E402
+
+SUITES: list[type[KernelCase]] = [LayerForward, TrainStep]
 
 
 def steal_ticks() -> int | None:
@@ -44,16 +50,31 @@ def batch_times(body, calls: int, seconds: float) -> np.ndarray:
     return np.asarray(out)
 
 
+def probed_body(case: str, settle: bool) -> Body:
+    """The benchmark body of ``case``, settled as asv times it or warmed once."""
+    suite = next(cls for cls in SUITES if case in cls.params)()
+    if settle:
+        return suite.body(case)
+    from rustorch_wasm.runtime import get_runtime
+
+    body = suite.make(get_runtime(), case)
+    body()
+    return body
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--case", default="linear_2048_512", choices=LayerForward.params)
+    ap.add_argument("--case", default="linear_2048_512",
+                    choices=[p for cls in SUITES for p in cls.params])
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--no-settle", action="store_true",
+                    help="time from the first call on instead of the settled state")
     args = ap.parse_args(argv)
     if args.seconds <= 0 or args.calls < 1:
         print("error: --seconds must be positive and --calls at least 1", file=sys.stderr)
         return 2
-    body = LayerForward().body(args.case)
+    body = probed_body(args.case, not args.no_settle)
     steal0 = steal_ticks()
     t = batch_times(body, args.calls, args.seconds)
     steal1 = steal_ticks()

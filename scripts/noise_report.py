@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench", "-b", action="append", default=[])
     parser.add_argument("--markdown", type=Path,
                         help="also write the table as the noise-report section of this file")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep each run's asv results in DIR/run-N (default: thrown away)")
     parser.add_argument("--json", type=Path, help="also write the measured CVs here (read by "
                         "scripts/eval_corpus.py as the noise model)")
     args = parser.parse_args(argv)
@@ -192,10 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[RunCost] = []
     for i in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="noise-") as tmp:
-            config = asv_config(Path(tmp))
+            results = Path(tmp) if args.keep is None else args.keep / f"run-{i + 1}"
+            results.mkdir(parents=True, exist_ok=True)
+            config = asv_config(results)
             print(f"run {i + 1}/{args.runs} ...", flush=True)
             runs.append(run_suite(config, args.bench))
-            collect(Path(tmp), rows)
+            collect(results, rows)
     if not rows:
         print("error: asv recorded no time benchmark samples (see its output above)", file=sys.stderr)
         return 2
