@@ -8,7 +8,11 @@ stats were recorded) and ``y`` = its log (see ``changepoint``):
    Adjacent segments whose levels differ by less than the size guard
    (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest
    difference first, so noise-sized splits next to a real step do not shrink
-   its test windows.
+   its test windows. A single-commit spike on either boundary commit of a
+   remaining change point, lying above both levels, goes to the level that
+   the run's own spike sizes make more likely (``spikes``: the spike-size
+   intensity is learned over every series of the run, empirical Bayes);
+   the fine segments of the drift scan below are left as found.
 2. **Step test** at each remaining change point ``k``: the per-commit levels
    of up to ``window`` commits before ``k`` (back to the previous change
    point) against those from ``k`` on (up to the next one). The commits are
