@@ -8,7 +8,11 @@ stats were recorded) and ``y`` = its log (see ``changepoint``):
    Adjacent segments whose levels differ by less than the size guard
    (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest
    difference first, so noise-sized splits next to a real step do not shrink
-   its test windows.
+   its test windows. A single-commit spike on either boundary commit of a
+   remaining change point, lying above both levels, goes to the level that
+   the run's own spike sizes make more likely (``spikes``: the spike-size
+   intensity is learned over every series of the run, empirical Bayes);
+   the fine segments of the drift scan below are left as found.
 2. **Step test** at each remaining change point ``k``: the per-commit levels
    of up to ``window`` commits before ``k`` (back to the previous change
    point) against those from ``k`` on (up to the next one). The commits are
@@ -55,6 +59,7 @@ from .compare import guard_passed, step_kind
 from .config import DetectorConfig
 from .findings import Finding, Kind, Report
 from .series import Series, SeriesKey
+from .spikes import SpikeSizes, boundary_spikes_placed, spike_sample
 from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
 
 
@@ -88,16 +93,23 @@ def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[
 
 def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[int, float],
                     config: DetectorConfig,
-                    medians: np.ndarray | None = None) -> list[Candidate]:
+                    medians: np.ndarray | None = None,
+                    sizes: SpikeSizes | None = None) -> list[Candidate]:
     """Step tests at the merged change points, then drift scans between them.
 
     ``split`` maps each change point to its segmentation p-value (adjusted
     for the search); a step's p-value is the larger of that and the window
     test's, since the window test alone ignores that the position was chosen
-    to separate the two sides best."""
+    to separate the two sides best. With the run's spike sizes, a spike on
+    either boundary commit of a merged change point goes to the level the
+    sizes make more likely (``spikes.boundary_spikes_placed``)."""
     t = config.threshold_for(series.key.benchmark)
     fine = sorted(split)
-    big = merged_change_points(y, fine, math.log1p(config.guard * t))
+    merged = merged_change_points(y, fine, math.log1p(config.guard * t))
+    big = merged
+    if sizes is not None and merged:
+        big = boundary_spikes_placed(y, merged, sizes, config.min_segment)
+        split = {**split, **{k: split[m] for k, m in zip(big, merged)}}
     values = np.exp(y) if medians is None else medians[idx]
     out: list[Candidate] = []
     bounds = [0, *big, y.size]
@@ -248,6 +260,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
     config = config or DetectorConfig()
     findings: list[Finding] = []
     candidates: list[Candidate] = []
+    segmented: list[tuple[Series, np.ndarray, np.ndarray, dict[int, float], np.ndarray]] = []
     for s in series_list:
         if len(s) < 2:
             continue
@@ -260,7 +273,11 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
             continue
         split = dict(segment_with_p(y, min_segment=config.min_segment,
                                     split_alpha=config.split_alpha))
-        candidates.extend(step_candidates(s, idx, y, split, config, medians))
+        segmented.append((s, idx, y, split, medians))
+    # the run's spike sizes decide which level a spike at a change point belongs to
+    sizes = SpikeSizes.learn([spike_sample(y, sorted(split)) for _, _, y, split, _ in segmented])
+    for s, idx, y, split, medians in segmented:
+        candidates.extend(step_candidates(s, idx, y, split, config, medians, sizes))
     # only changes of the size that matters are hypotheses of this run
     candidates = [c for c in candidates if sized(c, config)]
     rejected = benjamini_hochberg([c.p_value for c in candidates], config.alpha)
