@@ -93,14 +93,8 @@ class KernelCase:
             in_process_only()
             fn = bodies[params] = self.make(get_runtime(), *params)
             self._hold()
-            self.settle(fn, *params)
+            fn()  # warm: first-touch of buffers, lazily grown memory
         return fn
-
-    def settle(self, fn: Body, *params: Any) -> None:
-        """Bring a freshly built body to the state it is timed in (outside
-        every sample). Default: one warm call (first touch of buffers,
-        lazily grown memory)."""
-        fn()
 
     def _hold(self) -> None:
         """Keep what ``make`` stored in ``self._keep`` alive for the life of

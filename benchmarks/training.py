@@ -23,21 +23,6 @@ def _maker(model: str):
     }[model]
 
 
-# Steps trained before timing starts, so that every sample times the same
-# steady state. SGD with momentum b keeps a velocity v <- b v + g; where a
-# dead ReLU unit's gradient is 0, v decays as b^k and reaches the float32
-# subnormal range after k ~ ln(tiny / |v0|) / ln(b) steps (~700 for the
-# MLP at b = 0.9) and stays there (b times the smallest subnormals rounds
-# back to them). From then on every update does arithmetic on ~7,000
-# subnormals, which x86 cores take a slow path for: the step is ~5 % slower
-# for good (`python scripts/noise_probe.py --case mlp_784_128_10_b32
-# --no-settle --seconds 5`). The MLP (0.8 ms a step) crossed that point in
-# the middle of asv's samples, so it is trained past it first; the CNN
-# (80 ms a step) runs a few dozen steps in a whole run, and the RNN (Adam,
-# tanh: no dead units) has no such point.
-SETTLE_STEPS = {"mlp_784_128_10_b32": 1000}
-
-
 class TrainStep(KernelCase):
     params = ["mlp_784_128_10_b32", "cnn_3_64_128_10_b16", "rnn_seq50_b16"]
     param_names = ["model"]
@@ -45,10 +30,6 @@ class TrainStep(KernelCase):
 
     def make(self, rt: Runtime, model: str) -> Body:
         return _maker(model)(rt)
-
-    def settle(self, fn: Body, model: str) -> None:
-        for _ in range(SETTLE_STEPS.get(model, 1)):
-            fn()
 
     time_train_step = timed("train_step")
     track_train_step_instructions = instruction_track("train_step")

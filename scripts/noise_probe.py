@@ -1,11 +1,11 @@
 """Watch one benchmark body over time: is the noise ours or the machine's?
 
-    python scripts/noise_probe.py [--case linear_2048_512] [--seconds 8] [--calls 100] [--no-settle]
+    python scripts/noise_probe.py [--case linear_2048_512] [--seconds 8] [--calls 100]
 
 Times batches of ``--calls`` calls of a ``layers.LayerForward`` or
-``training.TrainStep`` body (inputs already in wasm memory, settled as the
-asv suite settles them before timing; ``--no-settle``: one warm call only,
-to see a body whose cost drifts as it runs) on the thread CPU clock
+``training.TrainStep`` body (inputs already in wasm memory, as the asv suite
+times them; a training body keeps training, so a cost that drifts with the
+model's state shows too) on the thread CPU clock
 for ``--seconds``, and prints the median per call, IQR/median, the slowest
 batch against the median, and each batch in order, so that stretches where
 the whole VM runs slower (other tenants of the host) show as runs of slow
@@ -50,16 +50,9 @@ def batch_times(body, calls: int, seconds: float) -> np.ndarray:
     return np.asarray(out)
 
 
-def probed_body(case: str, settle: bool) -> Body:
-    """The benchmark body of ``case``, settled as asv times it or warmed once."""
-    suite = next(cls for cls in SUITES if case in cls.params)()
-    if settle:
-        return suite.body(case)
-    from rustorch_wasm.runtime import get_runtime
-
-    body = suite.make(get_runtime(), case)
-    body()
-    return body
+def probed_body(case: str) -> Body:
+    """The benchmark body of ``case``, built and warmed as asv times it."""
+    return next(cls for cls in SUITES if case in cls.params)().body(case)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,13 +61,11 @@ def main(argv: list[str] | None = None) -> int:
                     choices=[p for cls in SUITES for p in cls.params])
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--calls", type=int, default=100)
-    ap.add_argument("--no-settle", action="store_true",
-                    help="time from the first call on instead of the settled state")
     args = ap.parse_args(argv)
     if args.seconds <= 0 or args.calls < 1:
         print("error: --seconds must be positive and --calls at least 1", file=sys.stderr)
         return 2
-    body = probed_body(args.case, not args.no_settle)
+    body = probed_body(args.case)
     steal0 = steal_ticks()
     t = batch_times(body, args.calls, args.seconds)
     steal1 = steal_ticks()
