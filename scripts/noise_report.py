@@ -14,6 +14,7 @@ benchmark of 100 us or more.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -193,9 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[tuple[str, str], Row] = {}
     runs: list[RunCost] = []
     for i in range(args.runs):
-        with tempfile.TemporaryDirectory(prefix="noise-") as tmp:
-            results = Path(tmp) if args.keep is None else args.keep / f"run-{i + 1}"
-            results.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as stack:
+            if args.keep is None:
+                results = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="noise-")))
+            else:
+                results = args.keep / f"run-{i + 1}"
+                results.mkdir(parents=True, exist_ok=True)
             config = asv_config(results)
             print(f"run {i + 1}/{args.runs} ...", flush=True)
             runs.append(run_suite(config, args.bench))
