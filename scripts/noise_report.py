@@ -46,6 +46,7 @@ class Row:
     params: str
     medians: list[float] = field(default_factory=list)
     cvs: list[float] = field(default_factory=list)
+    runs: list[int] = field(default_factory=list)  # the run each CV came from
 
 
 def asv_config(results_dir: Path) -> Path:
@@ -115,8 +116,8 @@ def head() -> str:
                           text=True, check=True).stdout.strip()
 
 
-def collect(results_dir: Path, rows: dict[tuple[str, str], Row]) -> None:
-    """Add one run's samples to ``rows`` (time benchmarks only)."""
+def collect(results_dir: Path, rows: dict[tuple[str, str], Row], run: int) -> None:
+    """Add run number ``run``'s samples to ``rows`` (time benchmarks only)."""
     for result in iter_results(str(results_dir)):
         for key in result.get_all_result_keys():
             if ".time_" not in key:
@@ -133,6 +134,7 @@ def collect(results_dir: Path, rows: dict[tuple[str, str], Row]) -> None:
                 row = rows.setdefault((key, ", ".join(combo)), Row(key, ", ".join(combo)))
                 row.medians.append(float(med))
                 row.cvs.append(float((q3 - q1) / med) if med > 0 else 0.0)
+                row.runs.append(run)
 
 
 def fmt_time(seconds: float) -> str:
@@ -140,6 +142,19 @@ def fmt_time(seconds: float) -> str:
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds * 1e9:.3g} ns"
+
+
+def overs_per_run(rows: list[Row], n_runs: int) -> list[int]:
+    """For each run, how many benchmarks of at least MIN_SECONDS had a CV
+    over CV_TARGET in it. Host bursts hit single runs; this tells a suite
+    that is always noisy from runs that were hit."""
+    counts = [0] * n_runs
+    for r in rows:
+        if np.median(r.medians) < MIN_SECONDS:
+            continue
+        for run, cv in zip(r.runs, r.cvs):
+            counts[run] += cv > CV_TARGET
+    return counts
 
 
 def table(rows: list[Row], runs: list[RunCost]) -> str:
@@ -154,6 +169,9 @@ def table(rows: list[Row], runs: list[RunCost]) -> str:
         verdict = ("ok" if max(r.cvs) <= CV_TARGET else "OVER") if checked else "(< 100 us)"
         lines.append(f"| {r.name} | {r.params} | {fmt_time(med)} | {max(r.cvs):.2%} | "
                      f"{np.median(r.cvs):.2%} | {spread:.2%} | {verdict} |")
+    lines.append("")
+    lines.append("Benchmarks of 100 us or more over the target in each run: "
+                 + ", ".join(str(n) for n in overs_per_run(rows, len(runs))))
     lines.append("")
     lines.append("Wall time of each whole-suite run: " + ", ".join(f"{r.wall:.0f} s" for r in runs))
     if all(r.others_cpu is not None for r in runs):
@@ -203,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             config = asv_config(results)
             print(f"run {i + 1}/{args.runs} ...", flush=True)
             runs.append(run_suite(config, args.bench))
-            collect(results, rows)
+            collect(results, rows, i)
     if not rows:
         print("error: asv recorded no time benchmark samples (see its output above)", file=sys.stderr)
         return 2
