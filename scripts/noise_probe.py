@@ -9,7 +9,7 @@ model's state shows too) on the thread CPU clock
 for ``--seconds``, and prints the median per call, IQR/median, the slowest
 batch against the median, and each batch in order, so that stretches where
 the whole VM runs slower (other tenants of the host) show as runs of slow
-batches. The steal-time counter of /proc/stat before and after says whether
+batches. The steal time of /proc/stat before and after says whether
 the hypervisor took the vCPU away outright.
 """
 from __future__ import annotations
@@ -21,21 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 from benchmarks._harness import Body, KernelCase  # noqa: E402
 from benchmarks.layers import LayerForward  # noqa: E402
 from benchmarks.training import TrainStep  # noqa: E402
+from noise_report import machine_cpu_times  # noqa: E402
 
 SUITES: list[type[KernelCase]] = [LayerForward, TrainStep]
-
-
-def steal_ticks() -> int | None:
-    """The ``steal`` field of /proc/stat's cpu line, or None off Linux."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()
-        return int(fields[8])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def batch_times(body, calls: int, seconds: float) -> np.ndarray:
@@ -55,6 +49,19 @@ def probed_body(case: str) -> Body:
     return next(cls for cls in SUITES if case in cls.params)().body(case)
 
 
+def probe(body: Body, calls: int, seconds: float, label: str) -> None:
+    """Time ``body`` in batches and print the summary and every batch."""
+    cpu0 = machine_cpu_times()
+    t = batch_times(body, calls, seconds)
+    cpu1 = machine_cpu_times()
+    q1, med, q3 = np.percentile(t, [25, 50, 75])
+    print(f"{label}: {len(t)} batches of {calls} calls, median {med * 1e6:.1f} us a call, "
+          f"IQR/median {(q3 - q1) / med:.1%}, slowest batch x{t.max() / med:.2f}")
+    if cpu0 is not None and cpu1 is not None:
+        print(f"steal time during the probe: {cpu1.steal - cpu0.steal:.2f} s")
+    print("batches (us a call): " + " ".join(f"{x * 1e6:.0f}" for x in t))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", default="linear_2048_512",
@@ -65,16 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds <= 0 or args.calls < 1:
         print("error: --seconds must be positive and --calls at least 1", file=sys.stderr)
         return 2
-    body = probed_body(args.case)
-    steal0 = steal_ticks()
-    t = batch_times(body, args.calls, args.seconds)
-    steal1 = steal_ticks()
-    q1, med, q3 = np.percentile(t, [25, 50, 75])
-    print(f"{args.case}: {len(t)} batches of {args.calls} calls, median {med * 1e6:.1f} us a call, "
-          f"IQR/median {(q3 - q1) / med:.1%}, slowest batch x{t.max() / med:.2f}")
-    if steal0 is not None and steal1 is not None:
-        print(f"steal ticks during the probe: {steal1 - steal0}")
-    print("batches (us a call): " + " ".join(f"{x * 1e6:.0f}" for x in t))
+    probe(probed_body(args.case), args.calls, args.seconds, args.case)
     return 0
 
 

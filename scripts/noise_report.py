@@ -65,24 +65,36 @@ def asv_config(results_dir: Path) -> Path:
 
 @dataclass
 class RunCost:
-    """One suite run: its wall time, and the CPU time the rest of the machine
-    used meanwhile (other processes: the noise the clock cannot exclude)."""
+    """One suite run: its wall time, the CPU time the rest of the machine
+    used meanwhile (other processes: the noise the clock cannot exclude) and
+    the time the hypervisor took the vCPUs away (steal)."""
 
     wall: float
     others_cpu: float | None
+    steal: float | None = None
 
 
-def machine_cpu_seconds() -> float | None:
-    """CPU time spent by all processes since boot (user, nice, system, irq,
-    softirq from the ``cpu`` line of /proc/stat), or None off Linux."""
+@dataclass
+class CpuTimes:
+    """Seconds since boot from the ``cpu`` line of /proc/stat: ``busy``
+    (user, nice, system, irq, softirq) and ``steal``."""
+
+    busy: float
+    steal: float
+
+
+def machine_cpu_times() -> CpuTimes | None:
+    """The machine's CPU times so far, or None off Linux."""
     try:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()
-    except (OSError, IndexError):
+        ticks = [int(f) for f in fields[1:9]]
+    except (OSError, IndexError, ValueError):
         return None
-    if not fields or fields[0] != "cpu":
+    if fields[0] != "cpu":
         return None
-    busy = sum(int(fields[i]) for i in (1, 2, 3, 6, 7))
-    return busy / os.sysconf("SC_CLK_TCK")
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    return CpuTimes((user + nice + system + irq + softirq) / hz, steal / hz)
 
 
 def children_cpu_seconds() -> float:
@@ -91,8 +103,9 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_suite(config: Path, bench: list[str]) -> RunCost:
-    """One asv run of the suite at HEAD: its wall time, and the CPU seconds
+def run_suite(config: Path, bench: list[str], attributes: list[str] = ()) -> RunCost:
+    """One asv run of the suite at HEAD (``attributes``: asv ``-a NAME=VALUE``
+    overrides of the harness settings): its wall time, and the CPU seconds
     other processes used during it."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     cmd = [sys.executable, "-m", "asv", "run", "--config", str(config), "--python=same",
@@ -101,14 +114,18 @@ def run_suite(config: Path, bench: list[str]) -> RunCost:
                    cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
     for regex in bench:
         cmd += ["-b", regex]
+    for attr in attributes:
+        cmd += ["-a", attr]
     start = time.perf_counter()
-    busy0, ours0 = machine_cpu_seconds(), children_cpu_seconds()
+    cpu0, ours0 = machine_cpu_times(), children_cpu_seconds()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
-    busy1, ours1 = machine_cpu_seconds(), children_cpu_seconds()
+    cpu1, ours1 = machine_cpu_times(), children_cpu_seconds()
     if proc.returncode not in (0, 2):
         raise SystemExit(f"error: asv run failed with exit code {proc.returncode}")
-    others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0) - (ours1 - ours0))
-    return RunCost(time.perf_counter() - start, others)
+    if cpu0 is None or cpu1 is None:
+        return RunCost(time.perf_counter() - start, None)
+    others = max(0.0, (cpu1.busy - cpu0.busy) - (ours1 - ours0))
+    return RunCost(time.perf_counter() - start, others, cpu1.steal - cpu0.steal)
 
 
 def head() -> str:
@@ -179,6 +196,10 @@ def table(rows: list[Row], runs: list[RunCost]) -> str:
         lines.append("CPU used by other processes during each run (/proc/stat busy time minus "
                      "the suite's own): " + ", ".join(
                          f"{r.others_cpu:.0f} s ({r.others_cpu / r.wall:.0%} of a core)" for r in runs))
+    if all(r.steal is not None for r in runs):
+        lines.append("")
+        lines.append("Steal time during each run (the hypervisor running something else on the "
+                     "vCPUs): " + ", ".join(f"{r.steal:.1f} s" for r in runs))
     return "\n".join(lines)
 
 
@@ -190,6 +211,7 @@ def cv_document(rows: list[Row], runs: list[RunCost]) -> dict:
         "date": time.strftime("%Y-%m-%d"),
         "suite_wall_seconds": [round(r.wall, 1) for r in runs],
         "others_cpu_seconds": [None if r.others_cpu is None else round(r.others_cpu, 1) for r in runs],
+        "steal_seconds": [None if r.steal is None else round(r.steal, 1) for r in runs],
         "series": [{"benchmark": r.name, "params": r.params,
                     "median_seconds": float(np.median(r.medians)), "cv": float(max(r.cvs))}
                    for r in rows],
@@ -200,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--bench", "-b", action="append", default=[])
+    parser.add_argument("--attribute", "-a", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a harness setting for these runs (asv run -a), "
+                        "e.g. -a rounds=4 -a 'repeat=(5,8,2.0)'")
     parser.add_argument("--markdown", type=Path,
                         help="also write the table as the noise-report section of this file")
     parser.add_argument("--keep", type=Path, metavar="DIR",
@@ -220,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 results.mkdir(parents=True, exist_ok=True)
             config = asv_config(results)
             print(f"run {i + 1}/{args.runs} ...", flush=True)
-            runs.append(run_suite(config, args.bench))
+            runs.append(run_suite(config, args.bench, args.attribute))
             collect(results, rows, i)
     if not rows:
         print("error: asv recorded no time benchmark samples (see its output above)", file=sys.stderr)

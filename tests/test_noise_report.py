@@ -31,3 +31,15 @@ def test_overs_are_counted_per_run_and_only_for_benchmarks_of_100_us_or_more():
     text = nr.table(rows, costs)
     assert "over the target in each run: 0, 1, 1" in text
     assert "| a.time_x | 1 | 1 ms | 5.00% |" in text
+
+
+def test_steal_time_is_reported_when_measured_and_machine_times_are_read():
+    nr = load_script()
+    rows = [nr.Row("a.time_x", "1", medians=[1e-3], cvs=[0.01], runs=[0])]
+    assert "Steal time" not in nr.table(rows, [nr.RunCost(60.0, 1.0)])
+    assert "Steal time during each run (the hypervisor running something else on the vCPUs): 2.5 s" \
+        in nr.table(rows, [nr.RunCost(60.0, 1.0, 2.5)])
+    times = nr.machine_cpu_times()  # Linux's /proc/stat: counters that only grow
+    assert times is not None and times.busy > 0 and times.steal >= 0
+    later = nr.machine_cpu_times()
+    assert later.busy >= times.busy and later.steal >= times.steal
