@@ -1,15 +1,19 @@
 """How noisy is the suite? Run it several times at HEAD and report per
 benchmark the within-run spread of the recorded samples.
 
-    python scripts/noise_report.py [--runs 3] [--bench REGEX] [--markdown FILE]
+    python scripts/noise_report.py [--runs 3] [--bench REGEX] [-a NAME=VALUE]
+                                   [--markdown FILE] [--keep DIR] [--json FILE]
 
 Each run is ``asv run --python=same --record-samples`` against the installed
 package (no per-commit build), into a throw-away results directory. For
 every time benchmark and parameter combination the table gives the median,
 the coefficient of variation CV = IQR / median over that run's samples
-(worst and median over the runs), the spread of the medians across runs, and
-the wall time of each whole run. The target is CV <= 3 % for every time
-benchmark of 100 us or more.
+(worst and median over the runs), the spread of the medians across runs;
+then per run the count of benchmarks over the target, the wall time, the
+CPU time of other processes and the steal time. The target is CV <= 3 % for
+every time benchmark of 100 us or more. ``-a`` overrides a harness setting
+(``sample_time``, ``repeat``, ``rounds``, ``warmup_time``) for these runs,
+so two settings can be compared run by run without editing the suite.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from asv.results import iter_results
@@ -103,7 +108,7 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_suite(config: Path, bench: list[str], attributes: list[str] = ()) -> RunCost:
+def run_suite(config: Path, bench: Sequence[str], attributes: Sequence[str] = ()) -> RunCost:
     """One asv run of the suite at HEAD (``attributes``: asv ``-a NAME=VALUE``
     overrides of the harness settings): its wall time, and the CPU seconds
     other processes used during it."""
