@@ -49,13 +49,14 @@ def probed_body(case: str) -> Body:
     return next(cls for cls in SUITES if case in cls.params)().body(case)
 
 
-def probe(body: Body, calls: int, seconds: float, label: str) -> None:
-    """Time ``body`` in batches and print the summary and every batch."""
+def probe(case: str, calls: int, seconds: float) -> None:
+    """Time ``case``'s body in batches and print the summary and every batch."""
+    body = probed_body(case)
     cpu0 = machine_cpu_times()
     t = batch_times(body, calls, seconds)
     cpu1 = machine_cpu_times()
     q1, med, q3 = np.percentile(t, [25, 50, 75])
-    print(f"{label}: {len(t)} batches of {calls} calls, median {med * 1e6:.1f} us a call, "
+    print(f"{case}: {len(t)} batches of {calls} calls, median {med * 1e6:.1f} us a call, "
           f"IQR/median {(q3 - q1) / med:.1%}, slowest batch x{t.max() / med:.2f}")
     if cpu0 is not None and cpu1 is not None:
         print(f"steal time during the probe: {cpu1.steal - cpu0.steal:.2f} s")
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds <= 0 or args.calls < 1:
         print("error: --seconds must be positive and --calls at least 1", file=sys.stderr)
         return 2
-    probe(probed_body(args.case), args.calls, args.seconds, args.case)
+    probe(args.case, args.calls, args.seconds)
     return 0
 
 
