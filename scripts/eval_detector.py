@@ -218,6 +218,10 @@ def ours_on_files(results: Path, repo: Path, config: DetectorConfig) -> tuple[Fl
     pos = {sha: i for i, sha in enumerate(order)}
     flags: Flags = {}
     for f in report.findings:
+        if f.kind == "environment":
+            print(f"environment finding at {pos[f.commit]}: {'; '.join(f.evidence)}",
+                  file=sys.stderr)
+            continue
         flags.setdefault(series_index(f.key), []).append(pos[f.commit])
     return flags, elapsed
 

@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 from rustorch_wasm.regress.atomic import write_atomic  # noqa: E402
 from rustorch_wasm.regress.baseline import BaselineError, load_baseline  # noqa: E402
-from rustorch_wasm.regress.changepoint import change_points  # noqa: E402
 from rustorch_wasm.regress.config import ConfigError, DetectorConfig, load_config  # noqa: E402
 from rustorch_wasm.regress.detect import detect  # noqa: E402
 from rustorch_wasm.regress.findings import Report  # noqa: E402
@@ -97,11 +96,11 @@ def pipeline(args: argparse.Namespace) -> int:
     series = [s for s in build_series(result_set, order) if s.points]
     if not series:
         raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
-    report = detect(series, config)
+    report = detect(series, config, metadata=result_set.file_meta)
     measured = [c for c in order if c in result_set.commits]
     step(f"plotting {len(series)} series and building the site")
-    cps = {s.key: change_points(s, min_segment=config.min_segment, split_alpha=config.split_alpha)
-           for s in series}
+    # the plots draw the change points the detector decided (after merging and re-placement)
+    cps = {key: a.change_points for key, a in report.analyses.items()}
     levels, source = stored_baselines(args.baselines, series)
     with tempfile.TemporaryDirectory(prefix="asv-html-") as tmp:
         asv_html = None if args.no_asv_publish else asv_publish(args.repo, Path(tmp) / "html")

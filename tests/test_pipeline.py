@@ -58,12 +58,15 @@ def test_pipeline_builds_the_site_with_the_regression(history, tmp_path):
     regs = {(f["benchmark"], f["commit"]) for f in doc["findings"] if f["kind"] == "regression"}
     assert regs == {("mod.C.time_a", shas[STEP]), ("mod.C.track_a_instructions", shas[STEP])}
     index = (out / "index.html").read_text()
-    block = index[index.index('id="regressions"'):index.index('id="other"')]
+    block = index[index.index('id="regressions"'):index.index('id="heatmap"')]
     assert shas[STEP][:10] in block and f"commit {STEP}" in block  # sha and its message
     assert "<script>" not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
     pngs = list((out / "plots").glob("*.png"))
     assert len(pngs) == 4  # three series + heat map
     assert (out / "findings.md").read_text().startswith("# ")
+    # one analysis shown everywhere: the JSON's change points are the detector's
+    cps = {s["benchmark"]: s["change_points"] for s in doc["series"]}
+    assert cps["mod.C.time_a"] == [shas[STEP]]
 
 
 def test_pipeline_errors_are_one_line(tmp_path, history):

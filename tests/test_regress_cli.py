@@ -56,7 +56,7 @@ def run(args: list[str], capsys) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def test_detect_pins_the_commit_and_writes_schema_1(project, tmp_path, capsys):
+def test_detect_pins_the_commit_and_writes_schema_2(project, tmp_path, capsys):
     repo, results, shas = project
     out = tmp_path / "report.json"
     md = tmp_path / "report.md"
@@ -64,8 +64,9 @@ def test_detect_pins_the_commit_and_writes_schema_1(project, tmp_path, capsys):
                            "--json", str(out), "--markdown", str(md)], capsys)
     assert code == 1
     doc = json.loads(out.read_text())
-    assert set(doc) == {"schema", "threshold", "alpha", "series_checked", "findings"}
-    assert doc["schema"] == 1 and doc["threshold"] == 0.2 and doc["alpha"] == 0.01
+    assert set(doc) == {"schema", "threshold", "alpha", "series_checked", "findings",
+                        "alert_groups", "series"}
+    assert doc["schema"] == 2 and doc["threshold"] == 0.2 and doc["alpha"] == 0.01
     assert doc["series_checked"] == 5
     found = {(f["benchmark"], f["kind"]): f for f in doc["findings"]}
     assert set(found) == {("mod.C.time_a", "regression"),
@@ -78,6 +79,12 @@ def test_detect_pins_the_commit_and_writes_schema_1(project, tmp_path, capsys):
     assert 0 < f["p_value"] < 0.01
     assert any("track_a_instructions x1.300" in e for e in f["evidence"])
     assert found[("mod.C.track_a_instructions", "regression")]["p_value"] == 0.0
+    # schema 2: an instruction change backs the timing step, so it is confirmed
+    assert f["confirmed"] is True and f["better"] == "lower" and f["commits_after"] >= 3
+    assert [g["commit"] for g in doc["alert_groups"]] == [shas[STEP]]
+    assert doc["alert_groups"][0]["counts"] == {"regression": 2}
+    cps = {s["benchmark"]: s["change_points"] for s in doc["series"]}
+    assert cps["mod.C.time_a"] == [shas[STEP]]
     assert "mod.C.time_a" in md.read_text() and "regression" in stdout
 
 
@@ -141,10 +148,9 @@ def one_file(results: Path, shas: list[str], i: int) -> Path:
 @pytest.mark.parametrize("damage,expect", [
     ("truncate", "corrupt or truncated JSON"),
     ("garbage", "corrupt or truncated JSON"),
-    ("not-object", "expected a JSON object"),
     ("bad-row", "does not match"),
     ("no-commit", "commit_hash"),
-    ("unknown-commit", "is not in the repository"),
+    ("v2-no-columns", "no result_columns"),
 ])
 def test_bad_result_files_are_one_line_errors(project, tmp_path, capsys, damage, expect):
     repo, results, shas = project
@@ -165,15 +171,62 @@ def test_bad_result_files_are_one_line_errors(project, tmp_path, capsys, damage,
         data = json.loads(text)
         del data["commit_hash"]
         path.write_text(json.dumps(data))
-    elif damage == "unknown-commit":
+    elif damage == "v2-no-columns":
         data = json.loads(text)
-        data["commit_hash"] = "f" * 40
-        (path.parent / "ffffffff-venv-py3.10.json").write_text(json.dumps(data))
-        path = path.parent / "ffffffff-venv-py3.10.json"
+        del data["result_columns"]
+        path.write_text(json.dumps(data))
     code, _, err = run(["detect", "--results", str(results), "--repo", str(repo)], capsys)
     assert code == 2
     assert err.startswith("error: ") and err.count("\n") == 1 and expect in err
     assert path.name in err
+
+
+def test_odd_but_valid_files_are_skipped_with_one_warning_each(project, tmp_path, capsys):
+    """A rebased-away commit's file and a stray JSON file: one warning line
+    each, and the exit code is the findings' (1: the step is still found)."""
+    repo, results, shas = project
+    results = copy_results(results, tmp_path)
+    data = json.loads(one_file(results, shas, 5).read_text())
+    data["commit_hash"] = "f" * 40                       # git has no such commit
+    (results / "box" / "ffffffff-venv-py3.10.json").write_text(json.dumps(data))
+    (results / "box" / "notes.json").write_text('["not", "a", "result"]')
+    out = tmp_path / "r.json"
+    code, _, err = run(["detect", "--results", str(results), "--repo", str(repo),
+                        "--json", str(out)], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("warning: ") for line in lines)
+    assert any("ffffffff-venv-py3.10.json" in line and "not in the repository" in line
+               for line in lines)
+    assert any("notes.json" in line and "not an asv result" in line for line in lines)
+    doc = json.loads(out.read_text())
+    assert all(f["commit"] != "f" * 40 for f in doc["findings"])
+    assert any(f["benchmark"] == "mod.C.time_a" and f["commit"] == shas[STEP]
+               for f in doc["findings"])
+
+
+def test_format_version_1_files_are_read_by_asvs_rule(project, tmp_path, capsys):
+    """A version-1 result file (rows as objects, no result_columns) reads as
+    the same measurements as its version-2 form."""
+    from rustorch_wasm.regress.results import COLUMNS
+    repo, results, shas = project
+    results = copy_results(results, tmp_path)
+    path = one_file(results, shas, 6)
+    data = json.loads(path.read_text())
+    before = {m.key: (m.value, m.samples) for m in load_results(results).at_commit(shas[6])}
+    rows = {}
+    for name, row in data["results"].items():
+        cols = dict(zip(data["result_columns"], row))
+        rows[name] = {"result": cols["result"], "params": cols.get("params", []),
+                      "samples": cols.get("samples"),
+                      "stats": [{"ci_99": [a, b]} if a is not None else None for a, b in
+                                zip(cols.get("stats_ci_99_a") or [None] * len(cols["result"]),
+                                    cols.get("stats_ci_99_b") or [None] * len(cols["result"]))]}
+    del data["result_columns"]
+    data["results"], data["version"] = rows, 1
+    path.write_text(json.dumps(data))
+    after = {m.key: (m.value, m.samples) for m in load_results(results).at_commit(shas[6])}
+    assert after == before and len(after) == 5 and "samples" in COLUMNS
 
 
 @pytest.mark.parametrize("args,expect", [
@@ -246,9 +299,10 @@ def test_results_of_other_branches_are_left_out(project, tmp_path, capsys):
     write_result_file(results, "box", side, "venv-py3.10",
                       {"mod.C.time_a": Row([9.0, 9.0], [["10", "100"]])})
     out = tmp_path / "r.json"
-    code, _, _ = run(["detect", "--results", str(results), "--repo", str(repo),
-                      "--json", str(out)], capsys)
+    code, _, err = run(["detect", "--results", str(results), "--repo", str(repo),
+                        "--json", str(out)], capsys)
     assert code == 1
+    assert err.count("\n") == 1 and "is not on 'main'" in err and side[:8] in err
     doc = json.loads(out.read_text())
     assert all(f["commit"] != side for f in doc["findings"])
     assert {f["benchmark"] for f in doc["findings"]} == {"mod.C.time_a",

@@ -79,7 +79,8 @@ def test_names_and_commit_messages_are_escaped(site):
 def test_dashboard_lists_the_regression_first_with_commit_and_magnitude(site):
     index = (site / "index.html").read_text()
     regressions = index.index('id="regressions"')
-    other = index.index('id="other"')
+    other = index.index('id="improvements"')
+    assert index.index('id="changes"') < regressions      # the overview comes first
     block = index[regressions:other]
     assert "tensor_ops.Add.time_add" in block and fake_sha(30)[:10] in block
     assert "+31.0%" in block and "2e-06" in block
@@ -89,7 +90,7 @@ def test_dashboard_lists_the_regression_first_with_commit_and_magnitude(site):
 
 def test_findings_json_is_the_report(site):
     doc = json.loads((site / "findings.json").read_text())
-    assert doc["schema"] == 1 and len(doc["findings"]) == 2
+    assert doc["schema"] == 2 and len(doc["findings"]) == 2
     assert doc["findings"][0]["commit"] == fake_sha(30)
 
 
@@ -111,3 +112,31 @@ def test_commit_infos_reads_subjects_from_git(tmp_path):
     infos = commit_infos(tmp_path, [sha, "--all", "not-hex"])
     assert list(infos) == [sha] and infos[sha].subject == EVIL
     assert re.match(r"\d{4}-\d\d-\d\d$", infos[sha].date)
+
+
+def test_the_plots_draw_the_change_points_of_the_report(tmp_path, monkeypatch):
+    """One analysis shown everywhere: with no change points given, the site
+    draws the detector's own (after merging and re-placement), the ones the
+    JSON report lists, not a recomputation."""
+    from rustorch_wasm.regress import site as site_module
+    from rustorch_wasm.regress.detect import detect
+    slow = make_series("tensor_ops.Add.time_add", n=40, level=3e-5, step_at=30, step=1.5,
+                       noise=0.01)
+    flat = make_series("tensor_ops.Add.time_sub", n=40, level=3e-5, seed=5, noise=0.01)
+    report = detect([slow, flat])
+    drawn: dict[str, list[int]] = {}
+    real = site_module.plot_series
+
+    def spy(series, out_base, **kw):
+        drawn[series.key.benchmark] = list(kw["change_points"])
+        return real(series, out_base, **kw)
+
+    monkeypatch.setattr(site_module, "plot_series", spy)
+    out = tmp_path / "site"
+    build_site(SiteData(series=[slow, flat], report=report,
+                        commits=[fake_sha(i) for i in range(40)]), out)
+    doc = json.loads((out / "findings.json").read_text())
+    listed = {s["benchmark"]: s["change_points"] for s in doc["series"]}
+    assert drawn["tensor_ops.Add.time_add"] == [30] and listed["tensor_ops.Add.time_add"] == [
+        fake_sha(30)]
+    assert drawn["tensor_ops.Add.time_sub"] == [] and listed["tensor_ops.Add.time_sub"] == []

@@ -14,13 +14,15 @@ from .baseline import check_against_baselines, set_baselines
 from .compare import compare_samples
 from .config import DetectorConfig, load_config
 from .detect import detect
+from .direction import change_text
 from .findings import Report
+from .kinds import failing_kinds
 from .history import first_parent_commits, resolve_commit, unknown_commits
 from .report import render_markdown
 from .results import ResultSet, ResultsError, load_results
 from .series import SeriesKey, build_series, paused_gc
 
-FAILING_KINDS = ("regression", "drift")
+FAILING_KINDS = failing_kinds()
 
 
 def add_rule_options(p: argparse.ArgumentParser) -> None:
@@ -55,20 +57,39 @@ def emit(report: Report, args: argparse.Namespace, title: str) -> int:
     out = sys.stderr if args.json_out is not None and str(args.json_out) == "-" else sys.stdout
     print(f"{title}: {report.series_checked} series checked, {len(report.findings)} finding(s)",
           file=out)
-    for f in report.findings:
-        print(f"  {f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
-              f" x{f.ratio:.3f} (p={f.p_value:.2g})", file=out)
+    for group in report.alert_groups():
+        for i in group.findings:
+            print("  " + finding_line(report.findings[i]), file=out)
     return 1 if any(f.kind in FAILING_KINDS for f in report.findings) else 0
 
 
-def check_known_commits(result_set: ResultSet, repo: Path) -> None:
-    """Every result file must name a commit the repository has."""
-    missing = unknown_commits(repo, result_set.commits)
-    if missing:
-        sha = sorted(missing)[0]
-        path = result_set.commit_files[sha][0]
-        raise ResultsError(f"{path}: commit {sha} is not in the repository {repo}"
-                           + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+def finding_line(f) -> str:
+    """One line of the console summary."""
+    if f.is_environment:
+        return (f"{f.kind:11s} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}: {f.moved} series"
+                f" ({f.share:.0%}) moved x{f.ratio:.3f} together")
+    mark = "" if f.confirmed or f.kind not in FAILING_KINDS else \
+        f", unconfirmed: {f.commits_after} commit(s) of evidence"
+    return (f"{f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
+            f" {change_text(f.ratio, f.better, f.unit)} (p={f.p_value:.2g}{mark})")
+
+
+def warn_all(result_set: ResultSet) -> None:
+    for line in result_set.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def skip_off_branch(result_set: ResultSet, repo: Path, order: list[str], branch: str) -> None:
+    """Files of commits the repository lacks or that are not on ``branch``
+    (rebased or force-pushed away; asv keeps their files) are skipped, one
+    warning line each."""
+    on_branch = set(order)
+    off = result_set.commits - on_branch
+    if not off:
+        return
+    missing = unknown_commits(repo, off)
+    result_set.skip_commits(missing, f"is not in the repository {repo}")
+    result_set.skip_commits(off - missing, f"is not on {branch!r}")
 
 
 def run_detect(args: argparse.Namespace) -> int:
@@ -76,11 +97,12 @@ def run_detect(args: argparse.Namespace) -> int:
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
         result_set = load_results(args.results)
         order = first_parent_commits(args.repo, args.branch)
-        check_known_commits(result_set, args.repo)
+        skip_off_branch(result_set, args.repo, order, args.branch)
+        warn_all(result_set)
         series = build_series(result_set, order)
         if not series:
             raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
-        report = detect(series, config)
+        report = detect(series, config, metadata=result_set.file_meta)
     return emit(report, args, "detect")
 
 
@@ -98,6 +120,7 @@ def run_compare(args: argparse.Namespace) -> int:
     a = resolve_commit(args.repo, args.rev_a)
     b = resolve_commit(args.repo, args.rev_b)
     result_set = load_results(args.results)
+    warn_all(result_set)
     before, units_a = samples_at(result_set, a)
     after, units_b = samples_at(result_set, b)
     report = compare_samples(before, after, {**units_a, **units_b}, a, b, config)

@@ -3,11 +3,14 @@
 Override file (JSON; Python 3.10 has no tomllib)::
 
     {"threshold": 0.2, "alpha": 0.01,
-     "overrides": [{"pattern": "^special_functions\\\\.", "threshold": 0.3}]}
+     "overrides": [{"pattern": "^special_functions\\\\.", "threshold": 0.3}],
+     "direction": [{"pattern": "track_.*_gflops$", "better": "higher"}]}
 
 Every key is optional. ``pattern`` is a Python regular expression searched in
 the benchmark's full name (``module.Class.method``); the first matching
-override sets that benchmark's threshold.
+override sets that benchmark's threshold, the first matching ``direction``
+entry which way is better for it (otherwise ``direction.better_of`` decides
+from asv's benchmark type, the unit and the name).
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .direction import Better, better_of
+
 DEFAULT_THRESHOLD = 0.20      # the size of change that matters (the seed's 20 %)
 DEFAULT_ALPHA = 0.01          # Benjamini-Hochberg false discovery rate
 DEFAULT_GUARD = 0.75          # point estimate must reach 1 + guard * threshold
@@ -27,6 +32,12 @@ DEFAULT_MIN_SEGMENT = 3       # commits on each side of a change point (spike gu
 DEFAULT_WINDOW = 30           # commits each side used to test a change point
 DEFAULT_BOOTSTRAP = 2000      # bootstrap resamples
 DEFAULT_SEED = 20261125       # bootstrap seed: same input, same report
+DEFAULT_TAIL_REACH = 5        # newest commits the tail test may start a new level in
+DEFAULT_ENV_MIN_SERIES = 5    # series that must move together for an environment finding
+DEFAULT_ENV_MIN_SHARE = 0.3   # ... and at least this share of the series measured there
+DEFAULT_ENV_ALPHA = 1e-4      # co-movement test level (Bonferroni over commit positions)
+DEFAULT_ENV_MAX_STRETCH = 64  # commits a slow stretch may last before it is two shifts
+DEFAULT_ENV_SPREAD_SDS = 3.0  # a member beyond this many spreads of the shift is its own change
 
 
 class ConfigError(ValueError):
@@ -52,7 +63,14 @@ class DetectorConfig:
     window: int = DEFAULT_WINDOW
     bootstrap: int = DEFAULT_BOOTSTRAP
     seed: int = DEFAULT_SEED
+    tail_reach: int = DEFAULT_TAIL_REACH
+    env_min_series: int = DEFAULT_ENV_MIN_SERIES
+    env_min_share: float = DEFAULT_ENV_MIN_SHARE
+    env_alpha: float = DEFAULT_ENV_ALPHA
+    env_max_stretch: int = DEFAULT_ENV_MAX_STRETCH
+    env_spread_sds: float = DEFAULT_ENV_SPREAD_SDS
     overrides: tuple[Override, ...] = field(default_factory=tuple)
+    direction: tuple[tuple[re.Pattern[str], Better], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         check_threshold(self.threshold, "threshold")
@@ -65,6 +83,9 @@ class DetectorConfig:
             raise ConfigError("need 1 <= min_segment <= window")
         if self.bootstrap < 100:
             raise ConfigError("bootstrap needs at least 100 resamples")
+        if self.tail_reach < 0 or self.env_min_series < 2 or self.env_max_stretch < 1:
+            raise ConfigError("need tail_reach >= 0, env_min_series >= 2, env_max_stretch >= 1")
+        check_probability(self.env_alpha, "env_alpha")
 
     def threshold_for(self, benchmark: str) -> float:
         """The threshold of one benchmark: first matching override, else the default."""
@@ -72,6 +93,10 @@ class DetectorConfig:
             if o.pattern.search(benchmark):
                 return o.threshold
         return self.threshold
+
+    def better_for(self, benchmark: str, unit: str) -> Better:
+        """Which way is better for one benchmark (``direction.better_of``)."""
+        return better_of(benchmark, unit, self.direction)
 
     def with_values(self, **changes: Any) -> "DetectorConfig":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -104,7 +129,7 @@ def load_config(path: Path | None, base: DetectorConfig | None = None) -> Detect
         raise ConfigError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object")
-    unknown = set(data) - {"threshold", "alpha", "overrides"}
+    unknown = set(data) - {"threshold", "alpha", "overrides", "direction"}
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)}")
     overrides: list[Override] = []
@@ -123,8 +148,21 @@ def load_config(path: Path | None, base: DetectorConfig | None = None) -> Detect
                                                                "threshold")))
         except ConfigError as exc:
             raise ConfigError(f"{path}: overrides[{i}]: {exc}") from None
+    direction: list[tuple[re.Pattern[str], Better]] = []
+    raw = data.get("direction", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{path}: 'direction' must be a list")
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str) \
+                or entry.get("better") not in ("lower", "higher"):
+            raise ConfigError(f"{path}: direction[{i}] needs a string 'pattern' and "
+                              "'better': 'lower' or 'higher'")
+        try:
+            direction.append((re.compile(entry["pattern"]), entry["better"]))
+        except re.error as exc:
+            raise ConfigError(f"{path}: direction[{i}]: bad regex: {exc}") from None
     try:
-        return replace(config,
+        return replace(config, direction=tuple(direction),
                        threshold=check_threshold(data.get("threshold", config.threshold),
                                                  "threshold"),
                        alpha=check_probability(data.get("alpha", config.alpha), "alpha"),

@@ -2,11 +2,13 @@
 
 For each timing series, one level per commit (:func:`commit_levels`: the
 20 %-trimmed geometric mean of the recorded samples, asv's median when only
-stats were recorded) and ``y`` = its log (see ``changepoint``):
+stats were recorded) and ``y`` = its log in *badness* terms (negated when
+higher is better, :mod:`.direction`), so that one rule serves times and
+throughputs alike:
 
 1. **Levels.** Binary segmentation gives every significant level change.
    Adjacent segments whose levels differ by less than the size guard
-   (``|Δ log level| < log(1 + guard*t)``, guard = 3/4) are merged, smallest
+   (``|Δ y| < log(1 + guard*t)``, guard = 3/4) are merged, smallest
    difference first, so noise-sized splits next to a real step do not shrink
    its test windows. A single-commit spike on either boundary commit of a
    remaining change point, lying above both levels, goes to the level that
@@ -20,264 +22,133 @@ stats were recorded) and ``y`` = its log (see ``changepoint``):
    machine state, so pooling them would overstate significance. We compute
    the ratio of medians ``after / before``, the two-sided Mann-Whitney
    p-value, and a bootstrap interval of the ratio at ``ci_level``.
-3. **Drift.** Between change points whose step test passes the size guard
-   below (those are judged as steps), the
-   segment levels are scanned from the oldest; when a segment's level is at
-   least ``1 + t`` times the lowest level seen since the last reset, the two
-   segments are tested the same way and the scan restarts there.
-4. **False discovery control.** The p-values of every candidate of the run
-   whose size could be accepted by the verdict below (every series, steps
-   and drifts) go through Benjamini-Hochberg at ``alpha``. Small but real
-   level shifts are left out of the family on purpose: they are true
-   "changes", and letting them in would make BH lenient towards the
+3. **The newest commits** (:mod:`.tail`): after the last change point, a
+   new level in the last ``tail_reach`` commits is tested against the old
+   level with the series' own commit-to-commit noise, so a step is reported
+   one commit after it lands (``commits_after`` = 1, unconfirmed).
+4. **Drift.** Between change points whose step test passes the size guard
+   (those are judged as steps), the segment levels are scanned from the
+   oldest; when a segment's level is at least ``1 + t`` times the lowest
+   level seen since the last reset, the two segments are tested the same way
+   and the scan restarts there.
+5. **Shared shifts** (:mod:`.environment`, :mod:`.shared`): per machine and
+   environment, a change many series make at the same commit(s) is one
+   ``environment`` finding; the series that moved with it are judged against
+   the shared shift.
+6. **False discovery control.** The p-values of every candidate of the run
+   whose size could be accepted by the verdict below (every series, steps,
+   tail steps and drifts) go through Benjamini-Hochberg at ``alpha``. Small
+   but real level shifts are left out of the family on purpose: they are
+   true "changes", and letting them in would make BH lenient towards the
    threshold-sized changes that noise produces, which are what we must not
    report.
-5. **Verdict.** A step is a *regression* when BH rejects it, the ratio is at
+7. **Verdict.** A step is a *regression* when BH rejects it, the ratio is at
    least ``1 + guard*t`` and its interval reaches ``1 + t`` (the data are
    consistent with a change of at least the threshold); an *improvement*
    mirrors it in log space (ratio at most ``1/(1 + guard*t)``, interval down to
    ``1/(1 + t)``). A drift is reported when BH rejects it and its ratio is
    at least ``1 + t``.
+8. **Same build.** With ``same_build`` (commit -> the commit whose build it
+   shares, from git: :func:`.history.same_build`), a change between two
+   measurements of one build is not the code's: it is left to the
+   environment analysis, and a change first seen at a same-build commit
+   belongs to the commit that changed the build.
 
-Instruction-count series (``track_*_instructions``) are deterministic: every
-change is exact, the ratio is the count ratio, a step of at least ``t`` is
-flagged with ``p_value = 0`` and a zero-width interval, a creep of at least
-``t`` since the last flagged change is a drift. A time finding and an
-instruction change at the same commit of the companion benchmark
-(``time_x`` / ``track_x_instructions``) corroborate each other in
-``Finding.evidence``.
+Instruction counts are exact (:mod:`.evidence`); a timing finding that the
+companion count backs is ``confirmed``.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
-from .changepoint import commit_levels, exact_changes, log_levels, segment_with_p
-from .compare import guard_passed, step_kind
+from .candidates import Candidate, sized, step_candidates, verdict
+from .changepoint import commit_levels, log_levels, segment_with_p
 from .config import DetectorConfig
-from .findings import Finding, Kind, Report
-from .series import Series, SeriesKey
-from .spikes import SpikeSizes, boundary_spikes_placed, spike_sample
-from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
+from .direction import sign
+from .environment import FileMeta, Prepared, apply_events
+from .evidence import add_evidence, companion, instruction_findings
+from .findings import Finding, Report, SeriesAnalysis, finding_order
+from .series import Series
+from .spikes import SpikeSizes, spike_sample
+from .stats import benjamini_hochberg
+
+__all__ = ["detect", "companion", "Candidate"]
 
 
-@dataclass
-class Candidate:
-    """One tested change of one series (a step or a drift)."""
-
-    series: Series
-    kind: str                 # "step" or "drift"
-    at: int                   # index into the series' points of the first changed commit
-    prev: int                 # index into the series' points of the last commit before it
-    before: np.ndarray        # per-commit levels before
-    after: np.ndarray         # per-commit levels after
-    ratio: float
-    p_value: float
-
-
-def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[int]:
-    """Drop change points whose level difference is below ``min_log``."""
-    out = list(cps)
-    while out:
-        bounds = [0, *out, y.size]
-        levels = [float(np.median(y[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
-        diffs = np.abs(np.diff(levels))
-        i = int(np.argmin(diffs))
-        if diffs[i] >= min_log:
-            break
-        del out[i]
-    return out
+def finding_of(c: Candidate, kind: str, ci: tuple[float, float], better: str,
+               joined: tuple | None) -> Finding:
+    """The finding of a candidate, in the series' own unit and direction."""
+    commits = c.series.commits
+    factor = math.exp(c.shift)
+    before, after = float(np.median(c.before)), float(np.median(c.after)) * factor
+    ratio, lo, hi = c.ratio * factor, ci[0] * factor, ci[1] * factor
+    shared = factor if c.shift else None
+    if better == "higher":                       # back from badness to the unit
+        before, after, ratio, lo, hi = 1 / before, 1 / after, 1 / ratio, 1 / hi, 1 / lo
+        shared = None if shared is None else 1 / shared
+    evidence: tuple[str, ...] = ()
+    if joined is not None:
+        event, _ = joined
+        evidence = (f"moved with {event.moved} of {event.series_measured} series of this "
+                    f"machine (shared x{shared:.3f}); x{c.ratio:.3f} beyond it",)
+    return Finding(kind, c.series.key, commits[c.at], commits[c.prev], before, after, ratio,
+                   (lo, hi), c.p_value, c.series.unit, evidence, better, c.commits_after,
+                   False, shared)
 
 
-def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[int, float],
-                    config: DetectorConfig,
-                    medians: np.ndarray | None = None,
-                    sizes: SpikeSizes | None = None) -> list[Candidate]:
-    """Step tests at the merged change points, then drift scans between them.
-
-    ``split`` maps each change point to its segmentation p-value (adjusted
-    for the search); a step's p-value is the larger of that and the window
-    test's, since the window test alone ignores that the position was chosen
-    to separate the two sides best. With the run's spike sizes, a spike on
-    either boundary commit of a merged change point goes to the level the
-    sizes make more likely (``spikes.boundary_spikes_placed``)."""
-    t = config.threshold_for(series.key.benchmark)
-    fine = sorted(split)
-    merged = merged_change_points(y, fine, math.log1p(config.guard * t))
-    big = merged
-    if sizes is not None and merged:
-        big = boundary_spikes_placed(y, merged, sizes, config.min_segment)
-        split = {**split, **{k: split[m] for k, m in zip(big, merged)}}
-    values = np.exp(y) if medians is None else medians[idx]
-    out: list[Candidate] = []
-    bounds = [0, *big, y.size]
-    for j, k in enumerate(big):
-        lo = max(bounds[j], k - config.window)
-        hi = min(bounds[j + 2], k + config.window)
-        before, after = values[lo:k], values[k:hi]
-        ratio = float(np.median(after) / np.median(before))
-        out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
-                             max(mann_whitney_p(before, after), split[k])))
-    # drift scans run between the change points whose step is big enough to
-    # be judged as a step (the verdict's guard)
-    guard = math.log1p(config.guard * t)
-    resets = [0, *[k for k, c in zip(big, out) if abs(math.log(c.ratio)) >= guard], y.size]
-    out.extend(drift_candidates(series, idx, y, fine, resets, t, config, values))
-    return out
-
-
-def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[int],
-                     resets: list[int], t: float, config: DetectorConfig,
-                     values: np.ndarray) -> list[Candidate]:
-    """Creeping levels: fine segments that rose by >= t over the lowest earlier one."""
-    out: list[Candidate] = []
-    need = math.log1p(t)
-    for a, b in zip(resets[:-1], resets[1:]):
-        inner = [k for k in fine if a < k < b]
-        seg_bounds = [a, *inner, b]
-        segs = list(zip(seg_bounds[:-1], seg_bounds[1:]))
-        if len(segs) < 2:
-            continue
-        levels = [float(np.median(y[s:e])) for s, e in segs]
-        base = 0
-        for j in range(1, len(segs)):
-            if levels[j] < levels[base]:
-                base = j
-            elif levels[j] - levels[base] >= need:
-                s0, e0 = segs[base]
-                s1, e1 = segs[j]
-                before = values[max(s0, e0 - config.window):e0]
-                after = values[s1:min(e1, s1 + config.window)]
-                ratio = float(np.median(after) / np.median(before))
-                out.append(Candidate(series, "drift", int(idx[s1]), int(idx[s1 - 1]), before, after, ratio,
-                                     mann_whitney_p(before, after)))
-                base = j
-    return out
-
-
-def sized(c: Candidate, config: DetectorConfig) -> bool:
-    """Is the candidate's size one the verdict could accept?"""
-    t = config.threshold_for(c.series.key.benchmark)
-    if c.kind == "drift":
-        return c.ratio >= 1.0 + t
-    return guard_passed(c.ratio, t, config.guard)
-
-
-def verdict(c: Candidate, config: DetectorConfig) -> tuple[Kind, tuple[float, float]] | None:
-    """The finding kind and interval of a BH-rejected candidate, or None."""
-    t = config.threshold_for(c.series.key.benchmark)
-    if c.kind == "drift":
-        if c.ratio < 1.0 + t:
-            return None
-        return "drift", ci_of(c, config)
-    if not guard_passed(c.ratio, t, config.guard):
+def same_build_commit(f: Finding, same_build: Mapping[str, str]) -> Finding | None:
+    """``f`` moved to the commit that changed the build, or None when its
+    commit and the previous measured one share one build."""
+    if f.is_environment or f.key.is_instruction_count:
+        return f
+    here, there = same_build.get(f.commit, f.commit), same_build.get(f.previous_commit,
+                                                                     f.previous_commit)
+    if here == there:
         return None
-    ci = ci_of(c, config)
-    kind = step_kind(c.ratio, ci, t, config.guard)
-    return None if kind is None else (kind, ci)
+    if here != f.commit:
+        return replace(f, commit=here, evidence=f.evidence + (
+            f"first measured at {f.commit[:10]}, which has the build of {here[:10]}",))
+    return f
 
 
-def ci_of(c: Candidate, config: DetectorConfig) -> tuple[float, float]:
-    return bootstrap_ratio_ci(c.before, c.after, level=config.ci_level, n=config.bootstrap,
-                              seed=config.seed)
-
-
-def instruction_findings(series: Series, config: DetectorConfig) -> list[Finding]:
-    """Exact rule for deterministic instruction counts."""
-    t = config.threshold_for(series.key.benchmark)
-    v = np.asarray(series.medians, dtype=float)
-    commits = series.commits
-    out: list[Finding] = []
-    base = v[0] if v.size else math.nan
-    for k in exact_changes(v):
-        if not (v[k - 1] > 0 and v[k] > 0):
-            continue
-        ratio = float(v[k] / v[k - 1])
-        kind: Kind | None = None
-        before = float(v[k - 1])
-        if ratio >= 1.0 + t:
-            kind = "regression"
-        elif ratio <= 1.0 / (1.0 + t):
-            kind = "improvement"
-        elif base > 0 and v[k] / base >= 1.0 + t:
-            kind, before, ratio = "drift", float(base), float(v[k] / base)
-        if kind is not None:
-            out.append(Finding(kind, series.key, commits[k], commits[k - 1], before,
-                               float(v[k]), ratio, (ratio, ratio), 0.0, series.unit))
-            base = v[k]
-        elif v[k] < base:
-            base = v[k]
-    return out
-
-
-def companion(key: SeriesKey) -> SeriesKey | None:
-    """``time_x`` <-> ``track_x_instructions`` of the same class and params."""
-    head, _, method = key.benchmark.rpartition(".")
-    prefix = f"{head}." if head else ""
-    if method.startswith("time_"):
-        name = f"track_{method[5:]}_instructions"
-    elif key.is_instruction_count:
-        name = f"time_{method[6:-len('_instructions')]}"
-    else:
-        return None
-    return SeriesKey(key.machine, key.env, prefix + name, key.params)
-
-
-def add_evidence(findings: list[Finding], series_list: list[Series]) -> list[Finding]:
-    """Attach instruction-count (or timing) changes at the same commit."""
-    by_key = {s.key: s for s in series_list}
-    flagged = {(f.key, f.commit): f for f in findings}
-    out = []
-    for f in findings:
-        other_key = companion(f.key)
-        other = by_key.get(other_key) if other_key else None
-        if other is None:
-            out.append(f)
-            continue
-        evidence = list(f.evidence)
-        if f.key.is_instruction_count:
-            twin = flagged.get((other.key, f.commit))
-            if twin is not None:
-                evidence.append(f"{other.key.benchmark} x{twin.ratio:.3f} at the same commit")
-        else:
-            pos = {c: i for i, c in enumerate(other.commits)}
-            i = pos.get(f.commit)
-            meds = other.medians
-            if i is not None and i > 0 and meds[i - 1] > 0:
-                r = float(meds[i] / meds[i - 1])
-                evidence.append(f"{other.key.benchmark} x{r:.3f} at the same commit"
-                                if r != 1.0 else
-                                f"{other.key.benchmark} unchanged at this commit")
-        out.append(Finding(f.kind, f.key, f.commit, f.previous_commit, f.before, f.after,
-                           f.ratio, f.ci, f.p_value, f.unit, tuple(evidence)))
-    return out
-
-
-def detect(series_list: list[Series], config: DetectorConfig | None = None) -> Report:
+def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
+           metadata: Mapping[tuple[str, str, str], FileMeta] | None = None,
+           same_build: Mapping[str, str] | None = None) -> Report:
     """Findings over every series, with FDR control across all of them."""
     config = config or DetectorConfig()
     findings: list[Finding] = []
-    candidates: list[Candidate] = []
+    analyses: dict = {}
     segmented: list[tuple[Series, np.ndarray, np.ndarray, dict[int, float], np.ndarray]] = []
     for s in series_list:
         if len(s) < 2:
             continue
+        better = config.better_for(s.key.benchmark, s.unit)
         if s.key.is_instruction_count:
             findings.extend(instruction_findings(s, config))
+            analyses[s.key] = SeriesAnalysis(s.key, better, np.asarray(s.medians, dtype=float), [])
             continue
-        medians = commit_levels(s)
-        idx, y = log_levels(medians)
+        levels = commit_levels(s)
+        idx, y = log_levels(levels)
+        y = sign(better) * y
+        analyses[s.key] = SeriesAnalysis(s.key, better, levels, [])
         if y.size < 2 * config.min_segment:
             continue
         split = dict(segment_with_p(y, min_segment=config.min_segment,
                                     split_alpha=config.split_alpha))
-        segmented.append((s, idx, y, split, medians))
+        segmented.append((s, idx, y, split, levels))
     # the run's spike sizes decide which level a spike at a change point belongs to
-    sizes = SpikeSizes.learn([spike_sample(y, sorted(split)) for _, _, y, split, _ in segmented])
-    for s, idx, y, split, medians in segmented:
-        candidates.extend(step_candidates(s, idx, y, split, config, medians, sizes))
+    sizes = SpikeSizes.learn([spike_sample(y, sorted(split)) for _, idx, y, split, _ in segmented])
+    prepared: list[Prepared] = []
+    for s, idx, y, split, levels in segmented:
+        bad = levels[idx] if analyses[s.key].better == "lower" else 1.0 / levels[idx]
+        cands, cps = step_candidates(s, idx, y, split, config, sizes, bad)
+        prepared.append(Prepared(s, idx, y, cps, cands))
+        analyses[s.key].change_points = [int(idx[k]) for k in cps]
+    candidates, environment, joined = apply_events(prepared, series_list, config, metadata)
     # only changes of the size that matters are hypotheses of this run
     candidates = [c for c in candidates if sized(c, config)]
     rejected = benjamini_hochberg([c.p_value for c in candidates], config.alpha)
@@ -288,10 +159,20 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None) -> R
         if decided is None:
             continue
         kind, ci = decided
-        commits = c.series.commits
-        findings.append(Finding(kind, c.series.key, commits[c.at], commits[c.prev],
-                                float(np.median(c.before)), float(np.median(c.after)),
-                                c.ratio, ci, c.p_value, c.series.unit))
-    findings = add_evidence(findings, series_list)
-    findings.sort(key=lambda f: (f.key, f.commit))
-    return Report(config.threshold, config.alpha, len(series_list), findings)
+        f = finding_of(c, kind, ci, analyses[c.series.key].better, joined.get(id(c)))
+        if c.tail is not None:
+            analyses[c.series.key].change_points.append(c.at)
+        findings.append(f)
+    findings = add_evidence(findings, series_list, config)
+    if same_build:
+        findings = [g for f in findings if (g := same_build_commit(f, same_build)) is not None]
+    findings.extend(environment)
+    findings.sort(key=lambda f: (f.commit, finding_order(f), f.key))
+    findings.sort(key=lambda f: f.key.machine)
+    for i, f in enumerate(findings):
+        if f.key in analyses:
+            analyses[f.key].findings.append(i)
+    for a in analyses.values():
+        a.change_points = sorted(set(a.change_points))
+    return Report(config.threshold, config.alpha, len(series_list), findings, analyses,
+                  {s.key: s.commits for s in series_list if s.key in analyses})

@@ -1,36 +1,68 @@
-"""What the detector reports: findings and the JSON document other tools read.
+"""What the detector reports: findings, per-series analyses and the JSON
+document other tools read.
 
-The JSON shape (schema 1) is an interface; keep it stable::
+The JSON shape (schema 2; schema 1 readers keep working, every schema-1
+field is still there with its meaning) is an interface; keep it stable::
 
-    {"schema": 1, "threshold": 0.2, "alpha": 0.01, "series_checked": N,
-     "findings": [{"kind": "regression"|"improvement"|"drift",
+    {"schema": 2, "threshold": 0.2, "alpha": 0.01, "series_checked": N,
+     "findings": [{"kind": "regression"|"drift"|"environment"|"improvement",
                    "benchmark": "module.Class.time_x", "params": {"name": "value"},
                    "machine": "...", "env": "...",
                    "commit": "<full sha of first bad commit>",
                    "previous_commit": "<full sha of last good commit>",
                    "before": float, "after": float, "ratio": float,
                    "ci": [lo, hi], "p_value": float, "unit": "seconds",
-                   "evidence": ["..."]}]}
+                   "evidence": ["..."],
+                   "better": "lower"|"higher", "commits_after": int,
+                   "confirmed": bool, "group": "<commit sha>",
+                   "shared_ratio": float|null,
+                   "end_commit": "<sha>"|null, "moved": int, "share": float|null}],
+     "alert_groups": [{"commit": "<sha>", "previous_commit": "<sha>",
+                       "counts": {"regression": 1, ...}, "findings": [index, ...]}],
+     "series": [{"benchmark", "params", "machine", "env", "better",
+                 "change_points": ["<sha>", ...]}]}
 
-``evidence`` (extra, optional for readers) lists corroborating facts, such as
-an instruction-count change at the same commit.
+* ``before``/``after``/``ratio``/``ci`` are in the series' own unit
+  (``after / before``): a throughput regression has a ratio below 1, and
+  ``better`` says which way is better.
+* ``commits_after``: how many measured commits of evidence the finding
+  rests on (1 for a step seen at the newest commit only).
+* ``confirmed``: ``true`` when an exact instruction-count change backs the
+  finding (or it is one); ``false`` until re-measured otherwise. A timing
+  regression seen at one or two commits is reported, marked unconfirmed.
+* ``shared_ratio``: for a series that moved at an environment finding's
+  commit, the shared ratio it was judged against (its own ``ratio`` divided
+  by ``shared_ratio`` is what the verdict used).
+* An ``environment`` finding concerns a whole machine and environment
+  (``benchmark`` is ``""``): ``commit`` is the first commit of the change,
+  ``end_commit`` the first commit back at the old level for a slow stretch
+  (``null`` for a lasting shift), ``moved`` the number of series that moved,
+  ``share`` their share of the series measured there, ``ratio`` the shared
+  ratio (median over the series that moved, in time terms) and ``ci`` the
+  interquartile range of their ratios.
+* ``alert_groups``: the findings at one commit form one group (as
+  Perfherder's alert summaries), ordered by the worst kind in them.
+* ``series``: what the detector decided per series: the commits where a new
+  level starts, after merging and re-placement (the plots draw these).
 """
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+import numpy as np
+
+from .kinds import Kind, failing_kinds, kind_order
 from .series import SeriesKey
 
-SCHEMA = 1
-Kind = Literal["regression", "improvement", "drift"]
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One flagged change of one series at one commit."""
+    """One flagged change of one series (or of a whole machine) at one commit."""
 
     kind: Kind
     key: SeriesKey
@@ -43,6 +75,24 @@ class Finding:
     p_value: float
     unit: str
     evidence: tuple[str, ...] = ()
+    better: str = "lower"
+    commits_after: int = 0
+    confirmed: bool = False
+    shared_ratio: float | None = None
+    end_commit: str | None = None
+    moved: int = 0
+    share: float = math.nan
+
+    @property
+    def is_environment(self) -> bool:
+        return self.kind == "environment"
+
+    @property
+    def badness(self) -> float:
+        """The ratio in "worse" terms: above 1 is worse, whatever the unit."""
+        if not self.ratio > 0:
+            return math.nan
+        return self.ratio if self.better == "lower" else 1.0 / self.ratio
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,7 +110,44 @@ class Finding:
             "p_value": _finite(self.p_value),
             "unit": self.unit,
             "evidence": list(self.evidence),
+            "better": self.better,
+            "commits_after": int(self.commits_after),
+            "confirmed": bool(self.confirmed),
+            "group": self.commit,
+            "shared_ratio": None if self.shared_ratio is None else _finite(self.shared_ratio),
+            "end_commit": self.end_commit,
+            "moved": int(self.moved),
+            "share": _finite(self.share),
         }
+
+
+@dataclass
+class SeriesAnalysis:
+    """What the detector decided for one series (every view draws this)."""
+
+    key: SeriesKey
+    better: str
+    levels: np.ndarray              # one level per point of the series (NaN: unusable)
+    change_points: list[int]        # indices into the series' points: a new level starts
+    findings: list[int] = field(default_factory=list)   # indices into Report.findings
+
+    def change_point_commits(self, commits: list[str]) -> list[str]:
+        return [commits[i] for i in self.change_points if 0 <= i < len(commits)]
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """The findings at one commit."""
+
+    commit: str
+    previous_commit: str
+    findings: tuple[int, ...]
+
+    def counts(self, findings: list[Finding]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in self.findings:
+            out[findings[i].kind] = out.get(findings[i].kind, 0) + 1
+        return out
 
 
 @dataclass
@@ -71,22 +158,61 @@ class Report:
     alpha: float
     series_checked: int
     findings: list[Finding] = field(default_factory=list)
+    analyses: dict[SeriesKey, SeriesAnalysis] = field(default_factory=dict)
+    commits: dict[SeriesKey, list[str]] = field(default_factory=dict)  # per series, its points' shas
 
     @property
     def regressions(self) -> list[Finding]:
         return [f for f in self.findings if f.kind == "regression"]
 
+    @property
+    def environment(self) -> list[Finding]:
+        return [f for f in self.findings if f.kind == "environment"]
+
+    @property
+    def failing(self) -> list[Finding]:
+        kinds = failing_kinds()
+        return [f for f in self.findings if f.kind in kinds]
+
+    def alert_groups(self) -> list[AlertGroup]:
+        """Findings grouped by commit, the group with the worst kind first."""
+        by_commit: dict[str, list[int]] = {}
+        for i, f in enumerate(self.findings):
+            by_commit.setdefault(f.commit, []).append(i)
+        groups = [AlertGroup(c, self.findings[ix[0]].previous_commit,
+                             tuple(sorted(ix, key=lambda i: finding_order(self.findings[i]))))
+                  for c, ix in by_commit.items()]
+        groups.sort(key=lambda g: (min(kind_order(self.findings[i].kind) for i in g.findings),
+                                   -len(g.findings), g.commit))
+        return groups
+
     def to_json(self) -> dict[str, Any]:
+        series = []
+        for key, a in sorted(self.analyses.items()):
+            commits = self.commits.get(key, [])
+            series.append({"benchmark": key.benchmark, "params": key.params_dict,
+                           "machine": key.machine, "env": key.env, "better": a.better,
+                           "change_points": a.change_point_commits(commits)})
         return {
             "schema": SCHEMA,
             "threshold": self.threshold,
             "alpha": self.alpha,
             "series_checked": self.series_checked,
             "findings": [f.to_json() for f in self.findings],
+            "alert_groups": [{"commit": g.commit, "previous_commit": g.previous_commit,
+                              "counts": g.counts(self.findings), "findings": list(g.findings)}
+                             for g in self.alert_groups()],
+            "series": series,
         }
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, allow_nan=False)
+
+
+def finding_order(f: Finding) -> tuple[int, float]:
+    """Worst kind first, then the largest change."""
+    size = abs(math.log(f.ratio)) if f.ratio > 0 and math.isfinite(f.ratio) else 0.0
+    return kind_order(f.kind), -size
 
 
 def _finite(x: float) -> float | None:

@@ -38,15 +38,13 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.ticker import EngFormatter, FuncFormatter, MaxNLocator  # noqa: E402
 
 from .findings import Finding  # noqa: E402
+from .kinds import KINDS  # noqa: E402
 from .units import Scale, display_scale  # noqa: E402,F401  (Scale: part of this module's API)
 from .series import Series, SeriesKey  # noqa: E402
 
 FORMATS = ("png", "svg")
-KIND_STYLE = {  # marker, colour, vertical label direction
-    "regression": ("^", "#c0392b", 1),
-    "improvement": ("v", "#1e8449", -1),
-    "drift": ("D", "#d68910", 1),
-}
+KIND_STYLE = {k.name: (k.marker, k.colour, -1 if k.name == "improvement" else 1)
+              for k in KINDS.values()}   # marker, colour, vertical label direction
 DECADES_FOR_LOG = 100.0
 def series_slug(key: SeriesKey) -> str:
     """A file-name-safe, unique name for a series (readable part + hash)."""

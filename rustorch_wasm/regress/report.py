@@ -1,9 +1,13 @@
-"""Markdown rendering of a :class:`~.findings.Report`."""
+"""Markdown rendering of a :class:`~.findings.Report`: one section per alert
+group (the findings at one commit), worst kind first; kinds, labels and
+icons from :mod:`.kinds`; changes in the user's terms (:mod:`.direction`)."""
 from __future__ import annotations
 
 import math
 
+from .direction import change_text
 from .findings import Finding, Report
+from .kinds import KINDS, kind_info
 
 SCALES = {"seconds": [(1.0, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns")]}
 
@@ -26,36 +30,54 @@ def md_escape(text: str) -> str:
             .replace("<", "&lt;").replace(">", "&gt;"))
 
 
+def status(f: Finding) -> str:
+    """confirmed / unconfirmed (n commits) for what fails; blank otherwise."""
+    if not kind_info(f.kind).fails_detect:
+        return ""
+    return "confirmed" if f.confirmed else f"unconfirmed ({f.commits_after} commit(s))"
+
+
 def finding_row(f: Finding) -> str:
+    info = kind_info(f.kind)
     params = ", ".join(f"{k}={v}" for k, v in f.key.params) or "-"
     p = "exact" if f.p_value == 0.0 else ("n/a" if not math.isfinite(f.p_value)
                                           else f"{f.p_value:.2g}")
     ci = f"{f.ci[0]:.3f}–{f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
-    cells = [f.kind, md_escape(f.key.benchmark), md_escape(params),
-             md_escape(f"{f.key.machine}/{f.key.env}"), f"`{f.commit[:10]}`",
-             f"`{f.previous_commit[:10]}`", format_value(f.before, f.unit),
-             format_value(f.after, f.unit), f"{f.ratio:.3f}", ci, p,
+    if f.is_environment:
+        what, params = f"{f.moved} series ({f.share:.0%}) together", "-"
+        values = "-"
+    else:
+        what = md_escape(f.key.benchmark)
+        values = f"{format_value(f.before, f.unit)} → {format_value(f.after, f.unit)}"
+    cells = [f"{info.icon} {info.label}", what, md_escape(params),
+             md_escape(f"{f.key.machine}/{f.key.env}"), f"`{f.previous_commit[:10]}`", values,
+             change_text(f.ratio, f.better, f.unit), ci, p, status(f),
              md_escape("; ".join(f.evidence)) or ""]
     return "| " + " | ".join(cells) + " |"
 
 
 def render_markdown(report: Report, title: str = "Performance regression report") -> str:
-    """The report as a Markdown document."""
-    n_reg = sum(f.kind == "regression" for f in report.findings)
-    n_drift = sum(f.kind == "drift" for f in report.findings)
-    n_imp = sum(f.kind == "improvement" for f in report.findings)
+    """The report as a Markdown document, one section per alert group."""
+    counts = {k: sum(f.kind == k for f in report.findings) for k in KINDS}
+    summary = ", ".join(f"{n} {KINDS[k].label.lower()}" + ("s" if n != 1 else "")
+                        for k, n in counts.items())
+    unconfirmed = sum(1 for f in report.failing if not f.confirmed)
     lines = [f"# {title}", "",
              f"{report.series_checked} series checked; threshold {report.threshold:.0%},"
              f" false discovery rate {report.alpha}.",
-             f"**{n_reg} regression(s), {n_drift} drift(s), {n_imp} improvement(s).**", ""]
-    if report.findings:
-        lines += ["| kind | benchmark | params | machine/env | commit | previous | before |"
-                  " after | ratio | CI | p | evidence |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-        order = {"regression": 0, "drift": 1, "improvement": 2}
-        for f in sorted(report.findings, key=lambda f: (order[f.kind], -abs(math.log(f.ratio))
-                                                        if f.ratio > 0 else 0.0)):
-            lines.append(finding_row(f))
-    else:
+             f"**{summary}.**" + (f" {unconfirmed} of the regressions and drifts are"
+                                  " unconfirmed (timing only: re-measure before acting)."
+                                  if unconfirmed else ""), ""]
+    if not report.findings:
         lines.append("No change of the threshold's size was found.")
-    return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n"
+    head = ("| kind | benchmark | params | machine/env | previous | before → after | change |"
+            " CI | p | status | evidence |")
+    for group in report.alert_groups():
+        worst = kind_info(report.findings[group.findings[0]].kind)
+        n = len(group.findings)
+        lines += [f"## {worst.icon} `{group.commit[:10]}`: {n} finding(s)", "", head,
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [finding_row(report.findings[i]) for i in group.findings]
+        lines.append("")
+    return "\n".join(lines)

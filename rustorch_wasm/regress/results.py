@@ -19,6 +19,17 @@ Benchmarks absent from ``benchmarks.json`` (renamed or removed since) keep
 their history: their param names fall back to ``param1..`` and their unit to
 what the name implies. Corrupt or truncated input raises :class:`ResultsError`
 with one line naming the file and the problem.
+
+Odd but valid input is skipped with one warning each (``ResultSet.warnings``):
+a JSON file in a machine directory that is not an asv result file (not an
+object, or neither ``commit_hash`` nor ``results``). A file without
+``result_columns`` is read by asv's own rule for its format ``version``:
+version 1 files (rows as ``{"result", "params", "stats", "samples"}``
+objects or bare numbers) are converted as asv's ``Results.update_to_2``
+does; any other version without ``result_columns`` is refused, naming the
+file. Per file, what it says of its machine and run (asv's ``params``,
+``python``, ``requirements``, ``env_vars`` and the ``<build>`` duration) is
+kept for the environment analysis (``ResultSet.file_meta``).
 """
 from __future__ import annotations
 
@@ -31,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from .environment_meta import FileMeta, file_meta
 from .series import SeriesKey, paused_gc
 
 COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
@@ -100,6 +112,18 @@ class ResultSet:
     groups: dict[tuple[str, str, str, str], RowGroup] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     commit_files: dict[str, list[Path]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    file_meta: dict[tuple[str, str, str], FileMeta] = field(default_factory=dict)
+    dates: dict[str, int] = field(default_factory=dict)       # commit -> asv's commit date (ms)
+
+    def skip_commits(self, commits: set[str], why: str) -> None:
+        """Leave out every file of ``commits`` (one warning line per file)."""
+        for sha in sorted(commits):
+            for path in self.commit_files.pop(sha, []):
+                self.warnings.append(f"{path}: commit {sha[:10]} {why}; skipped")
+                self.files.remove(path)
+        for group in self.groups.values():
+            group.blocks = [b for b in group.blocks if b.commit not in commits]
 
     @property
     def commits(self) -> set[str]:
@@ -208,14 +232,19 @@ def load_results(results_dir: Path) -> ResultSet:
 
 
 def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
-    """Add one result file's rows to ``result_set``."""
+    """Add one result file's rows to ``result_set`` (or a warning when the
+    file is JSON but no asv result file)."""
     data = read_json(path)
-    if not isinstance(data, dict):
-        raise ResultsError(f"{path}: expected a JSON object")
+    if not isinstance(data, dict) or ("commit_hash" not in data and "results" not in data):
+        result_set.warnings.append(f"{path}: not an asv result file (no commit_hash or "
+                                   "results); skipped")
+        return
+    if "result_columns" not in data:
+        data = columns_by_version(path, data)
     commit = data.get("commit_hash")
     env = data.get("env_name")
     results = data.get("results")
-    columns = data.get("result_columns", list(COLUMNS))
+    columns = data.get("result_columns")
     if not isinstance(commit, str) or not commit or commit.startswith("-"):
         raise ResultsError(f"{path}: missing or invalid commit_hash")
     if not isinstance(env, str):
@@ -226,6 +255,9 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
         raise ResultsError(f"{path}: malformed result_columns")
     result_set.files.append(path)
     result_set.commit_files.setdefault(commit, []).append(path)
+    result_set.file_meta[(machine, env, commit)] = file_meta(data)
+    if isinstance(data.get("date"), (int, float)):
+        result_set.dates[commit] = int(data["date"])
     for name, row in results.items():
         if not isinstance(row, list) or len(row) > len(columns):
             raise ResultsError(f"{path}: benchmark {name!r}: malformed result row")
@@ -238,6 +270,43 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
 
 
 NUMBER_TYPES = frozenset({float, int, type(None)})
+
+
+def columns_by_version(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """A file without ``result_columns``, by asv's rule for its format version."""
+    version = data.get("version")
+    if version != 1:
+        raise ResultsError(f"{path}: no result_columns, and format version {version!r} "
+                           "has them (asv reads only version 1 files without)")
+    results = data.get("results")
+    if not isinstance(results, dict):
+        raise ResultsError(f"{path}: missing 'results' object")
+    rows: dict[str, list[Any]] = {}
+    for name, value in results.items():
+        if not isinstance(value, dict):
+            value = {"result": [value], "params": []}
+        result = value.get("result")
+        result = result if isinstance(result, list) else [result]
+        stats = value.get("stats")
+        stats = stats if isinstance(stats, list) or stats is None else [stats]
+
+        def stat(get: str, i: int | None = None) -> list[Any] | None:
+            if stats is None:
+                return None
+            out = []
+            for z in stats:
+                v = z.get(get) if isinstance(z, dict) else None
+                if i is not None:
+                    v = v[i] if isinstance(v, list) and len(v) > i else None
+                out.append(v)
+            return out
+
+        row = {"result": result, "params": value.get("params") or [],
+               "stats_ci_99_a": stat("ci_99", 0), "stats_ci_99_b": stat("ci_99", 1),
+               "stats_q_25": stat("q_25"), "stats_q_75": stat("q_75"),
+               "samples": value.get("samples")}
+        rows[name] = [row.get(c) for c in COLUMNS]
+    return {**data, "result_columns": list(COLUMNS), "results": rows}
 
 
 def numbers_column(path: Path, name: str, column: str, value: Any,

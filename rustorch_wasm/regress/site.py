@@ -3,13 +3,15 @@
 Layout of ``site/`` (every link relative, so it works opened from disk and
 served by ``python -m http.server``; no scripts, no external assets)::
 
-    index.html          dashboard: regressions first (benchmark, commit,
-                        magnitude, p-value, plot), then other findings, the
-                        heat map and the list of benchmarks
+    index.html          dashboard: what changed, as alert groups (the findings
+                        at one commit, worst kind first: regressions with
+                        their confirmation status, environment findings),
+                        then the findings by kind, the heat map and the
+                        list of benchmarks
     bench/<slug>.html   one page per benchmark: each series' plot + findings
     baseline.html       the baseline in use, per series
     plots/              PNG + SVG per series, heatmap.png/.svg
-    findings.json       the detector report (schema 1)
+    findings.json       the detector report (schema 2)
     style.css
     asv/                ``asv publish`` output, when given
 
@@ -33,8 +35,10 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from .direction import change_text
 from .findings import Finding, Report
-from .plot import first_segment_level, plot_heatmap, plot_series, series_slug
+from .kinds import KINDS, kind_info
+from .plot import first_segment_level, plot_heatmap, plot_series, series_slug, short_env
 from .series import Series, SeriesKey
 from .units import seconds_text
 
@@ -48,8 +52,7 @@ th { background: #f4f6f6; } td.num { text-align: right; font-variant-numeric: ta
 code, .sha { font-family: ui-monospace, monospace; font-size: 0.85rem; }
 .verdict { padding: 0.6rem 1rem; border-radius: 6px; font-weight: bold; }
 .bad { background: #fadbd8; color: #922b21; } .good { background: #d5f5e3; color: #1e8449; }
-.kind-regression { color: #c0392b; font-weight: bold; } .kind-improvement { color: #1e8449; }
-.kind-drift { color: #b9770e; font-weight: bold; }
+.kind-regression { color: #c0392b; font-weight: bold; } .kind-drift { color: #d68910; font-weight: bold; } .kind-environment { color: #5d6d7e; font-weight: bold; } .kind-improvement { color: #1e8449; font-weight: bold; } 
 img.plot { max-width: 100%; height: auto; border: 1px solid #e5e8e8; }
 nav a { margin-right: 1rem; } .muted { color: #7f8c8d; font-size: 0.85rem; }
 .scroll { overflow-x: auto; } td { overflow-wrap: break-word; } td .muted { overflow-wrap: anywhere; }
@@ -73,7 +76,7 @@ class SiteData:
     series: list[Series]
     report: Report
     commits: list[str]                      # first-parent order, oldest first
-    change_points: dict[SeriesKey, list[int]] = field(default_factory=dict)
+    change_points: dict[SeriesKey, list[int]] = field(default_factory=dict)  # default: the report's
     baselines: dict[SeriesKey, float] = field(default_factory=dict)  # stored levels
     baseline_source: str = ""               # e.g. "baselines/box.json at 1a2b3c4"
     commit_info: dict[str, CommitInfo] = field(default_factory=dict)
@@ -162,6 +165,15 @@ def _commit_cell(sha: str, info: dict[str, CommitInfo]) -> str:
     return f"<span class=\"sha\" title=\"{escape(sha)}\">{escape(sha[:10])}</span>{subject}"
 
 
+def _status(f: Finding) -> str:
+    if not kind_info(f.kind).fails_detect:
+        return ""
+    if f.confirmed:
+        return "<br><span class=\"muted\">confirmed</span>"
+    return (f"<br><span class=\"muted\">unconfirmed: {f.commits_after} commit(s) of "
+            "evidence</span>")
+
+
 def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_bench: bool) -> str:
     if not findings:
         return "<p>No findings.</p>"
@@ -170,28 +182,61 @@ def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with
               "<th>CI of ratio</th><th>p-value</th><th>evidence</th><th>plot</th></tr>")
     rows = []
     for f in findings:
+        info = kind_info(f.kind)
         slug = series_slug(f.key)
-        bench = (f"<td><a href=\"{root}bench/{benchmark_slug(f.key.benchmark)}.html\">"
-                 f"{_name(f.key.benchmark)}</a><br><span class=\"muted\">{escape(f.key.machine)} · "
-                 f"{escape(f.key.env)}</span></td>") if with_bench else ""
-        change = f"{(f.ratio - 1) * 100:+.1f}% (×{f.ratio:.3f})" if math.isfinite(f.ratio) else "n/a"
+        env = short_env(f.key.env)
+        if f.is_environment:
+            bench = (f"<td>{f.moved} series ({f.share:.0%}) together<br><span class=\"muted\">"
+                     f"{escape(f.key.machine)} · {escape(env)}</span></td>") if with_bench else ""
+            values, plot = "—", "—"
+        else:
+            bench = (f"<td><a href=\"{root}bench/{benchmark_slug(f.key.benchmark)}.html\">"
+                     f"{_name(f.key.benchmark)}</a><br><span class=\"muted\">{escape(f.key.machine)}"
+                     f" · {escape(env)}</span></td>") if with_bench else ""
+            values = f"{_fmt(f.before, f.unit)} → {_fmt(f.after, f.unit)}"
+            plot = f"<a href=\"{root}plots/{slug}.png\">plot</a>"
+        change = escape(change_text(f.ratio, f.better, f.unit))
         ci = f"{f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
         p = ("exact" if f.key.is_instruction_count else
              f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "n/a")
         evidence = "<br>".join(_name(e) for e in f.evidence) or "—"
         rows.append(
-            f"<tr class=\"finding\"><td class=\"kind-{escape(f.kind)} nowrap\">{escape(f.kind)}</td>{bench}"
+            f"<tr class=\"finding\"><td class=\"kind-{escape(f.kind)} nowrap\">{info.icon} "
+            f"{escape(info.label)}{_status(f)}</td>{bench}"
             f"<td class=\"nowrap\">{_params(f.key)}</td><td>{_commit_cell(f.commit, data.commit_info)}</td>"
-            f"<td class=\"num\">{_fmt(f.before, f.unit)} → {_fmt(f.after, f.unit)}</td>"
+            f"<td class=\"num\">{values}</td>"
             f"<td class=\"num nowrap\">{change}</td><td class=\"num nowrap\">{ci}</td><td class=\"num\">{p}</td>"
-            f"<td>{evidence}</td><td><a href=\"{root}plots/{slug}.png\">plot</a></td></tr>")
+            f"<td>{evidence}</td><td>{plot}</td></tr>")
     return f"<div class=\"scroll\"><table>{head}{''.join(rows)}</table></div>"
+
+
+def _groups_table(data: SiteData) -> str:
+    """The overview: one row per alert group (the findings at one commit)."""
+    report = data.report
+    groups = report.alert_groups()
+    if not groups:
+        return "<p>No findings.</p>"
+    rows = []
+    for g in groups:
+        counts = g.counts(report.findings)
+        kinds = " · ".join(f"<span class=\"kind-{escape(k)}\">{KINDS[k].icon} {n} "
+                           f"{escape(KINDS[k].label.lower())}</span>"
+                           for k, n in sorted(counts.items(), key=lambda kv: KINDS[kv[0]].order))
+        top = report.findings[g.findings[0]]
+        what = (f"{top.moved} series ({top.share:.0%}) of {escape(top.key.machine)} moved together"
+                if top.is_environment else escape(top.key.label))
+        rows.append(f"<tr><td>{_commit_cell(g.commit, data.commit_info)}</td><td>{kinds}</td>"
+                    f"<td>{what}</td><td class=\"num nowrap\">"
+                    f"{escape(change_text(top.ratio, top.better, top.unit))}</td></tr>")
+    return ("<table><tr><th>commit</th><th>findings</th><th>largest</th><th>change</th></tr>"
+            f"{''.join(rows)}</table>")
 
 
 def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
     regs = data.report.regressions
-    others = [f for f in data.report.findings if f.kind != "regression"]
-    verdict = (f"<p class=\"verdict bad\">{len(regs)} regression(s) found</p>" if regs
+    confirmed = sum(1 for f in regs if f.confirmed)
+    verdict = (f"<p class=\"verdict bad\">{len(regs)} regression(s) found ({confirmed} confirmed, "
+               f"{len(regs) - confirmed} unconfirmed)</p>" if regs
                else "<p class=\"verdict good\">No regression found</p>")
     head = data.commits[-1] if data.commits else ""
     summary = (f"<p class=\"muted\">{data.report.series_checked} series checked over "
@@ -201,9 +246,15 @@ def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
         f"<tr><td><a href=\"bench/{benchmark_slug(b)}.html\">{escape(b)}</a></td>"
         f"<td class=\"num\">{len(ss)}</td><td class=\"num\">"
         f"{sum(1 for f in regs if f.key.benchmark == b)}</td></tr>" for b, ss in sorted(by_bench.items()))
+    sections = []
+    for k in sorted(KINDS.values(), key=lambda k: k.order):
+        found = [f for f in data.report.findings if f.kind == k.name]
+        if found or k.name == "regression":
+            sections.append(f"<h2 id=\"{escape(k.name)}s\">{escape(k.label)}s</h2>"
+                            f"{_findings_table(found, data, '', True)}")
     body = (f"<h1>{escape(data.title)}</h1>{verdict}{summary}"
-            f"<h2 id=\"regressions\">Regressions</h2>{_findings_table(regs, data, '', True)}"
-            f"<h2 id=\"other\">Improvements and drift</h2>{_findings_table(others, data, '', True)}"
+            f"<h2 id=\"changes\">What changed, by commit</h2>{_groups_table(data)}"
+            + "".join(sections) +
             "<h2 id=\"heatmap\">Ratio to baseline, last 50 commits</h2>"
             "<p><a href=\"plots/heatmap.svg\"><img class=\"plot\" src=\"plots/heatmap.png\" "
             "alt=\"heat map of ratio to baseline\"></a></p>"
@@ -251,6 +302,8 @@ def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        if not data.change_points:           # draw what the detector decided
+            data.change_points = {k: a.change_points for k, a in data.report.analyses.items()}
         levels = baseline_levels(data)
         by_bench: dict[str, list[Series]] = defaultdict(list)
         for s in data.series:

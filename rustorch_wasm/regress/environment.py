@@ -1,0 +1,202 @@
+"""Environment findings: the shared events of ``shared``, applied to one run.
+
+For every (machine, env) this gathers the moves of its series (their step
+candidates of at least half the size guard with p <= ``MOVE_P`` and their
+spike runs), finds the shared events (:func:`.shared.shared_events`), and
+then, per event:
+
+* **Code or environment.** When most of the members that have an
+  instruction-count companion changed their count at that commit, the
+  code moved them: the event is no environment, and its members are judged
+  as they are. Otherwise it is one ``environment`` finding.
+* **Judging against it.** Each member's candidate is replaced by the same
+  candidate against the shared shift (:meth:`.candidates.Candidate.against`),
+  or dropped when the shift explains it (:func:`.shared.absorbed`).
+* **Evidence.** The share of series that moved, the shared ratio and the
+  members' interquartile range, instruction counts unchanged, metadata of
+  the result files that changed at that commit (asv's machine ``params``,
+  Python, requirements), the build time when asv recorded one.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .candidates import Candidate
+from .changepoint import noise_scale
+from .config import DetectorConfig
+from .environment_meta import FileMeta
+from .evidence import companion, count_ratio
+from .findings import Finding
+from .series import Series, SeriesKey
+from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
+from .spikes import OUTLIER_SDS
+
+MOVE_P = 0.05
+
+
+@dataclass
+class Prepared:
+    """One timing series as the analysis saw it."""
+
+    series: Series
+    idx: np.ndarray          # indices of its usable points
+    y: np.ndarray            # badness log levels of those points
+    cps: list[int]           # change points (indices into y)
+    candidates: list[Candidate]
+
+    @property
+    def positions(self) -> np.ndarray:
+        return self.series.columns.positions[self.idx]
+
+
+def segment_levels(y: np.ndarray, cps: list[int]) -> np.ndarray:
+    level = np.empty_like(y)
+    bounds = [0, *cps, y.size]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        level[a:b] = np.median(y[a:b])
+    return level
+
+
+def group_data(group: tuple[str, str], members: list[Prepared],
+               config: DetectorConfig) -> GroupData:
+    moves: list[Move] = []
+    top = 0
+    for i, p in enumerate(members):
+        pos = p.positions
+        top = max(top, int(pos.max()) + 2 if pos.size else 0)
+        t = config.threshold_for(p.series.key.benchmark)
+        guard = math.log1p(config.guard * t)
+        for c in p.candidates:
+            if c.kind == "step" and c.p_value <= MOVE_P and abs(math.log(c.ratio)) >= 0.5 * guard:
+                short = c.tail is not None and c.tail.j <= 2      # spike-like: end = -1
+                moves.append(Move(i, int(p.series.columns.positions[c.at]), math.log(c.ratio), c,
+                                  -1 if short else None))
+        limit = max(OUTLIER_SDS * noise_scale(p.y), guard)
+        moves.extend(spike_runs(p.y, segment_levels(p.y, p.cps), pos, i, limit))
+    measured = np.zeros(top + 1, dtype=np.int64)
+    for p in members:
+        np.add.at(measured, p.positions, 1)
+    return GroupData(group, moves, measured, int(measured.sum()), int(np.count_nonzero(measured)))
+
+
+def code_moved(event: SharedEvent, members: list[Prepared],
+               by_key: Mapping[SeriesKey, Series]) -> tuple[int, int]:
+    """(members whose instruction count changed at their commit, members with a count)."""
+    changed = counted = 0
+    for m in event.members:
+        s = members[m.series].series
+        other = companion(s.key)
+        inst = by_key.get(other) if other else None
+        if inst is None:
+            continue
+        commit = s.commits[m.ref.at] if m.ref is not None else None
+        if commit is None:
+            continue
+        r = count_ratio(inst, commit)
+        if r is None:
+            continue
+        counted += 1
+        changed += r != 1.0
+    return changed, counted
+
+
+def metadata_changes(meta: Mapping[tuple[str, str, str], FileMeta] | None, group: tuple[str, str],
+                     commit: str, previous: str) -> list[str]:
+    if not meta:
+        return []
+    a, b = meta.get((*group, previous)), meta.get((*group, commit))
+    if a is None or b is None:
+        return []
+    out = []
+    old, new = dict(a.meta), dict(b.meta)
+    diff = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    if diff:
+        shown = "; ".join(f"{k}: {old.get(k, '-')} -> {new.get(k, '-')}" for k in diff[:3])
+        more = f" (and {len(diff) - 3} more)" if len(diff) > 3 else ""
+        out.append(f"result metadata changed: {shown}{more}")
+    if a.build_seconds and b.build_seconds:
+        out.append(f"build time x{b.build_seconds / a.build_seconds:.2f}")
+    return out
+
+
+def apply_events(prepared: list[Prepared], series_list: list[Series], config: DetectorConfig,
+                 meta: Mapping[tuple[str, str, str], FileMeta] | None = None
+                 ) -> tuple[list[Candidate], list[Finding], dict[int, tuple[SharedEvent, str]]]:
+    """Every candidate after judging the members of environment events
+    against them; the environment findings; per kept member candidate
+    (by ``id``) its event and the commit of that event."""
+    by_key = {s.key: s for s in series_list}
+    groups: dict[tuple[str, str], list[Prepared]] = {}
+    for p in prepared:
+        groups.setdefault((p.series.key.machine, p.series.key.env), []).append(p)
+    replaced: dict[int, Candidate | None] = {}
+    joined: dict[int, tuple[SharedEvent, str]] = {}
+    findings: list[Finding] = []
+    for group, members in sorted(groups.items()):
+        if len(members) < config.env_min_series:
+            continue
+        data = group_data(group, members, config)
+        sha_at = {int(pos): c for p in members
+                  for pos, c in zip(p.series.columns.positions.tolist(), p.series.commits)}
+        ordered = sorted(sha_at)
+        for event in shared_events(data, min_series=config.env_min_series, alpha=config.env_alpha,
+                                   max_stretch=config.env_max_stretch,
+                                   min_share=config.env_min_share):
+            changed, counted = code_moved(event, members, by_key)
+            if counted and changed > counted / 2:
+                continue                                   # the code moved them
+            commit = sha_at[event.start]
+            i = ordered.index(event.start)
+            previous = sha_at[ordered[i - 1]] if i > 0 else commit
+            for moves, shift in ((event.members, event.log_shift),
+                                 (event.returns, float(np.median([m.log_ratio for m in event.returns]))
+                                  if event.returns else 0.0)):
+                for m in moves:
+                    if m.ref is None:
+                        continue
+                    t = config.threshold_for(m.ref.series.key.benchmark)
+                    judged = m.ref.against(shift)
+                    if absorbed(math.log(judged.ratio), event, math.log1p(config.guard * t),
+                                config.env_spread_sds):
+                        replaced[id(m.ref)] = None
+                    else:
+                        replaced[id(m.ref)] = judged
+                        joined[id(judged)] = (event, commit)
+            findings.append(environment_finding(event, group, commit, previous, sha_at, ordered,
+                                                changed, counted,
+                                                metadata_changes(meta, group, commit, previous)))
+    out: list[Candidate] = []
+    for p in prepared:
+        for c in p.candidates:
+            r = replaced.get(id(c), c)
+            if r is not None:
+                out.append(r)
+    return out, findings, joined
+
+
+def environment_finding(event: SharedEvent, group: tuple[str, str], commit: str, previous: str,
+                        sha_at: dict[int, str], ordered: list[int], changed: int, counted: int,
+                        extra: list[str]) -> Finding:
+    ratio = math.exp(event.log_shift)
+    lo, hi = (math.exp(q) for q in event.quartiles)
+    end = sha_at.get(event.end) if event.end is not None else None
+    stop = ordered.index(event.end) if event.end is not None and event.end in sha_at else len(ordered)
+    span = stop - ordered.index(event.start)
+    evidence = [f"{event.moved} of {event.series_measured} series moved x{ratio:.3f} together "
+                f"(interquartile x{lo:.3f}-x{hi:.3f})"]
+    if end is not None:
+        evidence.append(f"back at the old level at {end[:10]} after {span} commit(s)")
+    elif stop == len(ordered) and span <= 3:
+        evidence.append("at the newest commits: may still be under way")
+    if counted:
+        evidence.append(f"instruction counts unchanged in {counted - changed} of {counted} "
+                        "series that have them")
+    evidence.extend(extra)
+    return Finding("environment", SeriesKey(group[0], group[1], ""), commit, previous,
+                   math.nan, math.nan, ratio, (lo, hi), event.p_value, "ratio",
+                   tuple(evidence), "lower", span, counted > 0 and changed == 0,
+                   None, end, event.moved, event.share)

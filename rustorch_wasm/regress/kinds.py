@@ -1,0 +1,60 @@
+"""The kinds of finding, in one registry that every view reads.
+
+Each kind has an order (how reports list them), a label and an icon for
+people, a colour for the site and plots, and whether it fails ``detect``
+(exit 1) and the PR gate. Adding a kind touches this table only; the JSON
+report, the Markdown, the site, the plots and the gate look kinds up here.
+
+* ``regression``: a change of the threshold's size for the worse;
+* ``drift``: a creep for the worse through steps each too small to flag;
+* ``environment``: a change that many series of one machine and environment
+  made at the same commit(s) (a runner change, a slow stretch of the host),
+  reported once for the machine; the series that moved with it are judged
+  against it, not reported one by one;
+* ``improvement``: a change of the threshold's size for the better.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["regression", "drift", "environment", "improvement"]
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """How one kind of finding is shown and whether it fails a run."""
+
+    name: str
+    order: int
+    label: str
+    icon: str
+    colour: str
+    marker: str             # matplotlib marker for plots
+    fails_detect: bool
+    fails_gate: bool
+
+
+KINDS: dict[str, KindInfo] = {k.name: k for k in (
+    KindInfo("regression", 0, "Regression", "🔴", "#c0392b", "^", True, True),
+    KindInfo("drift", 1, "Drift", "🟠", "#d68910", "D", True, True),
+    KindInfo("environment", 2, "Environment", "🌐", "#5d6d7e", "s", False, False),
+    KindInfo("improvement", 3, "Improvement", "🟢", "#1e8449", "v", False, False),
+)}
+
+
+def kind_info(name: str) -> KindInfo:
+    """The registry entry of ``name``; an unknown kind is a programming error."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown finding kind {name!r}") from None
+
+
+def failing_kinds(gate: bool = False) -> tuple[str, ...]:
+    """The kinds that make ``detect`` (or, with ``gate``, the PR gate) fail."""
+    return tuple(k.name for k in KINDS.values() if (k.fails_gate if gate else k.fails_detect))
+
+
+def kind_order(name: str) -> int:
+    return kind_info(name).order

@@ -1,0 +1,251 @@
+"""Shifts that many series of one machine share: the environment, not the code.
+
+A host that slows the VM for minutes slows every benchmark measured
+meanwhile; a runner or image change moves most benchmarks of a machine at
+one commit. Judged one series at a time, each of those looks like a
+regression of its own. This module finds them across the series of one
+(machine, environment) and estimates each once.
+
+Moves
+    Each series contributes its *moves*: the level changes the per-series
+    analysis found (step candidates at change points and at the tail), with
+    the commit position ``p`` of the first changed commit and the log ratio
+    ``r`` in badness terms (positive = worse), and its *spike runs*: one or
+    two consecutive commits above their level by at least the size guard and
+    ``OUTLIER_SDS`` noise sds (a stretch too short to be a level).
+
+Co-movement
+    For one sign, let ``rho`` be the group's moves per series-commit. Under
+    independence the number ``K`` of distinct series with a move at ``p`` or
+    ``p + 1`` (asv measures one benchmark after another, so a stretch that
+    begins while commit ``p`` is being measured reaches only the benchmarks
+    measured after it began: those move at ``p``, the rest at ``p + 1``) is
+    at most ``Binomial(N_p, 2 rho)`` (``N_p`` series measured at ``p``;
+    ``rho`` counts the shared moves too, which only makes the test
+    conservative). A window is a shared event when ``K >= min_series`` and
+    ``P(X >= K) * positions < alpha``. Events are taken greedily, the window
+    with the most series first, its members removed before the next.
+
+Estimate
+    The shared log shift is the median of the members' ``r``; its spread the
+    normalised MAD ``1.4826 med |r - med r|``, reported with the members'
+    interquartile range. An event up at ``a`` and one down at ``b``,
+    ``a < b <= a + max_stretch``, sharing at least half of the smaller one's
+    series, are one *slow stretch* from ``a`` to ``b`` (the first commit
+    back, the most common return commit of its series). Spike runs make
+    stretches by themselves.
+
+Judging against it
+    A member is then judged against the shift (its ratio divided by the
+    shared ratio); it stays a hypothesis only when that residual is of the
+    threshold's size and beyond ``spread_sds`` spreads, so a series that moved
+    x2.25 where the others moved x1.5 is still a regression at that commit,
+    and one that moved like the others is not. A regression at a quiet
+    commit is in no event and is judged as before.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Move:
+    """One level change (or spike run) of one series."""
+
+    series: int               # index of the series within its group
+    pos: int                  # commit position of the first changed commit
+    log_ratio: float          # badness log ratio (positive: worse)
+    ref: Any = None           # the candidate it came from (None for a spike run)
+    end: int | None = None    # spike run: position of the first commit back
+
+
+@dataclass
+class SharedEvent:
+    """A shift many series of one (machine, env) made together."""
+
+    group: tuple[str, str]
+    start: int                      # position of the first commit of the event
+    end: int | None                 # first commit back (stretch), None: lasting
+    log_shift: float                # median members' log ratio, badness terms
+    spread: float                   # normalised MAD of the members' log ratios
+    quartiles: tuple[float, float]  # of the members' log ratios
+    members: list[Move]
+    returns: list[Move] = field(default_factory=list)   # the way back of a stretch
+    series_measured: int = 0
+    p_value: float = 1.0
+
+    @property
+    def moved(self) -> int:
+        return len({m.series for m in self.members})
+
+    @property
+    def share(self) -> float:
+        return self.moved / self.series_measured if self.series_measured else math.nan
+
+
+def binomial_tail(k: int, n: int, q: float) -> float:
+    """``P(X >= k)`` for ``X ~ Binomial(n, q)``."""
+    if k <= 0:
+        return 1.0
+    if k > n or q <= 0.0:
+        return 0.0
+    if q >= 1.0:
+        return 1.0
+    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+            + i * math.log(q) + (n - i) * math.log1p(-q) for i in range(k, n + 1)]
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
+
+
+def robust_spread(values: np.ndarray) -> float:
+    return 1.4826 * float(np.median(np.abs(values - np.median(values)))) if values.size else 0.0
+
+
+@dataclass(frozen=True)
+class GroupData:
+    """What the event search needs of one (machine, env)."""
+
+    group: tuple[str, str]
+    moves: list[Move]
+    measured_at: np.ndarray          # series measured at each commit position
+    series_commits: int              # measured points of all its series
+    positions: int                   # commit positions it spans
+
+
+def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
+             min_share: float = 0.0) -> list[tuple[list[Move], int, float]]:
+    """Greedy windows ``[p, p + 1]`` of co-moving series (one sign)."""
+    if not moves:
+        return []
+    rate = min(1.0, 2.0 * len(moves) / max(data.series_commits, 1))
+    left = sorted(moves, key=lambda m: m.pos)
+    out = []
+    while len(left) >= min_series:
+        by_pos: dict[int, set[int]] = {}
+        for m in left:
+            by_pos.setdefault(m.pos, set()).add(m.series)
+        best_p, best_k = -1, 0
+        for p in sorted(by_pos):
+            k = len(by_pos[p] | by_pos.get(p + 1, set()))
+            if k > best_k:
+                best_p, best_k = p, k
+        if best_k < min_series:
+            break
+        n = int(max(data.measured_at[best_p] if best_p < data.measured_at.size else 0, best_k))
+        p_value = min(1.0, binomial_tail(best_k, n, rate) * max(data.positions, 1))
+        if p_value >= alpha or best_k < min_share * n:
+            break
+        members, seen = [], set()
+        for m in left:                  # one move per series, the earlier position first
+            if m.pos in (best_p, best_p + 1) and m.series not in seen:
+                members.append(m)
+                seen.add(m.series)
+        ids = {id(m) for m in members}
+        left = [m for m in left if id(m) not in ids]
+        out.append((members, n, p_value))
+    return out
+
+
+def event_of(group: tuple[str, str], members: list[Move], n: int, p: float) -> SharedEvent:
+    r = np.array([m.log_ratio for m in members])
+    q25, q75 = np.percentile(r, [25, 75])
+    return SharedEvent(group, min(m.pos for m in members), None, float(np.median(r)),
+                       robust_spread(r), (float(q25), float(q75)), members,
+                       series_measured=n, p_value=p)
+
+
+def paired_stretches(ups: list[SharedEvent], downs: list[SharedEvent],
+                     max_stretch: int) -> list[SharedEvent]:
+    """Up events closed by a later down event of the same series: stretches."""
+    out: list[SharedEvent] = []
+    free = list(downs)
+    for up in sorted(ups, key=lambda e: e.start):
+        mine = {m.series for m in up.members}
+        match = None
+        for down in sorted(free, key=lambda e: e.start):
+            theirs = {m.series for m in down.members}
+            if up.start < down.start <= up.start + max_stretch and \
+                    len(mine & theirs) >= 0.5 * min(len(mine), len(theirs)):
+                match = down
+                break
+        if match is not None:
+            free.remove(match)
+            up.returns = match.members
+            up.end = Counter(m.pos for m in match.members).most_common(1)[0][0]
+        out.append(up)
+    return out + free
+
+
+def merged(found: list[tuple[list[Move], int, float]]) -> list[tuple[list[Move], int, float]]:
+    """Clusters whose windows overlap or touch are one event (one move per series)."""
+    out: list[tuple[list[Move], int, float]] = []
+    for members, n, p in sorted(found, key=lambda c: min(m.pos for m in c[0])):
+        start = min(m.pos for m in members)
+        if out and start <= max(m.pos for m in out[-1][0]) + 1:
+            prev, n0, p0 = out[-1]
+            seen = {m.series for m in prev}
+            out[-1] = (prev + [m for m in members if m.series not in seen], max(n, n0), min(p, p0))
+        else:
+            out.append((members, n, p))
+    return out
+
+
+def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch: int,
+                  min_share: float = 0.0) -> list[SharedEvent]:
+    """Every shared event of one group: shifts, stretches and short stretches.
+
+    A move of one or two commits at a series' newest commits (a tail step
+    with ``end`` set by the caller, or a spike run) is as likely a spike as a
+    step, so it is counted with the spike runs, at their rate."""
+    steps = [m for m in data.moves if m.ref is not None and m.end is None]
+    spikes = [m for m in data.moves if m.ref is None or m.end is not None]
+
+    def found(moves: list[Move]) -> list[SharedEvent]:
+        return [event_of(data.group, c, n, p) for c, n, p in
+                merged(clusters(moves, data, min_series, alpha, min_share))]
+
+    ups = found([m for m in steps if m.log_ratio > 0])
+    downs = found([m for m in steps if m.log_ratio < 0])
+    events = paired_stretches(ups, downs, max_stretch)
+    for sign in (1.0, -1.0):
+        for e in found([m for m in spikes if m.log_ratio * sign > 0]):
+            ends = Counter(m.end for m in e.members if m.end is not None and m.end >= 0)
+            e.end = ends.most_common(1)[0][0] if ends else None
+            events.append(e)
+    return sorted(events, key=lambda e: e.start)
+
+
+def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: int,
+               limit: float) -> list[Move]:
+    """Runs of one or two points above ``level`` by ``limit`` or more; the
+    newest point is left to the tail test."""
+    high = (y - level) >= limit
+    out: list[Move] = []
+    i, n = 0, y.size
+    while i < n:
+        if not high[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and high[j]:
+            j += 1
+        if j - i <= 2 and j < n and i > 0:
+            out.append(Move(series, int(positions[i]), float(np.median(y[i:j] - level[i:j])),
+                            None, int(positions[j])))
+        i = j
+    return out
+
+
+def relative(move_ratio: float, event: SharedEvent) -> float:
+    """A member's log ratio against the shared shift."""
+    return move_ratio - event.log_shift
+
+
+def absorbed(residual: float, event: SharedEvent, guard_log: float, spread_sds: float) -> bool:
+    """Does the shared shift explain the member's move?"""
+    return abs(residual) < max(guard_log, spread_sds * event.spread)
