@@ -67,7 +67,7 @@ def test_aa_gate_passes(history, tmp_path):
                     "--json", str(tmp_path / "g.json"), "--markdown", str(tmp_path / "g.md"))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     doc = json.loads((tmp_path / "g.json").read_text())
-    assert doc["schema"] == 1 and doc["gate"]["head"] == sha["docs"]
+    assert doc["schema"] == 2 and doc["gate"]["head"] == sha["docs"]
     assert [f for f in doc["findings"] if f["kind"] == "regression"] == []
     assert doc["gate"]["compared"] == 8  # 2 classes x 2 sizes x (time + instructions)
     md = (tmp_path / "g.md").read_text()
