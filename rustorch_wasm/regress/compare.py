@@ -10,7 +10,9 @@ at ``alpha`` across the keys whose ratio passes the size guard, as in
 *improvement* mirrors it in log space (see :mod:`.detect`). Instruction counts are exact: ratio >= ``1 + t`` (or
 <= ``1/(1 + t)``) is flagged with ``p_value = 0``. A key with fewer than two
 values on a side (asv recorded no samples, only its median) cannot be tested:
-it is flagged on the ratio alone and says so in ``evidence``.
+it is flagged on the ratio alone and says so in ``evidence``. A series
+where higher is better (:mod:`.direction`) is judged on the reciprocals, and
+reported in its own terms.
 """
 from __future__ import annotations
 
@@ -55,6 +57,17 @@ def clean(values: list[float]) -> np.ndarray:
     return arr[np.isfinite(arr) & (arr > 0)]
 
 
+def raw_finding(kind: Kind, key: SeriesKey, commit: str, previous: str, b: np.ndarray,
+                a: np.ndarray, ratio: float, ci: tuple[float, float], p: float, unit: str,
+                better: str, evidence: tuple[str, ...] = ()) -> Finding:
+    """A finding judged in badness terms, reported in the unit's own terms."""
+    before, after = float(np.median(b)), float(np.median(a))
+    if better == "higher":
+        before, after, ratio, ci = 1 / before, 1 / after, 1 / ratio, (1 / ci[1], 1 / ci[0])
+    return Finding(kind, key, commit, previous, before, after, ratio, ci, p, unit, evidence,
+                   better, 1, key.is_instruction_count)
+
+
 def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey, list[float]],
                     units: dict[SeriesKey, str], commit_before: str, commit_after: str,
                     config: DetectorConfig | None = None) -> Report:
@@ -70,16 +83,18 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
             continue
         checked += 1
         t = config.threshold_for(key.benchmark)
-        ratio = float(np.median(a) / np.median(b))
         unit = units.get(key, "unit")
+        better = config.better_for(key.benchmark, unit)
+        if better == "higher":                  # judged in badness terms (direction)
+            b, a = 1.0 / b, 1.0 / a
+        ratio = float(np.median(a) / np.median(b))
         if key.is_instruction_count or min(a.size, b.size) < 2:
             kind = exact_kind(ratio, t)
             if kind is not None:
                 exact = key.is_instruction_count
-                findings.append(Finding(kind, key, commit_after, commit_before,
-                                        float(np.median(b)), float(np.median(a)), ratio,
-                                        (ratio, ratio), 0.0 if exact else math.nan, unit,
-                                        () if exact else (UNTESTED,)))
+                findings.append(raw_finding(kind, key, commit_after, commit_before, b, a,
+                                            ratio, (ratio, ratio), 0.0 if exact else math.nan,
+                                            unit, better, () if exact else (UNTESTED,)))
             continue
         if guard_passed(ratio, t, config.guard):     # only sized changes are hypotheses
             tested.append((key, b, a, ratio, mann_whitney_p(b, a)))
@@ -91,7 +106,8 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
         ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
         kind = step_kind(ratio, ci, t, config.guard)
         if kind is not None:
-            findings.append(Finding(kind, key, commit_after, commit_before, float(np.median(b)),
-                                    float(np.median(a)), ratio, ci, p, units.get(key, "unit")))
+            unit = units.get(key, "unit")
+            findings.append(raw_finding(kind, key, commit_after, commit_before, b, a, ratio, ci,
+                                        p, unit, config.better_for(key.benchmark, unit)))
     findings.sort(key=lambda f: f.key)
     return Report(config.threshold, config.alpha, checked, findings)

@@ -76,7 +76,8 @@ def group_data(group: tuple[str, str], members: list[Prepared],
                 moves.append(Move(i, int(p.series.columns.positions[c.at]), math.log(c.ratio), c,
                                   -1 if short else None))
         limit = max(OUTLIER_SDS * noise_scale(p.y), guard)
-        moves.extend(spike_runs(p.y, segment_levels(p.y, p.cps), pos, i, limit))
+        moves.extend(spike_runs(p.y, segment_levels(p.y, p.cps), pos, i, limit,
+                                config.env_max_stretch))
     measured = np.zeros(top + 1, dtype=np.int64)
     for p in members:
         np.add.at(measured, p.positions, 1)

@@ -13,9 +13,10 @@ import math
 from html import escape
 
 from .gate import GateResult, Row
+from .kinds import KINDS, kind_order
 from .units import seconds_text
 
-_ICON = {"regression": "🔴 regression", "improvement": "🟢 improvement", "drift": "🟠 drift"}
+_ICON = {k.name: f"{k.icon} {k.name}" for k in KINDS.values()}
 
 
 def cell(text: str) -> str:
@@ -90,8 +91,7 @@ def render_markdown(result: GateResult) -> str:
     """The whole report."""
     rep = result.report
     changed = [r for r in result.rows if r.finding is not None]
-    order = {"regression": 0, "drift": 1, "improvement": 2}
-    changed.sort(key=lambda r: (order.get(r.finding.kind, 3), r.key) if r.finding else (9, r.key))
+    changed.sort(key=lambda r: (kind_order(r.finding.kind), r.key) if r.finding else (9, r.key))
     unchanged = [r for r in result.rows if r.finding is None]
     hosts = sorted({f"{r.key.machine} ({r.key.env})" for r in result.rows})
     lines = [verdict_line(result), "",

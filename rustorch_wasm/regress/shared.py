@@ -11,8 +11,9 @@ Moves
     analysis found (step candidates at change points and at the tail), with
     the commit position ``p`` of the first changed commit and the log ratio
     ``r`` in badness terms (positive = worse), and its *spike runs*: one or
-    two consecutive commits above their level by at least the size guard and
-    ``OUTLIER_SDS`` noise sds (a stretch too short to be a level).
+    more consecutive commits above their level by at least the size guard and
+    ``OUTLIER_SDS`` noise sds (a stretch too short, or too unclear in one
+    series, to be a level of its own).
 
 Co-movement
     For one sign, let ``rho`` be the group's moves per series-commit. Under
@@ -221,9 +222,10 @@ def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch
 
 
 def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: int,
-               limit: float) -> list[Move]:
-    """Runs of one or two points above ``level`` by ``limit`` or more; the
-    newest point is left to the tail test."""
+               limit: float, longest: int = 64) -> list[Move]:
+    """Runs of up to ``longest`` points above ``level`` by ``limit`` or more
+    (too short, or too unclear in one series, to be a level of their own);
+    a run that reaches the newest point is left to the tail test."""
     high = (y - level) >= limit
     out: list[Move] = []
     i, n = 0, y.size
@@ -234,7 +236,7 @@ def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: 
         j = i
         while j < n and high[j]:
             j += 1
-        if j - i <= 2 and j < n and i > 0:
+        if j - i <= longest and j < n and i > 0:
             out.append(Move(series, int(positions[i]), float(np.median(y[i:j] - level[i:j])),
                             None, int(positions[j])))
         i = j

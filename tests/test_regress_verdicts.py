@@ -1,0 +1,135 @@
+"""Verdicts users meet, end to end on asv result files in a temporary git repo:
+a step at the newest commit, a shift many series share (and one series
+beyond it), a slow stretch of the host, and a throughput that falls."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rustorch_wasm.regress.cli import main
+from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
+
+ENV = "venv-py3.10"
+
+
+def history(tmp: Path, n: int, levels: np.ndarray, names: list[str], units: list[str],
+            seed: int = 1) -> tuple[Path, Path, list[str]]:
+    """``levels[i, j]``: series ``j`` at commit ``i``; 10 samples each with 1.5 %
+    within-run and 1 % run-to-run noise, one benchmark per series."""
+    repo, results = tmp / "repo", tmp / "results"
+    shas = make_history(repo, n)
+    write_benchmarks_json(results, {name: ([], [], unit) for name, unit in zip(names, units)})
+    rng = np.random.default_rng(seed)
+    for i, sha in enumerate(shas):
+        rows = {}
+        for j, name in enumerate(names):
+            level = levels[i, j] * np.exp(rng.normal(0, 0.01))
+            samples = list(level * np.exp(rng.normal(0, 0.015, 10)))
+            rows[name] = Row([float(np.median(samples))], [], [samples])
+        write_result_file(results, "box", sha, ENV, rows)
+    return repo, results, shas
+
+
+def detect_json(repo: Path, results: Path, tmp: Path, capsys) -> tuple[int, dict]:
+    out = tmp / "report.json"
+    code = main(["detect", "--results", str(results), "--repo", str(repo), "--json", str(out)])
+    capsys.readouterr()
+    return code, json.loads(out.read_text())
+
+
+def kinds_at(doc: dict, sha: str) -> list[tuple[str, str]]:
+    return sorted((f["kind"], f["benchmark"]) for f in doc["findings"] if f["commit"] == sha)
+
+
+def test_a_step_at_the_newest_commit_is_reported_at_once_unconfirmed(tmp_path, capsys):
+    n = 40
+    levels = np.ones((n, 2)) * 1e-3
+    levels[-1, 0] *= 1.3
+    repo, results, shas = history(tmp_path, n, levels, ["m.S.time_a", "m.S.time_b"],
+                                  ["seconds", "seconds"])
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    assert code == 1
+    [f] = [f for f in doc["findings"] if f["kind"] == "regression"]
+    assert f["benchmark"] == "m.S.time_a" and f["commit"] == shas[-1]
+    assert f["commits_after"] == 1 and f["confirmed"] is False
+    assert 1.2 < f["ratio"] < 1.4
+    assert len(doc["findings"]) == 1
+
+
+def test_a_shared_shift_is_one_environment_finding_and_a_series_beyond_it_a_regression(
+        tmp_path, capsys):
+    n, at = 40, 25
+    names = [f"m.S.time_{j}" for j in range(24)]
+    levels = np.ones((n, 24)) * 1e-3
+    levels[at:, :20] *= 1.5                 # 20 of 24 series: the runner got slower
+    levels[at:, 3] *= 1.5                   # ... and one of them x2.25 in all
+    levels[12:, 22] *= 1.4                  # a real regression at a quiet commit
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 24)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    assert code == 1
+    assert kinds_at(doc, shas[at]) == [("environment", ""), ("regression", "m.S.time_3")]
+    [env] = [f for f in doc["findings"] if f["kind"] == "environment"]
+    assert env["moved"] == 20 and env["share"] == pytest.approx(20 / 24)
+    assert 1.4 < env["ratio"] < 1.6 and env["end_commit"] is None
+    [beyond] = [f for f in doc["findings"] if f["benchmark"] == "m.S.time_3"]
+    assert 2.0 < beyond["ratio"] < 2.5 and 1.4 < beyond["shared_ratio"] < 1.6
+    assert kinds_at(doc, shas[12]) == [("regression", "m.S.time_22")]
+    assert len(doc["findings"]) == 3
+    [group] = [g for g in doc["alert_groups"] if g["commit"] == shas[at]]
+    assert group["counts"] == {"environment": 1, "regression": 1}
+
+
+def test_a_slow_stretch_of_the_host_raises_no_regression(tmp_path, capsys):
+    """Commits 20-23 slow on every series; asv measures one benchmark after
+    another, so the stretch began while commit 20 was measured (only its
+    last 10 series slow) and ended during commit 23 (only its first 14)."""
+    n, names = 40, [f"m.S.time_{j}" for j in range(24)]
+    levels = np.ones((n, 24)) * 1e-3
+    levels[20, 14:] *= 1.6
+    levels[21:23, :] *= 1.6
+    levels[23, :14] *= 1.6
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 24)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    assert code == 0
+    assert not [f for f in doc["findings"] if f["kind"] != "environment"]
+    [env] = [f for f in doc["findings"] if f["kind"] == "environment"]
+    assert env["commit"] in (shas[20], shas[21]) and env["end_commit"] in (shas[23], shas[24])
+    assert env["moved"] >= 20
+
+
+def test_a_throughput_that_falls_is_a_regression(tmp_path, capsys):
+    n, at = 40, 28
+    names = ["m.S.track_samples_per_second", "m.S.time_x"]
+    levels = np.ones((n, 2))
+    levels[:, 0] = 5e6
+    levels[:, 1] = 1e-3
+    levels[at:, 0] *= 0.7
+    repo, results, shas = history(tmp_path, n, levels, names, ["samples/s", "seconds"])
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    assert code == 1
+    [f] = doc["findings"]
+    assert (f["kind"], f["commit"], f["better"]) == ("regression", shas[at], "higher")
+    assert 0.6 < f["ratio"] < 0.8 and f["before"] > f["after"]
+    # ... and one that rises is an improvement
+    levels[at:, 0] /= 0.7 * 0.7
+    repo2, results2, shas2 = history(tmp_path / "up", n, levels, names, ["samples/s", "seconds"])
+    code, doc = detect_json(repo2, results2, tmp_path, capsys)
+    assert code == 0
+    assert [(f["kind"], f["commit"]) for f in doc["findings"]] == [("improvement", shas2[at])]
+
+
+def test_compare_judges_a_throughput_by_its_direction():
+    from rustorch_wasm.regress.compare import compare_samples
+    from rustorch_wasm.regress.series import SeriesKey
+    rng = np.random.default_rng(3)
+    key = SeriesKey("box", ENV, "m.S.track_points_per_second")
+    base = list(1e6 * np.exp(rng.normal(0, 0.01, 12)))
+    slower = list(0.7e6 * np.exp(rng.normal(0, 0.01, 12)))
+    units = {key: "points/s"}
+    [f] = compare_samples({key: base}, {key: slower}, units, "a" * 40, "b" * 40).findings
+    assert f.kind == "regression" and f.better == "higher" and 0.65 < f.ratio < 0.75
+    [g] = compare_samples({key: slower}, {key: base}, units, "a" * 40, "b" * 40).findings
+    assert g.kind == "improvement"
