@@ -30,11 +30,14 @@ Co-movement
 Estimate
     The shared log shift is the median of the members' ``r``; its spread the
     normalised MAD ``1.4826 med |r - med r|``, reported with the members'
-    interquartile range. An event up at ``a`` and one down at ``b``,
-    ``a < b <= a + max_stretch``, sharing at least half of the smaller one's
-    series, are one *slow stretch* from ``a`` to ``b`` (the first commit
-    back, the most common return commit of its series). Spike runs make
-    stretches by themselves.
+    interquartile range. When at least half of an event's series move back
+    within ``max_stretch`` commits (each series' first opposite move), it is
+    one *slow stretch* from ``a`` to ``b``, the first commit back (the
+    latest return commit that holds a fifth of the returns: a stretch that
+    ended while a commit was measured is back only partly there). Spike runs
+    make stretches by themselves. The first commit ``a`` is the earliest
+    that holds a fifth of the members' moves. Events of one sign found from
+    steps and from spike runs within a commit of each other are one.
 
 Judging against it
     A member is then judged against the shift (its ratio divided by the
@@ -155,31 +158,65 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
 def event_of(group: tuple[str, str], members: list[Move], n: int, p: float) -> SharedEvent:
     r = np.array([m.log_ratio for m in members])
     q25, q75 = np.percentile(r, [25, 75])
-    return SharedEvent(group, min(m.pos for m in members), None, float(np.median(r)),
+    return SharedEvent(group, first_commit([m.pos for m in members]), None, float(np.median(r)),
                        robust_spread(r), (float(q25), float(q75)), members,
                        series_measured=n, p_value=p)
 
 
-def paired_stretches(ups: list[SharedEvent], downs: list[SharedEvent],
-                     max_stretch: int) -> list[SharedEvent]:
-    """Up events closed by a later down event of the same series: stretches."""
+def first_commit(positions: list[int], share: float = 0.2) -> int:
+    """The earliest position that holds at least ``share`` of the moves (a
+    stray early move of one series does not start the event)."""
+    counts = Counter(positions)
+    need = share * len(positions)
+    return min((p for p, c in counts.items() if c >= need), default=min(positions))
+
+
+def last_commit(positions: list[int], share: float = 0.2) -> int:
+    """The latest position that holds at least ``share`` of the moves: a
+    stretch that ended while a commit was measured returns partly there and
+    wholly at the next commit, which is the first commit back."""
+    counts = Counter(positions)
+    need = share * len(positions)
+    return max((p for p, c in counts.items() if c >= need), default=max(positions))
+
+
+def with_returns(event: SharedEvent, moves: list[Move], max_stretch: int,
+                 tolerance: float = math.inf) -> list[Move]:
+    """Each member's way back: its first opposite step within ``max_stretch``
+    commits whose size is the shift's within ``tolerance``."""
+    sign = 1.0 if event.log_shift > 0 else -1.0
+    mine = {m.series: m.pos for m in event.members}
+    found: dict[int, Move] = {}
+    for m in sorted(moves, key=lambda m: m.pos):
+        start = mine.get(m.series)
+        if start is None or m.series in found or m.log_ratio * sign >= 0 \
+                or abs(m.log_ratio + event.log_shift) >= tolerance:
+            continue
+        if start < m.pos <= start + max_stretch:
+            found[m.series] = m
+    event.returns = list(found.values())
+    return event.returns
+
+
+def joined(events: list[SharedEvent]) -> list[SharedEvent]:
+    """Events of one sign that start within a commit of each other (found
+    from steps and from spike runs) are one event."""
     out: list[SharedEvent] = []
-    free = list(downs)
-    for up in sorted(ups, key=lambda e: e.start):
-        mine = {m.series for m in up.members}
-        match = None
-        for down in sorted(free, key=lambda e: e.start):
-            theirs = {m.series for m in down.members}
-            if up.start < down.start <= up.start + max_stretch and \
-                    len(mine & theirs) >= 0.5 * min(len(mine), len(theirs)):
-                match = down
-                break
-        if match is not None:
-            free.remove(match)
-            up.returns = match.members
-            up.end = Counter(m.pos for m in match.members).most_common(1)[0][0]
-        out.append(up)
-    return out + free
+    for e in sorted(events, key=lambda e: e.start):
+        prev = next((o for o in out if abs(o.start - e.start) <= 1
+                     and o.log_shift * e.log_shift > 0), None)
+        if prev is None:
+            out.append(e)
+            continue
+        seen = {m.series for m in prev.members}
+        members = prev.members + [m for m in e.members if m.series not in seen]
+        one = event_of(prev.group, members, max(prev.series_measured, e.series_measured),
+                       min(prev.p_value, e.p_value))
+        one.returns = prev.returns + e.returns
+        ends = [x for x in (prev.end, e.end) if x is not None]
+        one.end = max(ends) if ends else None
+        out[out.index(prev)] = one
+    return out
 
 
 def merged(found: list[tuple[list[Move], int, float]]) -> list[tuple[list[Move], int, float]]:
@@ -197,28 +234,77 @@ def merged(found: list[tuple[list[Move], int, float]]) -> list[tuple[list[Move],
 
 
 def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch: int,
-                  min_share: float = 0.0) -> list[SharedEvent]:
-    """Every shared event of one group: shifts, stretches and short stretches.
+                  min_share: float = 0.0, tolerance: float = math.inf) -> list[SharedEvent]:
+    """Every shared event of one group: lasting shifts and slow stretches.
 
-    A move of one or two commits at a series' newest commits (a tail step
-    with ``end`` set by the caller, or a spike run) is as likely a spike as a
-    step, so it is counted with the spike runs, at their rate."""
-    steps = [m for m in data.moves if m.ref is not None and m.end is None]
-    spikes = [m for m in data.moves if m.ref is None or m.end is not None]
-
-    def found(moves: list[Move]) -> list[SharedEvent]:
-        return [event_of(data.group, c, n, p) for c, n, p in
-                merged(clusters(moves, data, min_series, alpha, min_share))]
-
-    ups = found([m for m in steps if m.log_ratio > 0])
-    downs = found([m for m in steps if m.log_ratio < 0])
-    events = paired_stretches(ups, downs, max_stretch)
-    for sign in (1.0, -1.0):
-        for e in found([m for m in spikes if m.log_ratio * sign > 0]):
-            ends = Counter(m.end for m in e.members if m.end is not None and m.end >= 0)
-            e.end = ends.most_common(1)[0][0] if ends else None
+    Steps, spike runs and short tail steps are one pool: inside a stretch,
+    one series shows it as a level of its own and the next as a run above
+    its level, and both are the same event. An event whose series mostly
+    come back within ``max_stretch`` commits (their runs end, or an opposite
+    step of the shift's size within ``tolerance``) is a stretch."""
+    left = list(data.moves)
+    events: list[SharedEvent] = []
+    for sign in (1.0, -1.0):                 # slower first: a stretch's way back is faster
+        pool = [m for m in left if m.log_ratio * sign > 0]
+        for e in [event_of(data.group, c, n, p) for c, n, p in
+                  merged(clusters(pool, data, min_series, alpha, min_share))]:
+            steps = [m for m in left if m.ref is not None and m.end is None]
+            back = with_returns(e, steps, max_stretch, tolerance)
+            runs = [m.end for m in e.members if m.end is not None and m.end >= 0]
+            ends = runs + [m.pos for m in back]
+            e.end = last_commit(ends) if len(ends) >= 0.5 * len(e.members) else None
+            if e.end is None:                # a lasting shift: one series' own later
+                back = e.returns = []        # change is not its way back
+            used = {id(m) for m in e.members} | {id(m) for m in back}
+            left = [m for m in left if id(m) not in used]
             events.append(e)
-    return sorted(events, key=lambda e: e.start)
+    events = joined(events)
+    absorb(events, data.moves, max_stretch, tolerance)
+    return events
+
+
+def absorb(events: list[SharedEvent], moves: list[Move], max_stretch: int,
+           tolerance: float) -> None:
+    """Every move that is part of an event joins it.
+
+    First, for every event, the moves of its sign at its first two commits
+    (too few to form a cluster of their own) or, for a stretch, anywhere
+    inside it. Then the ways back: each member's first opposite move whose
+    size is the shift's within ``tolerance`` (log terms), at the stretch's
+    last two commits; for a lasting shift, within ``max_stretch`` commits,
+    and only when at least half of its members come back (then it is a
+    stretch), so that one series' own later regression is not taken for the
+    way back."""
+    used = {id(m) for e in events for m in (*e.members, *e.returns)}
+    for e in sorted(events, key=lambda e: e.start):
+        sign = 1.0 if e.log_shift > 0 else -1.0
+        last = e.start + 1 if e.end is None else max(e.start + 1, e.end - 1)
+        for m in moves:              # a series may move in more than one step of it
+            if id(m) not in used and e.start <= m.pos <= last and m.log_ratio * sign > 0:
+                e.members.append(m)
+                used.add(id(m))
+    for e in sorted(events, key=lambda e: e.start):
+        starts: dict[int, int] = {}
+        for m in e.members:
+            starts.setdefault(m.series, m.pos)
+        back = {m.series for m in e.returns}
+        found: list[Move] = []
+        for m in sorted(moves, key=lambda m: m.pos):
+            first = starts.get(m.series)
+            if id(m) in used or first is None or m.series in back \
+                    or abs(m.log_ratio + e.log_shift) >= tolerance:
+                continue
+            near = (e.end - 1 <= m.pos <= e.end + 1) if e.end is not None else \
+                first < m.pos <= first + max_stretch
+            if near:
+                found.append(m)
+                back.add(m.series)
+        if e.end is None and len(e.returns) + len(found) < 0.5 * len(e.members):
+            continue
+        e.returns.extend(found)
+        used.update(id(m) for m in found)
+        if e.end is None:
+            e.end = last_commit([m.pos for m in e.returns])
 
 
 def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: int,
@@ -241,6 +327,7 @@ def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: 
                             None, int(positions[j])))
         i = j
     return out
+
 
 
 def relative(move_ratio: float, event: SharedEvent) -> float:
