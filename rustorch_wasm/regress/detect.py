@@ -167,12 +167,14 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
     if same_build:
         findings = [g for f in findings if (g := same_build_commit(f, same_build)) is not None]
     findings.extend(environment)
-    findings.sort(key=lambda f: (f.commit, finding_order(f), f.key))
-    findings.sort(key=lambda f: f.key.machine)
+    position = {c: int(p) for s in series_list
+                for c, p in zip(s.commits, s.columns.positions.tolist())}
+    findings.sort(key=lambda f: (f.key.machine, position.get(f.commit, -1), f.commit,
+                                 finding_order(f), f.key))
     for i, f in enumerate(findings):
         if f.key in analyses:
             analyses[f.key].findings.append(i)
     for a in analyses.values():
         a.change_points = sorted(set(a.change_points))
     return Report(config.threshold, config.alpha, len(series_list), findings, analyses,
-                  {s.key: s.commits for s in series_list if s.key in analyses})
+                  {s.key: s.commits for s in series_list if s.key in analyses}, position)

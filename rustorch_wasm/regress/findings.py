@@ -160,6 +160,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     analyses: dict[SeriesKey, SeriesAnalysis] = field(default_factory=dict)
     commits: dict[SeriesKey, list[str]] = field(default_factory=dict)  # per series, its points' shas
+    positions: dict[str, int] = field(default_factory=dict)   # commit -> first-parent position
 
     @property
     def regressions(self) -> list[Finding]:
@@ -175,7 +176,8 @@ class Report:
         return [f for f in self.findings if f.kind in kinds]
 
     def alert_groups(self) -> list[AlertGroup]:
-        """Findings grouped by commit, the group with the worst kind first."""
+        """Findings grouped by commit: the group with the worst kind first,
+        then the newest."""
         by_commit: dict[str, list[int]] = {}
         for i, f in enumerate(self.findings):
             by_commit.setdefault(f.commit, []).append(i)
@@ -183,7 +185,7 @@ class Report:
                              tuple(sorted(ix, key=lambda i: finding_order(self.findings[i]))))
                   for c, ix in by_commit.items()]
         groups.sort(key=lambda g: (min(kind_order(self.findings[i].kind) for i in g.findings),
-                                   -len(g.findings), g.commit))
+                                   -self.positions.get(g.commit, -1), g.commit))
         return groups
 
     def to_json(self) -> dict[str, Any]:
