@@ -66,7 +66,8 @@ def ensure_results(cache: Path, mirror: Path | None) -> Path:
         return results
     if mirror is None:
         raise ReplayError(f"{results}: no django-asv results; extract them (git --git-dir=MIRROR"
-                          f" archive HEAD results | tar -x -C {cache}) or pass --mirror")
+                          f" archive HEAD results | tar -x -C {cache}) or name a django-asv clone"
+                          " to extract from (--mirror; --django-mirror in eval_users.py)")
     out = subprocess.run(["git", "--git-dir", str(mirror), "archive", "HEAD", "results"],
                          capture_output=True, check=False)
     if out.returncode != 0:

@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--machines", type=int, default=20, help="machines of the shared corpus")
     ap.add_argument("--django", type=Path, default=None,
                     help="django-asv cache dir (see scripts/django_replay.py)")
+    ap.add_argument("--django-mirror", type=Path, default=None,
+                    help="a django-asv clone to extract results/ from into --django")
     ap.add_argument("--doc", type=Path, default=None, help="write the tables into this file")
     args = ap.parse_args(argv)
     try:
@@ -315,9 +317,13 @@ def main(argv: list[str] | None = None) -> None:
         emit(args, "eval-users-throughput", f"**Throughput (higher is better).** {stamp}",
              md_table(TP_HEAD, rows))
     if args.django is not None:
-        from django_replay import evaluate
-        emit(args, "eval-users-django", "**django-asv, replayed in date order.**",
-             evaluate(args.django))
+        from django_replay import ReplayError, evaluate
+        try:
+            lines = evaluate(args.django, args.django_mirror)
+        except ReplayError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        emit(args, "eval-users-django", "**django-asv, replayed in date order.**", lines)
 
 
 if __name__ == "__main__":
