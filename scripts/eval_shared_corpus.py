@@ -9,8 +9,9 @@ outliers, failures, 10 % stats only). Events per machine:
 * **runner change** (probability 0.6): at one commit, a share U(0.7, 1) of
   the series shifts by a common factor U(1.3, 1.8) (a quarter of them
   faster: 1/factor) times a per-series jitter ``exp(N(0, 0.03))``, for good;
-  with probability 1/2 one moved series also regresses by x U(1.5, 2) on top
-  (x2.25 where the others moved x1.5): a true regression at that commit;
+  with probability 1/2 one moved series of a slower shift also regresses by
+  x U(1.5, 2) on top (x2.25 where the others moved x1.5): a true regression
+  at that commit;
 * **slow stretches** (0-2 per machine): 1-6 commits where a share U(0.7, 1)
   of the series runs x U(1.3, 2) slower (jitter ``exp(N(0, 0.05))`` per
   series and commit), then back. asv measures one benchmark after another,
@@ -124,7 +125,7 @@ def runner(rng: np.random.Generator, m: int, n: int, log_change: np.ndarray,
     moved = rng.choice(PER_MACHINE, size=count, replace=False)
     log_change[moved, c:] += math.log(factor) + rng.normal(0.0, 0.03, count)[:, None]
     extra = None
-    if rng.random() < 0.5:
+    if factor > 1.0 and rng.random() < 0.5:
         j = int(moved[0])
         r = float(rng.uniform(1.5, 2.0))
         log_change[j, c:] += math.log(r)

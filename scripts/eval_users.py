@@ -282,6 +282,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="django-asv cache dir (see scripts/django_replay.py)")
     ap.add_argument("--django-mirror", type=Path, default=None,
                     help="a django-asv clone to extract results/ from into --django")
+    ap.add_argument("--no-peers", action="store_true",
+                    help="ours only (quick iterations): skip asv step_detect and Otava")
     ap.add_argument("--doc", type=Path, default=None, help="write the tables into this file")
     args = ap.parse_args(argv)
     try:
@@ -291,6 +293,8 @@ def main(argv: list[str] | None = None) -> None:
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     if not parts <= set(PARTS) or not seeds:
         ap.error(f"--parts must be among {','.join(PARTS)} and --seeds not empty")
+    if args.no_peers:
+        PEERS.clear()
     command = " ".join(["python scripts/eval_users.py",
                         *(argv if argv is not None else sys.argv[1:])])
     seed_text = ", ".join(seed_label(s) for s in seeds)
