@@ -9,9 +9,9 @@ outliers, failures, 10 % stats only). Events per machine:
 * **runner change** (probability 0.6): at one commit, a share U(0.7, 1) of
   the series shifts by a common factor U(1.3, 1.8) (a quarter of them
   faster: 1/factor) times a per-series jitter ``exp(N(0, 0.03))``, for good;
-  with probability 1/2 one moved series of a slower shift also regresses by
-  x U(1.5, 2) on top (x2.25 where the others moved x1.5): a true regression
-  at that commit;
+  on ``stacked`` (6) of the slower ones (all when fewer), one moved series
+  also regresses by x U(1.5, 2) on top (x2.25 where the others moved x1.5):
+  a true regression at that commit;
 * **slow stretches** (0-2 per machine): 1-6 commits where a share U(0.7, 1)
   of the series runs x U(1.3, 2) slower (jitter ``exp(N(0, 0.05))`` per
   series and commit), then back. asv measures one benchmark after another,
@@ -116,7 +116,8 @@ def stretch(rng: np.random.Generator, m: int, n: int, log_change: np.ndarray,
 
 
 def runner(rng: np.random.Generator, m: int, n: int, log_change: np.ndarray,
-           spans: list[tuple[int, int]]) -> tuple[Event, TrueChange | None]:
+           spans: list[tuple[int, int]]) -> tuple[Event, np.ndarray]:
+    """A persistent shift of most series; the event and the moved series."""
     c = int(rng.integers(15, n - 10))
     spans.append((c, c + 1))
     factor = float(rng.uniform(1.3, 1.8))
@@ -124,29 +125,29 @@ def runner(rng: np.random.Generator, m: int, n: int, log_change: np.ndarray,
     count = int(round(rng.uniform(0.7, 1.0) * PER_MACHINE))
     moved = rng.choice(PER_MACHINE, size=count, replace=False)
     log_change[moved, c:] += math.log(factor) + rng.normal(0.0, 0.03, count)[:, None]
-    extra = None
-    if factor > 1.0 and rng.random() < 0.5:
-        j = int(moved[0])
-        r = float(rng.uniform(1.5, 2.0))
-        log_change[j, c:] += math.log(r)
-        extra = TrueChange(m, j, c, factor * r, True)
-    return Event(m, "runner", c, None, factor, count), extra
+    return Event(m, "runner", c, None, factor, count), moved
 
 
 def shared_corpus(seed: int, commits: int = 100, machines: int = 20,
-                  regressions: int = 21) -> SharedCorpus:
+                  regressions: int = 21, stacked: int = 6) -> SharedCorpus:
     rng = np.random.default_rng([seed, commits, machines, 24])
     out = SharedCorpus(commits, machines)
     changes = np.zeros((machines, PER_MACHINE, commits))
     spans: list[list[tuple[int, int]]] = [[] for _ in range(machines)]
+    slower: list[tuple[Event, np.ndarray]] = []
     for m in range(machines):
         if rng.random() < 0.6:
-            event, extra = runner(rng, m, commits, changes[m], spans[m])
+            event, moved = runner(rng, m, commits, changes[m], spans[m])
             out.events.append(event)
-            out.truths += [extra] if extra else []
+            slower += [(event, moved)] if event.factor > 1.0 else []
         for _ in range(int(rng.integers(0, 3))):
-            event = stretch(rng, m, commits, changes[m], spans[m])
-            out.events += [event] if event else []
+            stretched = stretch(rng, m, commits, changes[m], spans[m])
+            out.events += [stretched] if stretched else []
+    for i in rng.permutation(len(slower))[:stacked]:
+        event, moved = slower[int(i)]
+        j, r = int(moved[0]), float(rng.uniform(1.5, 2.0))
+        changes[event.machine, j, event.start:] += math.log(r)
+        out.truths.append(TrueChange(event.machine, j, event.start, event.factor * r, True))
     taken = {(t.machine, t.series) for t in out.truths}
     while len(out.truths) < regressions:
         m, j = int(rng.integers(machines)), int(rng.integers(PER_MACHINE))

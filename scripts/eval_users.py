@@ -250,7 +250,8 @@ RECENT_HEAD = ["seed", "corpus", "detector", "last 1 (k=1)", "last 2 (k=2)", "la
                "false alarms / 1000 A/A", "end spikes flagged", "spikes at <= n-4 as regression",
                "environment findings", "time (s)"]
 MARK_HEAD = ["seed", "corpus", "recent steps found", "marked unconfirmed",
-             "commits_after = k", "end spikes: unconfirmed regression"]
+             "commits_after = k",
+             "flagged end spikes as unconfirmed regression"]
 LAT_HEAD = ["seed", "corpus", "detector", *[f"x{f:g} median commits (found)" for f in FACTORS],
             "time (s)"]
 TP_HEAD = ["seed", "series", "steps down found as regression", "down reported as improvement",
