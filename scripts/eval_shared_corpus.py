@@ -54,6 +54,8 @@ class Event:
 
 @dataclass
 class TrueChange:
+    """A labelled regression of one series; ``on_shift``: at a runner change."""
+
     machine: int
     series: int
     at: int
@@ -63,6 +65,8 @@ class TrueChange:
 
 @dataclass
 class SharedCorpus:
+    """Events and truths of every machine; ``per_machine[m]`` its 24 series."""
+
     commits: int
     machines: int
     events: list[Event] = field(default_factory=list)

@@ -91,9 +91,8 @@ def recent_row(labels: list[Labelled], hits: dict[int, list[Hit]],
     pred = sum(len({(h.pos, h.kind) for h in hits.get(x.sid, [])}) for x in steps)
     p, r = tp / pred if pred else 1.0, tp / max(1, len(steps))
     row["f1"] = fmt(2 * p * r / (p + r) if p + r else 0.0)
-    row["fa"] = fmt(1000.0 * sum(len(hits.get(x.sid, [])) for x in by["aa"])
-                    / max(1, len(by["aa"])), ".1f")
-    row["aa_n"] = str(len(by["aa"]))
+    fa = 1000.0 * sum(len(hits.get(x.sid, [])) for x in by["aa"]) / max(1, len(by["aa"]))
+    row["fa"] = f"{fa:.1f} (of {len(by['aa'])})"
     row["end"] = share(sum(any(h.pos == x.at for h in hits.get(x.sid, []))
                            for x in by["endspike"]), len(by["endspike"]))
     early = [any(h.pos == x.at and (not directional or h.kind == "regression")

@@ -7,6 +7,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from django_replay import replay  # noqa: E402
-from eval_common import Hit, ours_on_files  # noqa: E402
+from eval_common import Hit, hits_of, ours_on_files  # noqa: E402
 from eval_shared import events_score, tally  # noqa: E402
 from eval_shared_corpus import ENV, machine_name, series_of, shared_corpus, write_shared  # noqa: E402
 from eval_users import expected, markers_row, recent_row  # noqa: E402
@@ -35,7 +36,7 @@ def test_oracle_scores_perfectly_on_recent_corpus() -> None:
             hits[x.sid] = [Hit("regression", x.at, x.k, False)]
     row = recent_row(corpus.labels, hits, True)
     assert all(row[f"k{k}"].endswith("(100%)") for k in (1, 2, 3))
-    assert row["f1"] == "1.000" and row["mid"] == "1.000" and row["fa"] == "0.0"
+    assert row["f1"] == "1.000" and row["mid"] == "1.000" and row["fa"].startswith("0.0 ")
     assert row["end"].endswith("(100%)") and row["early"].startswith("0/")
     marks = markers_row(corpus.labels, hits)
     assert marks[1].endswith("(100%)") and marks[2].endswith("(100%)")
@@ -104,3 +105,18 @@ def test_django_replay_orders_by_date_and_keeps_results(tmp_path: Path) -> None:
             doc = json.loads((rp.results / "box" / f"{new[:8]}-{env}.json").read_text())
             assert doc["commit_hash"] == new and doc["date"] == date
             assert doc["results"]["m.time_x"][0] == [date / 1000.0]
+
+
+def test_hits_read_the_new_detector_fields_and_default_without_them() -> None:
+    order = [f"{i:040x}" for i in range(10)]
+    series_key = SeriesKey("runner-03", ENV, "shared.B1.time_op", (("n", "2"),))
+    new = [SimpleNamespace(kind="regression", key=series_key, commit=order[9], commits_after=1,
+                           confirmed=False),
+           SimpleNamespace(kind="environment", key=SeriesKey("runner-03", ENV, ""),
+                           commit=order[4], end_commit=order[7], moved=20, share=0.83)]
+    per, env = hits_of(new, order, series_of)
+    assert per == {(3, 6): [Hit("regression", 9, 1, False)]}
+    assert env == [(SeriesKey("runner-03", ENV, ""),
+                    Hit("environment", 4, None, None, 7, 20, 0.83))]
+    old = [SimpleNamespace(kind="improvement", key=series_key, commit=order[2])]
+    assert hits_of(old, order, series_of) == ({(3, 6): [Hit("improvement", 2)]}, [])
