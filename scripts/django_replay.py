@@ -19,8 +19,9 @@ sha and date. Then ``python -m rustorch_wasm.regress detect --results DIR
 
 Report: files, series, findings by kind, the run's time; the commits where
 at least ``--together`` (10) series moved the same way together (a series
-*moves* at a commit when its value is off the median of its previous 5 by
-at least 20 % and by 4 sigmas of its own commit-to-commit noise), how many
+*moves* at a commit when its value is off its previous value and the median
+of its previous 5, the same way, by at least 20 % and by 4 sigmas of its own
+commit-to-commit noise), how many
 findings fall at them and how many carry an environment finding; and the
 commits holding at least ``--together`` findings, each with its movers.
 """
@@ -139,8 +140,9 @@ def iso(ms: int) -> str:
 
 def co_moving(rp: Replay) -> tuple[int, dict[int, tuple[int, int]]]:
     """(series, {position: (series measured, series moved the same way)}) from the data
-    alone: a series moves at a commit when its value is off the median of its previous
-    5 by at least 20 % and by 4 of its own noise sigmas (MAD of first differences)."""
+    alone: a series moves at a commit when its value is off both its previous value and
+    the median of its previous 5, the same way, by at least 20 % and by 4 of its own
+    noise sigmas (MAD of first differences): a step counts at its first commit only."""
     order = first_parent_commits(rp.repo, "main")
     series = build_series(load_results(rp.results), order)
     measured: Counter[int] = Counter()
@@ -154,7 +156,7 @@ def co_moving(rp: Replay) -> tuple[int, dict[int, tuple[int, int]]]:
         for i in range(1, y.size):
             measured[int(pos[i])] += 1
             dev = y[i] - np.median(y[max(0, i - 5):i])
-            if abs(dev) >= need:
+            if abs(dev) >= need and abs(y[i] - y[i - 1]) >= need and dev * (y[i] - y[i - 1]) > 0:
                 moved[1 if dev > 0 else -1][int(pos[i])] += 1
     return len(series), {p: (measured[p], max(moved[1][p], moved[-1][p])) for p in measured}
 
@@ -184,8 +186,12 @@ def summary(rp: Replay, doc: dict, elapsed: float, code: int, together: int) -> 
     hot = sorted(p for p, (_, mv) in moves.items() if mv >= together)
     in_hot = sum(sum(at.get(p, Counter()).values()) for p in hot)
     env_at = {p for p, c in at.items() if c.get("environment")}
-    env_share = {pos.get(f["commit"], -1): f.get("share") for f in findings
-                 if f["kind"] == "environment"}
+    env_share: dict[int, list[str]] = {}
+    for f in findings:
+        if f["kind"] == "environment":
+            share = f.get("share")
+            env_share.setdefault(pos.get(f["commit"], -1), []).append(
+                f"{f.get('env', '?')} {share:.0%}" if isinstance(share, (int, float)) else "?")
     dense = sorted(p for p, c in at.items() if sum(c.values()) >= together)
     lines = md_table(["files", "commits", "series", "findings", "by kind", "detect time (s)",
                       "exit", f"commits where >= {together} series moved the same way",
@@ -196,19 +202,19 @@ def summary(rp: Replay, doc: dict, elapsed: float, code: int, together: int) -> 
                        len(env_at & set(hot))]])
     rows = []
     for p in dense:
-        new, orig, date = rp.order[p]
+        _, orig, date = rp.order[p]
         c = at.get(p, Counter())
-        share = env_share.get(p)
         rows.append([p, orig[:10], iso(date), moves.get(p, (0, 0))[0], moves.get(p, (0, 0))[1],
                      ", ".join(f"{k} {v}" for k, v in sorted(c.items())),
-                     "n/a" if share is None else f"{share:.0%}"])
+                     ", ".join(env_share.get(p, [])) or "none"])
     in_dense = sum(sum(at[p].values()) for p in dense)
-    return lines + ["", f"A series *moved* at a commit when its value is >= 20 % and >= 4 noise"
-                    " sigmas (MAD of its first differences) off the median of its previous 5."
+    return lines + ["", "A series *moved* at a commit when its value is >= 20 % and >= 4 noise"
+                    " sigmas (MAD of its first differences) off both its previous value and"
+                    " the median of its previous 5, the same way."
                     f" Commits holding >= {together} findings ({in_dense} of the"
                     f" {len(findings)} findings):", ""] + md_table(
         ["position", "django commit", "date", "series measured", "moved the same way",
-         "findings there", "environment share"], rows)
+         "findings there", "environment findings (env, share moved)"], rows)
 
 
 def evaluate(cache: Path, mirror: Path | None = None, machine: str = "ubuntu-latest",

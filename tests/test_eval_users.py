@@ -14,7 +14,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from django_replay import replay  # noqa: E402
+from django_replay import replay, summary  # noqa: E402
 from eval_common import Hit, hits_of, ours_on_files  # noqa: E402
 from eval_shared import events_score, tally  # noqa: E402
 from eval_shared_corpus import ENV, machine_name, series_of, shared_corpus, write_shared  # noqa: E402
@@ -120,3 +120,21 @@ def test_hits_read_the_new_detector_fields_and_default_without_them() -> None:
                     Hit("environment", 4, None, None, 7, 20, 0.83))]
     old = [SimpleNamespace(kind="improvement", key=series_key, commit=order[2])]
     assert hits_of(old, order, series_of) == ({(3, 6): [Hit("improvement", 2)]}, [])
+
+
+def test_django_summary_counts_findings_at_commits_and_environment_shares(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "box").mkdir(parents=True)
+    for i in range(8):
+        doc = {"commit_hash": f"{i:040x}", "env_name": "py3.9", "date": 1000 * i, "version": 2,
+               "result_columns": ["result", "params"],
+               "results": {f"m.time_{j}": [[2.0 if i >= 6 else 1.0], []] for j in range(3)}}
+        (src / "box" / f"{i:08x}-py3.9.json").write_text(json.dumps(doc))
+    rp = replay(src, "box", tmp_path / "out")
+    at = rp.order[6][0]
+    doc = {"findings": [{"kind": "environment", "commit": at, "env": "py3.9", "share": 1.0},
+                        {"kind": "regression", "commit": at}]}
+    text = "\n".join(summary(rp, doc, 0.1, 1, together=2))
+    assert "| 8 | 8 | 3 | 2 | environment 1, regression 1 | 0.1 | 1 | 1 | 2 of 2 | 1 |" in text
+    assert "| 6 | 0000000000 |" in text and "py3.9 100%" in text
+
