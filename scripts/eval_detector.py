@@ -4,10 +4,8 @@
     python scripts/eval_detector.py --speed [--commits 10000 --speed-series 200]
     python scripts/eval_detector.py --doc docs/detector.md --users [--django DIR]
 
-``--doc`` writes the tables into that Markdown file's ``eval-main`` section;
-``--users`` then runs ``scripts/eval_users.py`` (recent steps, latency,
-shared shifts, throughput metrics and, with ``--django``, django-asv's real
-history) into the same file.
+``--doc``: the tables go into that file's ``eval-main`` section; ``--users``
+then runs ``scripts/eval_users.py`` (into the same file, ``--django`` passed on).
 
 The corpus (see :mod:`eval_corpus`) is written as real asv result files
 over a temporary git history; our detector reads it through the same path as
@@ -382,10 +380,8 @@ def main() -> None:
     ap.add_argument("--speed", action="store_true", help="time detect() on a large history")
     ap.add_argument("--speed-files", action="store_true",
                     help="with --speed: also time the CLI on those series written as asv files")
-    ap.add_argument("--doc", type=Path, default=None,
-                    help="write the tables into this Markdown file (generated sections)")
-    ap.add_argument("--users", action="store_true",
-                    help="also run scripts/eval_users.py (into --doc when given)")
+    ap.add_argument("--doc", type=Path, default=None, help="write the tables into this file")
+    ap.add_argument("--users", action="store_true", help="then run scripts/eval_users.py")
     ap.add_argument("--django", type=Path, default=None,
                     help="with --users: django-asv cache dir for the real-history part")
     ap.add_argument("--django-mirror", type=Path, default=None,
@@ -398,10 +394,8 @@ def main() -> None:
     speed(args) if args.speed else evaluate(args)
     if args.users:
         from eval_users import main as users_main
-        users_main([*(["--doc", str(args.doc)] if args.doc else []),
-                    *(["--django", str(args.django)] if args.django else []),
-                    *(["--django-mirror", str(args.django_mirror)] if args.django_mirror
-                      else [])])
+        passed = {"--doc": args.doc, "--django": args.django, "--django-mirror": args.django_mirror}
+        users_main([x for flag, v in passed.items() if v for x in (flag, str(v))])
 
 
 if __name__ == "__main__":
