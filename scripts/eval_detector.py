@@ -2,6 +2,10 @@
 
     python scripts/eval_detector.py [--series 2000] [--seed 1] [--latency 60] [--ours-only]
     python scripts/eval_detector.py --speed [--commits 10000 --speed-series 200]
+    python scripts/eval_detector.py --doc docs/detector.md --users [--django DIR]
+
+``--doc``: the tables go into that file's ``eval-main`` section; ``--users``
+then runs ``scripts/eval_users.py`` (into the same file, ``--django`` passed on).
 
 The corpus (see :mod:`eval_corpus`) is written as real asv result files
 over a temporary git history; our detector reads it through the same path as
@@ -33,6 +37,8 @@ commit with a measurement at or after the injected change.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
 import sys
 import tempfile
@@ -46,6 +52,7 @@ import scipy.stats as ss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from doc_sections import write_section  # noqa: E402
 from eval_corpus import (Spec, aa_series, generate, series_index, speed_series,  # noqa: E402
                          write_corpus, write_speed_files)
 
@@ -300,7 +307,20 @@ def evaluate(args: argparse.Namespace) -> None:
         print(f"{name}: {rows[name][1]:.1f} s", file=sys.stderr)
     lat = latency(series, specs, args.latency, {"ours (rustorch-regress detect)": ours_single,
                                                 **peers})
-    print_table(rows, lat, specs, args)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_table(rows, lat, specs, args)
+        extra_aa(args)
+    sys.stdout.write(out.getvalue())
+    if args.doc:
+        command = " ".join(["python scripts/eval_detector.py", *sys.argv[1:]])
+        write_section(args.doc, "eval-main", f"`{command}`, "
+                      f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}:\n\n"
+                      + out.getvalue())
+
+
+def extra_aa(args: argparse.Namespace) -> None:
+    """Our false alarms on extra A/A series (in memory)."""
     if args.aa_extra:
         extra = aa_series(args.aa_extra, args.seed)
         t0 = time.perf_counter()
@@ -364,12 +384,22 @@ def main() -> None:
     ap.add_argument("--speed", action="store_true", help="time detect() on a large history")
     ap.add_argument("--speed-files", action="store_true",
                     help="with --speed: also time the CLI on those series written as asv files")
+    ap.add_argument("--doc", type=Path, default=None, help="write the tables into this file")
+    ap.add_argument("--users", action="store_true", help="then run scripts/eval_users.py")
+    ap.add_argument("--django", type=Path, default=None,
+                    help="with --users: django-asv cache dir for the real-history part")
+    ap.add_argument("--django-mirror", type=Path, default=None,
+                    help="with --django: a django-asv clone to extract results/ from")
     ap.add_argument("--commits", type=int, default=10_000)
     ap.add_argument("--speed-series", type=int, default=200)
     args = ap.parse_args()
     if args.series < 10 or args.commits < 10:
         ap.error("--series and --commits need at least 10")
     speed(args) if args.speed else evaluate(args)
+    if args.users:
+        from eval_users import main as users_main
+        passed = {"--doc": args.doc, "--django": args.django, "--django-mirror": args.django_mirror}
+        users_main([x for flag, v in passed.items() if v for x in (flag, str(v))])
 
 
 if __name__ == "__main__":
