@@ -37,6 +37,33 @@ class Candidate:
     commits_after: int = 0    # measured commits of evidence from ``at`` on
     tail: TailStep | None = None
     shift: float = 0.0        # shared log shift it is judged against (environment)
+    before_at: np.ndarray | None = None   # commit positions of ``before`` (window steps)
+    after_at: np.ndarray | None = None    # ... and of ``after``
+
+    def without(self, spans: list[tuple[int, int]]) -> "Candidate":
+        """The window step tested without the commits inside ``spans`` (slow
+        stretches of the environment: their levels are the host's, not the
+        code's); itself when nothing is left out or too little would remain."""
+        if self.tail is not None or self.before_at is None or self.after_at is None:
+            return self
+
+        def keep(at: np.ndarray) -> np.ndarray:
+            out = np.ones(at.size, dtype=bool)
+            for a, b in spans:
+                out &= ~((at >= a) & (at < b))
+            return out
+
+        kb, ka = keep(self.before_at), keep(self.after_at)
+        if kb.all() and ka.all():
+            return self
+        if kb.sum() < 3 or ka.sum() < 1 or not ka[0]:
+            return self
+        before, after = self.before[kb], self.after[ka]
+        return replace(self, before=before, after=after, before_at=self.before_at[kb],
+                       after_at=self.after_at[ka],
+                       ratio=float(np.median(after) / np.median(before)),
+                       p_value=max(mann_whitney_p(before, after), self.p_value
+                                   if self.kind == "drift" else 0.0))
 
     def against(self, shift: float) -> "Candidate":
         """The candidate judged against a shared log shift."""
@@ -97,9 +124,11 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
         hi = min(bounds[j + 2], k + config.window)
         before, after = values[lo:k], values[k:hi]
         ratio = float(np.median(after) / np.median(before))
+        pos = series.columns.positions[idx]
         out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
                              max(mann_whitney_p(before, after), split[k]),
-                             commits_after=bounds[j + 2] - k))
+                             commits_after=bounds[j + 2] - k, before_at=pos[lo:k],
+                             after_at=pos[k:hi]))
     # the newest commits: a change point the segmentation could only place
     # ``min_segment`` commits from the end is re-placed by the tail test
     late = bool(big) and big[-1] >= y.size - config.tail_reach

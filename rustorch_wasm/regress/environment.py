@@ -12,6 +12,9 @@ then, per event:
 * **Judging against it.** Each member's candidate is replaced by the same
   candidate against the shared shift (:meth:`.candidates.Candidate.against`),
   or dropped when the shift explains it (:func:`.shared.absorbed`).
+* **Slow stretches left out.** Every other candidate of the group is tested
+  without the commits inside a slow stretch (their levels are the host's):
+  a step right after a stretch is compared with the level before it.
 * **Evidence.** The share of series that moved, the shared ratio and the
   members' interquartile range, instruction counts unchanged, metadata of
   the result files that changed at that commit (asv's machine ``params``,
@@ -136,6 +139,7 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
         groups.setdefault((p.series.key.machine, p.series.key.env), []).append(p)
     replaced: dict[int, Candidate | None] = {}
     joined: dict[int, tuple[SharedEvent, str]] = {}
+    stretches: dict[tuple[str, str], list[tuple[int, int]]] = {}
     findings: list[Finding] = []
     for group, members in sorted(groups.items()):
         if len(members) < config.env_min_series:
@@ -151,6 +155,8 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
             changed, counted = code_moved(event, members, by_key)
             if counted and changed > counted / 2:
                 continue                                   # the code moved them
+            if event.end is not None:
+                stretches.setdefault(group, []).append((event.start, event.end))
             commit = sha_at[event.start]
             i = ordered.index(event.start)
             previous = sha_at[ordered[i - 1]] if i > 0 else commit
@@ -173,10 +179,19 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
                                                 metadata_changes(meta, group, commit, previous)))
     out: list[Candidate] = []
     for p in prepared:
+        spans = stretches.get((p.series.key.machine, p.series.key.env), [])
         for c in p.candidates:
             r = replaced.get(id(c), c)
-            if r is not None:
-                out.append(r)
+            if r is None:
+                continue
+            if spans:
+                mine = [sp for sp in spans if not sp[0] <= int(p.series.columns.positions[r.at])
+                        < sp[1] + 1]
+                t = r.without(mine)
+                if t is not r and id(r) in joined:
+                    joined[id(t)] = joined[id(r)]
+                r = t
+            out.append(r)
     return out, findings, joined
 
 

@@ -249,8 +249,12 @@ def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch
         for e in [event_of(data.group, c, n, p) for c, n, p in
                   merged(clusters(pool, data, min_series, alpha, min_share))]:
             steps = [m for m in left if m.ref is not None and m.end is None]
-            back = with_returns(e, steps, max_stretch, tolerance)
             runs = [m.end for m in e.members if m.end is not None and m.end >= 0]
+            # where most members are runs, their ends say when the stretch
+            # ended, and the other members' way back is looked for there only
+            reach = (last_commit(runs) + 1 - e.start) if len(runs) >= 0.5 * len(e.members) \
+                else max_stretch
+            back = with_returns(e, steps, reach, tolerance)
             ends = runs + [m.pos for m in back]
             e.end = last_commit(ends) if len(ends) >= 0.5 * len(e.members) else None
             if e.end is None:                # a lasting shift: one series' own later
