@@ -1,27 +1,15 @@
 """scripts/bench.py: which commits go to asv (one per distinct build), and its progress."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from _scripts import load_script
 from test_asv_integration import git
 
-ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["base", "docs", "kernel", "docs2", "tests", "bench", "docs3"]
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_script", ROOT / "scripts" / "bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_script"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_bench()
+bench = load_script("bench")
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,7 @@
 of what it reports: confirmed, environment, refuted, inconclusive, unconfirmed."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,19 +14,10 @@ from rustorch_wasm.regress.findings import Finding, Report
 from rustorch_wasm.regress.series import SeriesKey
 from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
 from rustorch_wasm.regress import verdicts
+from _scripts import load_script
 
-ROOT = Path(__file__).resolve().parent.parent
 N = 30
 STEPS = {"mod.C.time_a": 20, "mod.C.time_noise": 24, "mod.C.time_real": 15}
-
-
-def load_pipeline():
-    spec = importlib.util.spec_from_file_location("run_pipeline_script",
-                                                  ROOT / "scripts" / "run_pipeline.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["run_pipeline_script"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +59,7 @@ class StubRemeasure:
 def test_timing_only_regressions_are_re_measured_and_listed_by_verdict(history, tmp_path,
                                                                        monkeypatch, capsys):
     repo, results, shas = history
-    pipeline = load_pipeline()
+    pipeline = load_script("run_pipeline")
     monkeypatch.setattr(pipeline, "ROOT", repo.resolve())   # asv "can run" for this repo
     monkeypatch.setattr(pipeline, "Remeasure", StubRemeasure)
     out = tmp_path / "site"
@@ -102,7 +91,7 @@ def test_timing_only_regressions_are_re_measured_and_listed_by_verdict(history, 
 def test_without_re_measurement_timing_only_regressions_are_listed_last(history, tmp_path,
                                                                         capsys):
     repo, results, _ = history
-    pipeline = load_pipeline()
+    pipeline = load_script("run_pipeline")
     code = pipeline.main(["--skip-bench", "--no-asv-publish", "--results", str(results),
                           "--repo", str(repo), "--branch", "main", "--out", str(tmp_path / "s"),
                           "--baselines", str(tmp_path / "none")])
