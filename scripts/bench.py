@@ -18,7 +18,8 @@
 4. ``asv run HASHFILE:<the builds to measure> --record-samples
    --skip-existing-commits``; asv's output is passed through, and at each
    commit asv starts a line ``bench: commit i/N <sha> (elapsed, about T
-   left)`` gives the progress of the whole job.
+   left)`` gives the progress of the whole job (T: the time per commit so
+   far, from the first commit on, times the commits left).
 
 Exit status is asv's (0 when there was nothing to measure), 2 on a bad range.
 """
@@ -101,7 +102,7 @@ class Progress:
     def __init__(self, total: int, clock: Callable[[], float] = time.monotonic,
                  out: Callable[[str], None] = print) -> None:
         self.total, self.clock, self.out = total, clock, out
-        self.started = clock()
+        self.started = self.first = clock()
         self.seen: list[str] = []
 
     def line(self, text: str) -> None:
@@ -109,9 +110,12 @@ class Progress:
         if m is None or m.group(1) in self.seen:
             return
         self.seen.append(m.group(1))
-        i, elapsed = len(self.seen), self.clock() - self.started
-        left = (f", about {clock_text(elapsed / (i - 1) * (self.total - i + 1))} left"
-                if i > 1 else "")
+        now = self.clock()
+        if len(self.seen) == 1:
+            self.first = now   # asv's setup (environments, discovery) is not a commit's cost
+        i, elapsed = len(self.seen), now - self.started
+        per_commit = (now - self.first) / (i - 1) if i > 1 else 0.0
+        left = f", about {clock_text(per_commit * (self.total - i + 1))} left" if i > 1 else ""
         self.out(f"bench: commit {i}/{self.total} {m.group(1)} (elapsed {clock_text(elapsed)}"
                  f"{left})")
 

@@ -94,13 +94,14 @@ def test_progress_counts_commits_and_estimates_the_rest():
     now = [0.0]
     lines: list[str] = []
     progress = bench.Progress(3, clock=lambda: now[0], out=lines.append)
+    now[0] = 40.0    # asv's setup before the first commit
     progress.line("[ 0.00%] · For rustorch_wasm commit 0123abcd <main>:\n")
-    now[0] = 100.0
+    now[0] = 140.0
     progress.line("[10.00%] ·· Benchmarking virtualenv-py3.10\n")
     progress.line("[33.33%] · For rustorch_wasm commit 4567ef01 <main>:\n")
     progress.line("[40.00%] · For rustorch_wasm commit 4567ef01 <main>:\n")   # same commit again
     now[0] = 300.0
     progress.done()
-    assert lines == ["bench: commit 1/3 0123abcd (elapsed 0s)",
-                     "bench: commit 2/3 4567ef01 (elapsed 1m40s, about 3m20s left)",
+    assert lines == ["bench: commit 1/3 0123abcd (elapsed 40s)",
+                     "bench: commit 2/3 4567ef01 (elapsed 2m20s, about 3m20s left)",
                      "bench: 2 of 3 commit(s) benchmarked in 5m00s"]
