@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -119,9 +120,14 @@ def confirmation(report: Report, series: list[Series], config: DetectorConfig,
     step(f"confirming {len(todo)} timing-only regression(s) at {pairs} commit pair(s) by "
          f"interleaved re-measurement ({rule.rounds_per_look} rounds a look, at most "
          f"{rule.max_rounds})")
-    with tempfile.TemporaryDirectory(prefix="rustorch-confirm-") as tmp:
-        done = confirm(todo, Remeasure(Path(tmp)), config, rule,
-                       progress=lambda text: print(f"confirm: {text}", flush=True))
+    workdir = Path(tempfile.mkdtemp(prefix="rustorch-confirm-"))
+    done = confirm(todo, Remeasure(workdir), config, rule,
+                   progress=lambda text: print(f"confirm: {text}", flush=True))
+    if any(c.reason.startswith("re-measurement failed") for c in done):
+        print(f"warning: a re-measurement failed; its asv log is kept in {workdir}",
+              file=sys.stderr)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return cands, done, ""
 
 
