@@ -152,15 +152,17 @@ def instruction_backed(candidate: Candidate, config: DetectorConfig) -> bool:
 def judge(pending: Sequence[Candidate], pooled: Samples, config: DetectorConfig,
           rounds: int) -> dict[Candidate, Confirmation]:
     """Verdicts after one look; candidates still undecided are left out."""
-    before = {c.key: pooled[c.key][0] for c in pending}
-    after = {c.key: pooled[c.key][1] for c in pending}
-    units = {c.key: c.unit for c in pending}
+    sized = [c for c in pending
+             if min(clean(pooled[c.key][0]).size, clean(pooled[c.key][1]).size) >= MIN_SAMPLES]
+    before = {c.key: pooled[c.key][0] for c in sized}   # the look's family for BH
+    after = {c.key: pooled[c.key][1] for c in sized}
+    units = {c.key: c.unit for c in sized}
     parent, commit = pending[0].parent, pending[0].commit
     flagged = {f.key for f in compare_samples(before, after, units, parent, commit,
                                               config).regressions}
     out: dict[Candidate, Confirmation] = {}
     for c in pending:
-        a, b = clean(before[c.key]), clean(after[c.key])
+        a, b = clean(pooled[c.key][0]), clean(pooled[c.key][1])
         n = (int(a.size), int(b.size))
         if min(n) < MIN_SAMPLES:
             out[c] = Confirmation(c, "inconclusive", math.nan, (math.nan, math.nan), math.nan,
