@@ -114,3 +114,9 @@ def test_range_is_bounded_by_history(repo):
     assert history.range_commits(path, "HEAD~2..HEAD") == [sha["merge"], sha["pyproject"]]
     with pytest.raises(HistoryError):
         history.range_commits(path, "--all..HEAD")
+
+
+def test_an_unknown_commit_is_one_line(repo):
+    path, _ = repo
+    with pytest.raises(HistoryError, match=r"^git rev-list failed: fatal: bad object a{40}$"):
+        same_build(path, ["a" * 40])

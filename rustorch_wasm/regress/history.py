@@ -174,7 +174,8 @@ def _git_batch(repo: git.Repo, args: Sequence[str], lines: Sequence[str]) -> lis
     proc = subprocess.run(["git", "--git-dir", repo.git_dir, *args], input="".join(
         f"{line}\n" for line in lines), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise HistoryError(f"git {args[0]} failed: {proc.stderr.strip().splitlines()[:1]}")
+        first = (proc.stderr.strip().splitlines() or ["no message"])[0]
+        raise HistoryError(f"git {args[0]} failed: {first}")
     return proc.stdout.splitlines()
 
 
