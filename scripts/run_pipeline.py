@@ -13,7 +13,9 @@
    culprit and parent, interleaved, and judged confirmed / refuted /
    inconclusive; ``site/confirmations.json`` keeps the verdicts
    (``--no-confirm`` skips it; results of another ``--repo`` are not
-   re-measured).
+   re-measured). Build keys (``--build-path``; for another ``--repo``
+   everything except docs, tests, CI files and Markdown) say for each
+   finding whether the build changed between its two commits.
 4. Change points per series, the stored baselines (``baselines/*.json``),
    trend plots and the heat map, ``asv publish``, and the static site.
 5. Prints confirmed regressions, environment shifts, refuted and
@@ -48,7 +50,8 @@ from rustorch_wasm.regress.confirm import (Candidate, Confirmation, RemeasureErr
                                            Rule, Samples, confirm)
 from rustorch_wasm.regress.detect import detect  # noqa: E402
 from rustorch_wasm.regress.findings import Report  # noqa: E402
-from rustorch_wasm.regress.history import HistoryError, build_keys, first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.history import (GENERIC_BUILD_PATHS, HistoryError,  # noqa: E402
+                                           build_keys, first_parent_commits)
 from rustorch_wasm.regress.report import render_markdown  # noqa: E402
 from rustorch_wasm.regress.results import ResultsError, load_results  # noqa: E402
 from rustorch_wasm.regress.series import Series, SeriesKey, build_series  # noqa: E402
@@ -92,6 +95,15 @@ def stored_baselines(directory: Path, series: list[Series]) -> tuple[dict[Series
     return levels, ", ".join(sources)
 
 
+def build_paths(args: argparse.Namespace) -> Sequence[str] | None:
+    """The build inputs of ``--repo``: ``--build-path``, else this project's
+    (``None``: :data:`~rustorch_wasm.regress.history.DEFAULT_BUILD_PATHS`),
+    else, for another repository, everything but docs, tests and Markdown."""
+    if args.build_path:
+        return args.build_path
+    return None if args.repo.resolve() == ROOT else GENERIC_BUILD_PATHS
+
+
 class Remeasure:
     """The confirmation runner: asv on this project, its failures as RemeasureError."""
 
@@ -107,7 +119,8 @@ class Remeasure:
 
 
 def confirmation(report: Report, series: list[Series], config: DetectorConfig,
-                 args: argparse.Namespace, rule: Rule) -> tuple[list[Candidate], list[Confirmation], str]:
+                 args: argparse.Namespace,
+                 rule: Rule) -> tuple[list[Candidate], list[Confirmation], str]:
     """Re-measure every timing-only regression (when asv can run for ``--repo``)."""
     cands = verdicts.candidates(report, series)
     todo = verdicts.to_confirm(cands, report, config)
@@ -173,8 +186,8 @@ def pipeline(args: argparse.Namespace) -> int:
     rule = Rule()
     cands, confirmations, note = confirmation(report, series, config, args, rule)
     involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
-    entries = verdicts.listing(report, cands, confirmations, config,
-                               build_keys(args.repo, sorted(involved)), order)
+    keys = build_keys(args.repo, sorted(involved), build_paths(args))
+    entries = verdicts.listing(report, cands, confirmations, config, keys, order)
     measured = [c for c in order if c in result_set.commits]
     step(f"plotting {len(series)} series and building the site")
     cps = {s.key: change_points(s, min_segment=config.min_segment, split_alpha=config.split_alpha)
@@ -209,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-asv-publish", action="store_true", help="skip asv's own pages")
     parser.add_argument("--no-confirm", action="store_true",
                         help="do not re-measure timing-only regressions")
+    parser.add_argument("--build-path", action="append", metavar="PATH",
+                        help="a build input path of --repo (repeatable; '!PATTERN' excludes); "
+                             "default: this project's, or for another repository everything "
+                             "except docs/, tests/, .github/ and *.md")
     args = parser.parse_args(argv)
     try:
         return pipeline(args)

@@ -65,7 +65,7 @@ def test_timing_only_regressions_are_re_measured_and_listed_by_verdict(history, 
     out = tmp_path / "site"
     code = pipeline.main(["--skip-bench", "--no-asv-publish", "--results", str(results),
                           "--repo", str(repo), "--branch", "main", "--out", str(out),
-                          "--baselines", str(tmp_path / "none")])
+                          "--baselines", str(tmp_path / "none"), "--build-path", "f.txt"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     # the instruction-backed time_a was not re-measured; one run per timing-only candidate
@@ -83,6 +83,7 @@ def test_timing_only_regressions_are_re_measured_and_listed_by_verdict(history, 
     assert end.index("mod.C.time_real") < end.index("Refuted by re-measurement (noise) (1):") \
         < end.index("mod.C.time_noise")
     assert "refuted by re-measurement: x1.000" in end
+    assert all("build key changed" in e["evidence"] for e in doc["listing"])  # f.txt changed
     md = (out / "findings.md").read_text()
     assert md.startswith("# ") and md.index("### Confirmed regressions (3)") \
         < md.index("### Refuted by re-measurement (noise) (1)")
@@ -100,6 +101,8 @@ def test_without_re_measurement_timing_only_regressions_are_listed_last(history,
     assert "Timing-only regressions not re-measured (2):" in printed
     assert "note: 2 timing-only regression(s) not re-measured (results of another repository)" \
         in printed
+    # another repository's build inputs: everything but docs, tests and Markdown (f.txt here)
+    assert "build key changed" in printed and "build key unchanged" not in printed
 
 
 def finding(kind: str, name: str, commit: str, prev: str = "0" * 40) -> Finding:

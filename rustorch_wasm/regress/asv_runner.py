@@ -115,7 +115,8 @@ def samples_at(results: Path, commit: str) -> dict[SeriesKey, list[float]]:
             for m in load_results(results).at_commit(commit)}
 
 
-def matched(keys: Sequence[SeriesKey], found: dict[SeriesKey, list[float]]) -> dict[SeriesKey, list[float]]:
+def matched(keys: Sequence[SeriesKey],
+            found: dict[SeriesKey, list[float]]) -> dict[SeriesKey, list[float]]:
     """``found`` under the keys asked for; a key of another machine (results
     copied from elsewhere) takes this machine's series of the same env,
     benchmark and params."""

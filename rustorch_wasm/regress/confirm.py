@@ -209,7 +209,8 @@ def confirm(candidates: Sequence[Candidate], runner: Runner,
             except RemeasureError as exc:
                 for c in pending:
                     done[c] = Confirmation(c, "inconclusive", math.nan, (math.nan, math.nan),
-                                           math.nan, rounds, (0, 0), f"re-measurement failed: {exc}")
+                                           math.nan, rounds, (0, 0),
+                                           f"re-measurement failed: {exc}")
                 pending = []
                 break
             rounds += n
