@@ -40,6 +40,7 @@ from typing import Callable, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rustorch_wasm.regress.asv_runner import asv_env  # noqa: E402
 from rustorch_wasm.regress.history import (HistoryError, range_commits,  # noqa: E402
                                            same_build)
 
@@ -122,12 +123,6 @@ class Progress:
     def done(self) -> None:
         self.out(f"bench: {len(self.seen)} of {self.total} commit(s) benchmarked in "
                  f"{clock_text(self.clock() - self.started)}")
-
-
-def asv_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 def asv_machine(machine: str | None) -> None:

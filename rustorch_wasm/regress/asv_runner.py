@@ -41,7 +41,7 @@ class AsvRunError(Exception):
     """asv could not be run or produced no usable results (one-line message)."""
 
 
-def _asv_env() -> dict[str, str]:
+def asv_env() -> dict[str, str]:
     """asv finds ``python3.10`` (and the build tools) in this interpreter's bin dir."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -90,7 +90,7 @@ def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: S
     log = log or workdir / "asv.log"
     config = private_config(repo, workdir)
     asv = [sys.executable, "-m", "asv"]
-    env = _asv_env()
+    env = asv_env()
     if _run_logged([*asv, "machine", "--yes", "--config", str(config)], repo, env, log, False) != 0:
         raise AsvRunError(f"'asv machine --yes' failed; see {log}")
     hashfile = workdir / "commits.txt"

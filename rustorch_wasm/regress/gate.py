@@ -36,7 +36,6 @@ import math
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -49,7 +48,7 @@ from .config import ConfigError, DetectorConfig, load_config
 from .confirm import Candidate, Confirmation, confirm, instruction_backed
 from .detect import companion
 from .findings import Finding, Report
-from .history import HistoryError, resolve_commit
+from .history import HistoryError, changed_files, resolve_commit, toplevel
 from .results import ResultSet, ResultsError, load_results
 from .series import SeriesKey
 
@@ -108,20 +107,18 @@ class GateResult:
 
 
 def repo_root(path: Path) -> Path:
-    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True,
-                          text=True, check=False)
-    if proc.returncode != 0:
-        raise GateError(f"{path}: not inside a git repository")
-    return Path(proc.stdout.strip())
+    try:
+        return toplevel(path)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
 
 
 def dirty_files(repo: Path) -> list[str]:
     """Tracked files with uncommitted changes."""
-    proc = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise GateError(f"{repo}: git status failed: {proc.stderr.strip()}")
-    return [line[3:] for line in proc.stdout.splitlines() if line.strip()]
+    try:
+        return changed_files(repo)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
 
 
 def build_error_hint(log: Path | None) -> str:

@@ -48,6 +48,25 @@ def open_repo(path: Path) -> git.Repo:
         raise HistoryError(f"{path}: not a git repository") from None
 
 
+def toplevel(path: Path) -> Path:
+    """The root of the work tree that ``path`` is in."""
+    repo = open_repo(path)
+    if repo.working_tree_dir is None:
+        raise HistoryError(f"{path}: a bare repository has no work tree")
+    return Path(repo.working_tree_dir)
+
+
+def changed_files(path: Path) -> list[str]:
+    """Tracked files of the work tree with uncommitted changes."""
+    repo = open_repo(path)
+    try:
+        out = repo.git.status("--porcelain", "--untracked-files=no")
+    except git.GitCommandError as exc:
+        first = (str(exc.stderr).strip().splitlines() or ["failed"])[0]
+        raise HistoryError(f"{repo.working_dir}: git status: {first}") from None
+    return [line[3:] for line in out.splitlines() if line.strip()]
+
+
 def first_parent_commits(repo_path: Path, branch: str = "main") -> list[str]:
     """Full shas of ``branch``'s first-parent history, oldest first."""
     repo = open_repo(repo_path)
