@@ -3,14 +3,25 @@
     python scripts/run_pipeline.py [--range HEAD~50..HEAD] [--bench REGEX]
         [--skip-bench] [--out site] [--branch HEAD] [--config FILE]
 
-1. ``scripts/bench.py``: ``asv machine --yes`` and ``asv run`` over the range
-   (bounded by the history that exists; already measured commits skipped;
-   samples recorded; asv shows its progress).
+1. ``scripts/bench.py``: ``asv run`` over one commit per distinct build of
+   the range (commits with their first parent's build key are skipped;
+   already measured builds too; samples recorded; whole-job progress).
 2. The detector over everything in ``.asv/results`` along the first-parent
    history of ``--branch``: findings as JSON and Markdown.
-3. Change points per series, the stored baselines (``baselines/*.json``),
+3. Confirmation (:mod:`rustorch_wasm.regress.confirm`): every timing
+   regression that no instruction-count change backs is re-measured at its
+   culprit and parent, interleaved, and judged confirmed / refuted /
+   inconclusive; ``site/confirmations.json`` keeps the verdicts
+   (``--no-confirm`` skips it; results of another ``--repo`` are not
+   re-measured). Build keys (``--build-path``; for another ``--repo``
+   everything except docs, tests, CI files and Markdown) say for each
+   finding whether the build changed between its two commits.
+4. Change points per series, the stored baselines (``baselines/*.json``),
    trend plots and the heat map, ``asv publish``, and the static site.
-4. Prints the findings and the path of ``site/index.html``.
+5. Prints confirmed regressions, environment shifts, refuted and
+   inconclusive candidates (with their evidence), then the other findings,
+   and the path of ``site/index.html``; ``findings.md`` starts with the
+   same listing.
 
 Exit status 0 when the site was built (regressions are reported, not an
 error), 2 on an error (one line, no traceback).
@@ -18,25 +29,33 @@ error), 2 on an error (one line, no traceback).
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rustorch_wasm.regress.asv_runner import AsvRunError, PairRunner  # noqa: E402
 from rustorch_wasm.regress.atomic import write_atomic  # noqa: E402
 from rustorch_wasm.regress.baseline import BaselineError, load_baseline  # noqa: E402
 from rustorch_wasm.regress.config import ConfigError, DetectorConfig, load_config  # noqa: E402
+from rustorch_wasm.regress.confirm import (Candidate, Confirmation, RemeasureError,  # noqa: E402
+                                           Rule, Samples, confirm)
 from rustorch_wasm.regress.detect import detect  # noqa: E402
 from rustorch_wasm.regress.findings import Report  # noqa: E402
-from rustorch_wasm.regress.history import HistoryError, first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.history import (GENERIC_BUILD_PATHS, HistoryError,  # noqa: E402
+                                           build_keys, first_parent_commits, same_build)
 from rustorch_wasm.regress.report import render_markdown  # noqa: E402
 from rustorch_wasm.regress.results import ResultsError, load_results  # noqa: E402
 from rustorch_wasm.regress.series import Series, SeriesKey, build_series  # noqa: E402
 from rustorch_wasm.regress.site import SiteData, asv_publish, build_site, commit_infos  # noqa: E402
+from rustorch_wasm.regress import verdicts  # noqa: E402
 
 
 def step(text: str) -> None:
@@ -75,12 +94,78 @@ def stored_baselines(directory: Path, series: list[Series]) -> tuple[dict[Series
     return levels, ", ".join(sources)
 
 
-def print_findings(report: Report) -> None:
-    print(f"{report.series_checked} series checked, {len(report.findings)} finding(s), "
-          f"{len(report.regressions)} regression(s)")
-    for f in report.findings:
+def build_paths(args: argparse.Namespace) -> Sequence[str] | None:
+    """The build inputs of ``--repo``: ``--build-path``, else this project's
+    (``None``: :data:`~rustorch_wasm.regress.history.DEFAULT_BUILD_PATHS`),
+    else, for another repository, everything but docs, tests and Markdown."""
+    if args.build_path:
+        return args.build_path
+    return None if args.repo.resolve() == ROOT else GENERIC_BUILD_PATHS
+
+
+class Remeasure:
+    """The confirmation runner: asv on this project, its failures as RemeasureError."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.asv = PairRunner(ROOT, workdir, log=workdir / "asv.log", echo_progress=True)
+
+    def __call__(self, parent: str, commit: str, keys: Sequence[SeriesKey],
+                 rounds: int) -> Samples:
+        try:
+            return self.asv(parent, commit, keys, rounds)
+        except (AsvRunError, ResultsError) as exc:
+            raise RemeasureError(f"{exc} (asv log: {self.asv.log})") from None
+
+
+def confirmation(report: Report, series: list[Series], config: DetectorConfig,
+                 args: argparse.Namespace,
+                 rule: Rule) -> tuple[list[Candidate], list[Confirmation], str]:
+    """Re-measure every timing-only regression (when asv can run for ``--repo``)."""
+    cands = verdicts.candidates(report, series)
+    todo = verdicts.to_confirm(cands, report, config)
+    if not todo:
+        return cands, [], ""
+    if args.no_confirm or args.repo.resolve() != ROOT:
+        why = "--no-confirm" if args.no_confirm else "results of another repository"
+        return cands, [], f"{len(todo)} timing-only regression(s) not re-measured ({why})"
+    pairs = len({(c.parent, c.commit) for c in todo})
+    step(f"confirming {len(todo)} timing-only regression(s) at {pairs} commit pair(s) by "
+         f"interleaved re-measurement ({rule.rounds_per_look} rounds a look, at most "
+         f"{rule.max_rounds})")
+    workdir = Path(tempfile.mkdtemp(prefix="rustorch-confirm-"))
+    done = confirm(todo, Remeasure(workdir), config, rule,
+                   progress=lambda text: print(f"confirm: {text}", flush=True))
+    if any(c.reason.startswith("re-measurement failed") for c in done):
+        print(f"warning: a re-measurement failed; its asv log is kept in {workdir}",
+              file=sys.stderr)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return cands, done, ""
+
+
+def print_findings(report: Report, entries: list[verdicts.Entry], note: str) -> None:
+    by = {s: sum(1 for e in entries if e.section == s) for s in verdicts.SECTIONS}
+    print(f"{report.series_checked} series checked, {len(report.findings)} finding(s): "
+          + ", ".join(f"{n} {s}" for s, n in by.items() if n))
+    for line in verdicts.text_lines(entries):
+        print(line)
+    if note:
+        print(f"note: {note}")
+    others = [f for f in report.findings if f.kind not in ("regression", "environment")]
+    if others:
+        print(f"Other findings ({len(others)}):")
+    for f in others:
         print(f"  {f.kind:11s} {f.key.label} at {f.commit[:10]} x{f.ratio:.3f} "
               f"(p={f.p_value:.2g}) [{f.key.machine}]")
+
+
+def findings_markdown(report: Report, entries: list[verdicts.Entry]) -> str:
+    """The detector's Markdown with the listing by verdict after its title."""
+    text = render_markdown(report)
+    head, sep, rest = text.partition("\n")
+    if head.startswith("# "):
+        return f"{head}\n\n{verdicts.markdown(entries)}\n{rest.lstrip(chr(10))}"
+    return f"{verdicts.markdown(entries)}\n{text}"
 
 
 def pipeline(args: argparse.Namespace) -> int:
@@ -96,7 +181,14 @@ def pipeline(args: argparse.Namespace) -> int:
     series = [s for s in build_series(result_set, order) if s.points]
     if not series:
         raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
-    report = detect(series, config, metadata=result_set.file_meta)
+    paths = build_paths(args)
+    report = detect(series, config, metadata=result_set.file_meta,
+                    same_build=same_build(args.repo, order, paths))
+    rule = Rule()
+    cands, confirmations, note = confirmation(report, series, config, args, rule)
+    involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
+    keys = build_keys(args.repo, sorted(involved), paths)
+    entries = verdicts.listing(report, cands, confirmations, config, keys, order)
     measured = [c for c in order if c in result_set.commits]
     step(f"plotting {len(series)} series and building the site")
     # the plots draw the change points the detector decided (after merging and re-placement)
@@ -108,8 +200,11 @@ def pipeline(args: argparse.Namespace) -> int:
                         baselines=levels, baseline_source=source,
                         commit_info=commit_infos(args.repo, measured))
         index = build_site(data, args.out, asv_html=asv_html, progress=True)
-    write_atomic(Path(args.out) / "findings.md", render_markdown(report))
-    print_findings(report)
+    write_atomic(Path(args.out) / "findings.md", findings_markdown(report, entries))
+    write_atomic(Path(args.out) / "confirmations.json", json.dumps(
+        verdicts.document(entries, confirmations, config, rule, note), indent=2,
+        allow_nan=False) + "\n")
+    print_findings(report, entries, note)
     print(f"site: {index}")
     return 0
 
@@ -126,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "site", help="site directory")
     parser.add_argument("--config", type=Path, help="detector config JSON")
     parser.add_argument("--no-asv-publish", action="store_true", help="skip asv's own pages")
+    parser.add_argument("--no-confirm", action="store_true",
+                        help="do not re-measure timing-only regressions")
+    parser.add_argument("--build-path", action="append", metavar="PATH",
+                        help="a build input path of --repo (repeatable; '!PATTERN' excludes); "
+                             "default: this project's, or for another repository everything "
+                             "except docs/, tests/, .github/ and *.md")
     args = parser.parse_args(argv)
     try:
         return pipeline(args)

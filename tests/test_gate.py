@@ -110,13 +110,15 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(home))
     flagged = []
 
-    def every_timing_regression(result):
+    def every_timing_regression(result, config=None):
         keys = [r.key for r in result.rows if r.finding is not None
                 and r.finding.kind == "regression" and not r.key.is_instruction_count]
         flagged.extend(keys)
         return keys
 
     monkeypatch.setattr(gate_module, "needs_recheck", every_timing_regression)
+    # and confirm() must re-measure them even though the instruction count backs them
+    monkeypatch.setattr("rustorch_wasm.regress.confirm.instruction_backed", lambda c, cfg: False)
     result = gate_module.gate(repo, sha["docs"], sha["slow"], benches=[r"^activations\.Sigmoid\."],
                               progress=False)
     assert flagged and result.rechecked == [k.label for k in flagged]
@@ -130,6 +132,9 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
     for f in result.report.regressions:
         if not f.key.is_instruction_count:
             assert f.evidence[-1].startswith("confirmed by a re-run: x1.")
+    verdicts = {c.candidate.key.label: c for c in result.confirmations}
+    assert set(verdicts) == set(result.rechecked)
+    assert verdicts["activations.Sigmoid.time_sigmoid(size=10000)"].rounds >= 4
 
 
 def test_head_that_does_not_build_is_an_error(history):

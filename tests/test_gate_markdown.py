@@ -63,7 +63,8 @@ def test_failure_on_head_is_an_error():
 
 
 def test_recheck_keeps_only_confirmed_timing_regressions():
-    from rustorch_wasm.regress.gate import apply_recheck, needs_recheck
+    from rustorch_wasm.regress.confirm import Confirmation
+    from rustorch_wasm.regress.gate import apply_confirmations, candidate, needs_recheck
 
     noisy = key("m.C.time_noisy")
     real = key("m.C.time_real")
@@ -75,17 +76,33 @@ def test_recheck_keeps_only_confirmed_timing_regressions():
                                   Row(real, "seconds", 1.0, 1.4, fr, None),
                                   Row(backed, "seconds", 1.0, 1.4, fb, (10.0, 14.0))])
     keys = needs_recheck(first)
-    assert keys == [noisy, real]  # the instruction count backs the third
-    fr2 = Finding("regression", real, HEAD, BASE, 1.0, 1.38, 1.38, (1.3, 1.5), 2e-4, "seconds")
-    second = result([fr2], [Row(noisy, "seconds", 1.0, 1.02), Row(real, "seconds", 1.0, 1.38, fr2)])
-    final = apply_recheck(first, second, keys)
+    assert keys == [noisy, real]  # the instruction count backs the third (+40 %)
+    verdicts = [Confirmation(candidate(first.rows[0], BASE, HEAD), "refuted", 1.02, (0.99, 1.05),
+                             0.3, 4, (24, 24)),
+                Confirmation(candidate(first.rows[1], BASE, HEAD), "confirmed", 1.38, (1.3, 1.5),
+                             2e-4, 4, (24, 24))]
+    final = apply_confirmations(first, verdicts)
     assert {f.key for f in final.report.regressions} == {real, backed}
     assert final.unconfirmed == [noisy.label] and final.exit_code == EXIT_REGRESSION
     confirmed = next(f for f in final.report.findings if f.key == real)
-    assert confirmed.evidence[-1].startswith("confirmed by a re-run: x1.380")
+    assert confirmed.evidence[-1] == "confirmed by a re-run: x1.380, p=0.0002, 4 interleaved rounds"
+    gate_json = final.to_json()["gate"]
+    assert [c["verdict"] for c in gate_json["confirmations"]] == ["refuted", "confirmed"]
     md = render_markdown(final)
     assert "1 of 2 confirmed. Not confirmed (not counted): m.C.time_noisy(size=10000)" in md
     assert "m.C.time_noisy" in md.split("<details>")[1]  # listed with the unchanged ones
-    # every flagged timing regression unconfirmed: the gate passes
-    clean = apply_recheck(first, result([], []), [noisy, real, backed])
+    # every flagged timing regression inconclusive: the gate passes
+    clean = apply_confirmations(first, [
+        Confirmation(candidate(r, BASE, HEAD), "inconclusive", 1.3, (0.9, 1.6), 0.05, 12, (72, 72))
+        for r in first.rows])
     assert clean.report.regressions == [] and clean.exit_code == EXIT_CLEAN
+
+
+def test_a_small_instruction_rise_does_not_spare_re_measurement():
+    from rustorch_wasm.regress.gate import needs_recheck
+
+    t = key("m.C.time_x")
+    f = Finding("regression", t, HEAD, BASE, 1.0, 1.5, 1.5, (1.4, 1.6), 1e-5, "seconds")
+    rise = lambda counts: result([f], [Row(t, "seconds", 1.0, 1.5, f, counts)])  # noqa: E731
+    assert needs_recheck(rise((1000.0, 1010.0))) == [t]      # +1 %: could be the host
+    assert needs_recheck(rise((1000.0, 1200.0))) == []       # +20 %: above guard x threshold

@@ -53,7 +53,13 @@ def test_pipeline_builds_the_site_with_the_regression(history, tmp_path):
                         "--baselines", str(tmp_path / "none"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"site: {out / 'index.html'}" in proc.stdout
-    assert f"regression  mod.C.time_a(size=100) at {shas[STEP][:10]}" in proc.stdout
+    # backed by its instruction count: confirmed without re-measurement
+    listed = proc.stdout[proc.stdout.index("Confirmed regressions (2):"):]
+    assert f"  mod.C.time_a(size=100) at {shas[STEP][:10]}" in listed
+    assert "mod.C.track_a_instructions x1.350 at the same commit" in listed
+    conf = json.loads((out / "confirmations.json").read_text())
+    assert [e["section"] for e in conf["listing"]] == ["confirmed", "confirmed"]
+    assert conf["confirmations"] == [] and conf["rule"]["max_rounds"] == 12
     doc = json.loads((out / "findings.json").read_text())
     regs = {(f["benchmark"], f["commit"]) for f in doc["findings"] if f["kind"] == "regression"}
     assert regs == {("mod.C.time_a", shas[STEP]), ("mod.C.track_a_instructions", shas[STEP])}

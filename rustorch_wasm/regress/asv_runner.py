@@ -14,6 +14,9 @@ the machine's speed); for two commits compared head to head the gate asks
 for :data:`INTERLEAVED` instead, about as many samples in 4 rounds.
 
 The results are read back with :func:`.results.load_results`.
+:class:`PairRunner` is the re-measurement runner of :mod:`.confirm` (used by
+the gate and by ``make run``): each call is one such interleaved run of two
+commits, with ``-a rounds=N``, of just the benchmarks asked for.
 """
 from __future__ import annotations
 
@@ -22,10 +25,12 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-
+from .confirm import Samples
+from .series import SeriesKey
 
 INTERLEAVED = ("-a", "rounds=4", "-a", "repeat=(5,8,1.5)")
 
@@ -36,7 +41,7 @@ class AsvRunError(Exception):
     """asv could not be run or produced no usable results (one-line message)."""
 
 
-def _asv_env() -> dict[str, str]:
+def asv_env() -> dict[str, str]:
     """asv finds ``python3.10`` (and the build tools) in this interpreter's bin dir."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -85,7 +90,7 @@ def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: S
     log = log or workdir / "asv.log"
     config = private_config(repo, workdir)
     asv = [sys.executable, "-m", "asv"]
-    env = _asv_env()
+    env = asv_env()
     if _run_logged([*asv, "machine", "--yes", "--config", str(config)], repo, env, log, False) != 0:
         raise AsvRunError(f"'asv machine --yes' failed; see {log}")
     hashfile = workdir / "commits.txt"
@@ -100,3 +105,48 @@ def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: S
     if not results.is_dir():
         raise AsvRunError(f"asv run exited {code} and wrote no results; see {log}")
     return results
+
+
+def samples_at(results: Path, commit: str) -> dict[SeriesKey, list[float]]:
+    """Samples per series measured at ``commit`` (asv's value when none were recorded)."""
+    from .results import load_results
+
+    return {m.key: list(m.samples) if m.samples else [m.value]
+            for m in load_results(results).at_commit(commit)}
+
+
+def matched(keys: Sequence[SeriesKey],
+            found: dict[SeriesKey, list[float]]) -> dict[SeriesKey, list[float]]:
+    """``found`` under the keys asked for; a key of another machine (results
+    copied from elsewhere) takes this machine's series of the same env,
+    benchmark and params."""
+    loose = {(k.env, k.benchmark, k.params): v for k, v in found.items()}
+    out = {}
+    for k in keys:
+        v = found.get(k, loose.get((k.env, k.benchmark, k.params)))
+        if v is not None:
+            out[k] = v
+    return out
+
+
+@dataclass
+class PairRunner:
+    """:class:`.confirm.Runner` with asv: ``rounds`` interleaved rounds of two commits."""
+
+    repo: Path
+    workdir: Path
+    extra: Sequence[str] = ()
+    log: Path | None = None
+    echo_progress: bool = False
+    runs: int = 0
+
+    def __call__(self, parent: str, commit: str, keys: Sequence[SeriesKey], rounds: int) -> Samples:
+        self.runs += 1
+        # asv matches -b against "name(p1, p2)" for parameterized benchmarks
+        regexes = sorted({f"^{re.escape(k.benchmark)}(\\(|$)" for k in keys})
+        results = run_commits(self.repo, [parent, commit], self.workdir / f"look-{self.runs}",
+                              benches=regexes, extra=("-a", f"rounds={rounds}", *self.extra),
+                              log=self.log, echo_progress=self.echo_progress)
+        before = matched(keys, samples_at(results, parent))
+        after = matched(keys, samples_at(results, commit))
+        return {k: (before.get(k, []), after.get(k, [])) for k in keys}

@@ -15,11 +15,14 @@
    threshold, default 20%, plus Mann-Whitney significance with
    Benjamini-Hochberg control over all compared benchmarks, and the exact
    rule for ``track_*_instructions``) decides.
-4. A timing regression whose companion instruction count did not go up is
-   measured again (a second interleaved asv run of just those benchmarks)
-   and counts only if the second run flags it too: samples of one asv round
-   share that round's machine state, so a burst of load from other
-   processes can move one side past the threshold (seen in A/A runs here).
+4. A timing regression that its companion instruction count does not back
+   (count up by less than the size guard, ``g*t``) goes to
+   :func:`.confirm.confirm`, the machinery ``make run`` uses too: interleaved
+   re-runs of just those benchmarks, looks of 4 rounds up to 12, and it
+   counts only if *confirmed*; refuted and inconclusive ones are listed, not
+   counted. Samples of one asv round share that round's machine state, so
+   a burst of load from other processes can move one side past the
+   threshold (seen in A/A runs here).
 
 Exit status: 1 when a regression is found, 0 when none, 2 on an error
 (bad revision, dirty tree, a commit that does not build, a benchmark that
@@ -30,22 +33,22 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from .asv_runner import AsvRunError, run_commits
+from .atomic import write_atomic
+from .asv_runner import AsvRunError, PairRunner, run_commits
 from .config import ConfigError, DetectorConfig, load_config
+from .confirm import Candidate, Confirmation, confirm, instruction_backed
 from .detect import companion
 from .findings import Finding, Report
-from .history import HistoryError, resolve_commit
+from .history import HistoryError, changed_files, resolve_commit, toplevel
 from .results import ResultSet, ResultsError, load_results
 from .series import SeriesKey
 
@@ -85,6 +88,7 @@ class GateResult:
     only_on_head: list[str] = field(default_factory=list)
     rechecked: list[str] = field(default_factory=list)    # re-run to confirm
     unconfirmed: list[str] = field(default_factory=list)  # ... and not confirmed
+    confirmations: list[Confirmation] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -97,25 +101,24 @@ class GateResult:
         doc["gate"] = {"base": self.base, "head": self.head, "exit_code": self.exit_code,
                        "compared": len(self.rows), "failed_on_head": self.failed_on_head,
                        "only_on_head": self.only_on_head, "rechecked": self.rechecked,
-                       "unconfirmed": self.unconfirmed}
+                       "unconfirmed": self.unconfirmed,
+                       "confirmations": [c.to_json() for c in self.confirmations]}
         return doc
 
 
 def repo_root(path: Path) -> Path:
-    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True,
-                          text=True, check=False)
-    if proc.returncode != 0:
-        raise GateError(f"{path}: not inside a git repository")
-    return Path(proc.stdout.strip())
+    try:
+        return toplevel(path)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
 
 
 def dirty_files(repo: Path) -> list[str]:
     """Tracked files with uncommitted changes."""
-    proc = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise GateError(f"{repo}: git status failed: {proc.stderr.strip()}")
-    return [line[3:] for line in proc.stdout.splitlines() if line.strip()]
+    try:
+        return changed_files(repo)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
 
 
 def build_error_hint(log: Path | None) -> str:
@@ -167,53 +170,52 @@ def compare(result_set: ResultSet, base: str, head: str, config: DetectorConfig,
     return GateResult(base, head, report, rows, failed, only_head)
 
 
-def needs_recheck(result: GateResult) -> list[SeriesKey]:
-    """Time regressions that their instruction count does not corroborate.
+def candidate(row: Row, base: str, head: str) -> Candidate:
+    return Candidate(row.key, head, base, row.unit, row.instructions)
+
+
+def needs_recheck(result: GateResult, config: DetectorConfig | None = None) -> list[SeriesKey]:
+    """Time regressions that their instruction count does not back.
 
     Samples taken in one asv round share that round's machine state, so a
     burst of load on a shared machine can shift one side by more than the
     threshold. A timing regression whose companion instruction count did not
-    go up is therefore measured again before it fails the gate."""
+    rise by the size guard (:func:`.confirm.instruction_backed`) is
+    therefore measured again before it fails the gate."""
+    config = config or DetectorConfig()
     out = []
     for r in result.rows:
         f = r.finding
         if f is None or f.kind != "regression" or r.key.is_instruction_count:
             continue
-        if r.instructions is not None and r.instructions[1] > r.instructions[0]:
+        if instruction_backed(candidate(r, result.base, result.head), config):
             continue
         out.append(r.key)
     return out
 
 
-def apply_recheck(first: GateResult, second: GateResult, keys: Sequence[SeriesKey]) -> GateResult:
-    """Keep the rechecked regressions that the second run flags again."""
-    again = {r.key: r.finding for r in second.rows}
-    wanted = set(keys)
+def apply_confirmations(first: GateResult, confirmations: Sequence[Confirmation]) -> GateResult:
+    """Keep the re-measured regressions that are confirmed; the others are not counted."""
+    verdicts = {c.candidate.key: c for c in confirmations}
     rows, dropped = [], []
     for r in first.rows:
-        if r.key in wanted and r.finding is not None:
-            f2 = again.get(r.key)
-            if f2 is not None and f2.kind == "regression":
-                note = f"confirmed by a re-run: x{f2.ratio:.3f}, p={f2.p_value:.2g}"
+        c = verdicts.get(r.key)
+        if c is not None and r.finding is not None:
+            if c.verdict == "confirmed":
+                note = (f"confirmed by a re-run: x{c.ratio:.3f}, p={c.p_value:.2g}, "
+                        f"{c.rounds} interleaved rounds")
                 r = replace(r, finding=replace(r.finding, evidence=(*r.finding.evidence, note)))
             else:
                 dropped.append(r.key.label)
                 r = replace(r, finding=None)
         rows.append(r)
-    findings = [f for f in first.report.findings if f.key not in wanted]
-    findings += [r.finding for r in rows if r.key in wanted and r.finding is not None]
+    findings = [f for f in first.report.findings if f.key not in verdicts]
+    findings += [r.finding for r in rows if r.key in verdicts and r.finding is not None]
     report = Report(first.report.threshold, first.report.alpha, first.report.series_checked,
                     sorted(findings, key=lambda f: f.key))
     return GateResult(first.base, first.head, report, rows, first.failed_on_head,
-                      first.only_on_head, [k.label for k in keys], dropped)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+                      first.only_on_head, [c.candidate.key.label for c in confirmations], dropped,
+                      list(confirmations))
 
 
 def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (),
@@ -246,17 +248,18 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
         results = run_commits(repo, [base, head], workdir, benches=benches, extra=asv_args,
                               log=log, echo_progress=progress)
         result = compare(load_results(results), base, head, config, log)
-        keys = needs_recheck(result) if recheck else []
+        keys = needs_recheck(result, config) if recheck else []
         if keys:
             if progress:
                 print(f"gate: {len(keys)} timing regression(s) without an instruction-count change; "
                       "measuring them again to confirm", file=sys.stderr, flush=True)
-            # asv matches -b against "name(p1, p2)" for parameterized benchmarks
-            again = sorted({f"^{re.escape(k.benchmark)}(\\(|$)" for k in keys})
-            results = run_commits(repo, [base, head], workdir / "recheck", benches=again,
-                                  extra=asv_args, log=log, echo_progress=progress)
-            result = apply_recheck(result, compare(load_results(results), base, head, config, log),
-                                   keys)
+            wanted = set(keys)
+            runner = PairRunner(repo, workdir / "recheck", asv_args, log, progress)
+            say = (lambda text: print(f"gate: {text}", file=sys.stderr, flush=True)) \
+                if progress else None
+            confirmations = confirm([candidate(r, base, head) for r in result.rows
+                                     if r.key in wanted], runner, config, progress=say)
+            result = apply_confirmations(result, confirmations)
     except AsvRunError as exc:
         raise GateError(str(exc)) from None
     except ResultsError as exc:
@@ -305,9 +308,9 @@ def run(args: argparse.Namespace) -> int:
     markdown = render_markdown(result)
     try:
         if args.markdown:
-            _write_atomic(args.markdown, markdown)
+            write_atomic(args.markdown, markdown)
         if args.json:
-            _write_atomic(args.json, json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+            write_atomic(args.json, json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
     except OSError as exc:
         print(f"error: cannot write report: {exc}", file=sys.stderr)
         return EXIT_ERROR

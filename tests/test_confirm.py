@@ -1,0 +1,102 @@
+"""Confirmation verdicts with a stubbed runner (no benchmarking)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rustorch_wasm.regress.confirm import (Candidate, RemeasureError, Rule, Samples, confirm,
+                                           instruction_backed)
+from rustorch_wasm.regress.config import DetectorConfig
+from rustorch_wasm.regress.series import SeriesKey
+
+P, C = "a" * 40, "b" * 40
+
+
+def key(name: str) -> SeriesKey:
+    return SeriesKey("box", "venv", f"mod.C.time_{name}", (("size", "10"),))
+
+
+class Stub:
+    """Samples per round drawn around a level per (key, side); records the calls."""
+
+    def __init__(self, levels: dict[SeriesKey, tuple[float, float]], spread: float = 0.02,
+                 per_round: int = 6) -> None:
+        self.levels, self.spread, self.per_round = levels, spread, per_round
+        self.calls: list[tuple[str, str, list[SeriesKey], int]] = []
+
+    def __call__(self, parent, commit, keys, rounds) -> Samples:
+        self.calls.append((parent, commit, list(keys), rounds))
+        # a fixed spread of values (evenly spaced quantiles), the same each call
+        q = np.linspace(-1, 1, self.per_round * rounds)
+        out: Samples = {}
+        for k in keys:
+            if k in self.levels:
+                a, b = self.levels[k]
+                out[k] = (list(a * (1 + self.spread * q)), list(b * (1 + self.spread * q[::-1])))
+        return out
+
+
+def test_a_real_slowdown_is_confirmed_in_one_look():
+    stub = Stub({key("x"): (1e-3, 1.5e-3)})
+    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    assert c.verdict == "confirmed" and c.rounds == 4 and 1.45 < c.ratio < 1.55
+    assert c.p_value < 0.01 / 3 and c.samples == (24, 24)
+    assert stub.calls == [(P, C, [key("x")], 4)]
+    assert c.evidence.startswith("confirmed by re-measurement: x1.5")
+
+
+def test_noise_is_refuted_with_its_ratio():
+    stub = Stub({key("x"): (1e-3, 1.01e-3)})
+    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    assert c.verdict == "refuted" and c.rounds == 4 and 1.0 < c.ratio < 1.02
+    assert c.ci[1] < 1.2 and "excludes x1.20" in c.reason
+
+
+def test_undecided_goes_on_to_the_bound_then_says_so():
+    # x1.1 (below the guard, 1.15) with a +-60 % spread: neither rule can decide
+    stub = Stub({key("x"): (1e-3, 1.1e-3)}, spread=0.6, per_round=2)
+    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    assert c.verdict == "inconclusive" and c.rounds == 12
+    assert [call[3] for call in stub.calls] == [4, 4, 4]
+    assert "after 12 rounds" in c.reason and c.ci[1] >= 1.2
+
+
+def test_the_bound_is_the_rules():
+    stub = Stub({key("x"): (1e-3, 1.1e-3)}, spread=0.6, per_round=3)
+    [c] = confirm([Candidate(key("x"), C, P)], stub, rule=Rule(rounds_per_look=2, max_rounds=5))
+    assert [call[3] for call in stub.calls] == [2, 2, 1] and c.rounds == 5
+
+
+def test_instruction_backed_is_confirmed_without_measuring():
+    stub = Stub({key("y"): (1e-3, 1.5e-3)})
+    backed = Candidate(key("x"), C, P, instructions=(1000.0, 1350.0))
+    small = Candidate(key("y"), C, P, instructions=(1000.0, 1010.0))  # +1 %: re-measured
+    out = confirm([backed, small], stub)
+    assert [c.verdict for c in out] == ["confirmed", "confirmed"]
+    assert out[0].rounds == 0 and out[0].ratio == pytest.approx(1.35)
+    assert "instruction count x1.350" in out[0].evidence
+    assert stub.calls == [(P, C, [key("y")], 4)]   # only the unbacked one was re-measured
+    assert not instruction_backed(small, DetectorConfig())
+
+
+def test_one_run_per_commit_pair_and_order_kept():
+    other = "c" * 40
+    stub = Stub({key("x"): (1e-3, 1.5e-3), key("y"): (1e-3, 1.0e-3)})
+    cands = [Candidate(key("y"), C, P), Candidate(key("x"), other, C), Candidate(key("x"), C, P)]
+    out = confirm(cands, stub)
+    assert [c.candidate for c in out] == cands
+    assert [c.verdict for c in out] == ["refuted", "confirmed", "confirmed"]
+    assert sorted((p, c) for p, c, *_ in stub.calls) == sorted([(P, C), (C, other)])
+
+
+def test_nothing_measured_or_a_failed_run_is_inconclusive():
+    stub = Stub({})
+    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    assert c.verdict == "inconclusive" and "too few samples" in c.reason and len(stub.calls) == 1
+
+    def failing(*_):
+        raise RemeasureError("asv exited 1")
+
+    [c] = confirm([Candidate(key("x"), C, P)], failing)
+    assert c.verdict == "inconclusive" and c.reason == "re-measurement failed: asv exited 1"
+    assert c.to_json()["ratio"] is None and c.to_json()["verdict"] == "inconclusive"

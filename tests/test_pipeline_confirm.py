@@ -1,0 +1,136 @@
+"""`make run`'s confirmation stage with a stubbed re-measurement, and the order
+of what it reports: confirmed, environment, refuted, inconclusive, unconfirmed."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rustorch_wasm.regress.confirm import Candidate, Confirmation
+from rustorch_wasm.regress.config import DetectorConfig
+from rustorch_wasm.regress.findings import Finding, Report
+from rustorch_wasm.regress.series import SeriesKey
+from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
+from rustorch_wasm.regress import verdicts
+from _scripts import load_script
+
+N = 30
+STEPS = {"mod.C.time_a": 20, "mod.C.time_noise": 24, "mod.C.time_real": 15}
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> tuple[Path, Path, list[str]]:
+    root = tmp_path_factory.mktemp("confirm")
+    repo = root / "repo"
+    shas = make_history(repo, N)
+    results = root / "results"
+    benches = {name: (["size"], [["100"]], "seconds") for name in STEPS}
+    benches["mod.C.track_a_instructions"] = (["size"], [["100"]], "instructions")
+    write_benchmarks_json(results, benches)
+    rng = np.random.default_rng(3)
+    for i, sha in enumerate(shas):
+        rows = {}
+        for name, at in STEPS.items():
+            s = list(1e-4 * (1.4 if i >= at else 1.0) * np.exp(rng.normal(0, 0.02, 10)))
+            rows[name] = Row([float(np.median(s))], [["100"]], [s])
+        rows["mod.C.track_a_instructions"] = Row([1000.0 * (1.4 if i >= STEPS["mod.C.time_a"]
+                                                            else 1.0)], [["100"]])
+        write_result_file(results, "box", sha, "venv-py3.10", rows)
+    return repo, results, shas
+
+
+class StubRemeasure:
+    """time_noise re-measures the same on both commits; time_real 1.4x slower."""
+
+    calls: list[tuple[str, str, list[str], int]] = []
+
+    def __init__(self, workdir: Path) -> None:
+        pass
+
+    def __call__(self, parent, commit, keys, rounds):
+        StubRemeasure.calls.append((parent, commit, [k.benchmark for k in keys], rounds))
+        q = np.linspace(0.98, 1.02, 6 * rounds)
+        return {k: (list(1e-4 * q), list(1e-4 * q * (1.4 if "real" in k.benchmark else 1.0)))
+                for k in keys}
+
+
+def test_timing_only_regressions_are_re_measured_and_listed_by_verdict(history, tmp_path,
+                                                                       monkeypatch, capsys):
+    repo, results, shas = history
+    pipeline = load_script("run_pipeline")
+    monkeypatch.setattr(pipeline, "ROOT", repo.resolve())   # asv "can run" for this repo
+    monkeypatch.setattr(pipeline, "Remeasure", StubRemeasure)
+    out = tmp_path / "site"
+    code = pipeline.main(["--skip-bench", "--no-asv-publish", "--results", str(results),
+                          "--repo", str(repo), "--branch", "main", "--out", str(out),
+                          "--baselines", str(tmp_path / "none"), "--build-path", "f.txt"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    # the instruction-backed time_a was not re-measured; one run per timing-only candidate
+    assert sorted(c[2][0] for c in StubRemeasure.calls) == ["mod.C.time_noise", "mod.C.time_real"]
+    assert all(c[3] == 4 for c in StubRemeasure.calls)
+    doc = json.loads((out / "confirmations.json").read_text())
+    listed = [(e["section"], e["benchmark"]) for e in doc["listing"]]
+    assert listed == [("confirmed", "mod.C.time_real"), ("confirmed", "mod.C.time_a"),
+                      ("confirmed", "mod.C.track_a_instructions"),
+                      ("refuted", "mod.C.time_noise")]
+    noise = next(c for c in doc["confirmations"] if c["benchmark"] == "mod.C.time_noise")
+    assert noise["verdict"] == "refuted" and noise["commit"] == shas[STEPS["mod.C.time_noise"]]
+    assert 0.99 < noise["ratio"] < 1.01
+    end = printed[printed.index("Confirmed regressions (3):"):]
+    assert end.index("mod.C.time_real") < end.index("Refuted by re-measurement (noise) (1):") \
+        < end.index("mod.C.time_noise")
+    assert "refuted by re-measurement: x1.000" in end
+    assert all("build key changed" in e["evidence"] for e in doc["listing"])  # f.txt changed
+    md = (out / "findings.md").read_text()
+    assert md.startswith("# ") and md.index("### Confirmed regressions (3)") \
+        < md.index("### Refuted by re-measurement (noise) (1)")
+
+
+def test_without_re_measurement_timing_only_regressions_are_listed_last(history, tmp_path,
+                                                                        capsys):
+    repo, results, _ = history
+    pipeline = load_script("run_pipeline")
+    code = pipeline.main(["--skip-bench", "--no-asv-publish", "--results", str(results),
+                          "--repo", str(repo), "--branch", "main", "--out", str(tmp_path / "s"),
+                          "--baselines", str(tmp_path / "none")])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Timing-only regressions not re-measured (2):" in printed
+    assert "note: 2 timing-only regression(s) not re-measured (results of another repository)" \
+        in printed
+    # another repository's build inputs: everything but docs, tests and Markdown (f.txt here)
+    assert "build key changed" in printed and "build key unchanged" not in printed
+
+
+def finding(kind: str, name: str, commit: str, prev: str = "0" * 40) -> Finding:
+    key = SeriesKey("box", "venv", f"mod.C.{name}")
+    return Finding(kind, key, commit, prev, 1.0, 1.5, 1.5, (1.4, 1.6), 1e-6, "seconds")
+
+
+def test_listing_order_and_evidence():
+    c1, c2 = "1" * 40, "2" * 40
+    fs = [finding("improvement", "time_i", c1), finding("regression", "time_u", c1),
+          finding("regression", "time_n", c2), finding("environment", "time_e", c2),
+          finding("regression", "time_q", c1), finding("regression", "time_b", c2),
+          finding("regression", "time_c", c2)]
+    report = Report(0.2, 0.01, 7, fs)
+    cands = [Candidate(f.key, f.commit, f.previous_commit) for f in fs if f.kind == "regression"]
+    cands[3] = Candidate(fs[5].key, c2, "0" * 40, instructions=(100.0, 150.0))
+    conf = {"time_n": "refuted", "time_q": "inconclusive", "time_c": "confirmed"}
+    confirmations = [Confirmation(c, conf[c.key.benchmark[6:]], 1.0, (0.9, 1.1), 0.5, 4, (24, 24))
+                     for c in cands if c.key.benchmark[6:] in conf]
+    keys = {c1: "k1", c2: "k1", "0" * 40: "k0"}
+    entries = verdicts.listing(report, cands, confirmations, DetectorConfig(), keys)
+    assert [(e.section, e.finding.key.benchmark[6:]) for e in entries] == [
+        ("confirmed", "time_b"), ("confirmed", "time_c"), ("environment", "time_e"),
+        ("refuted", "time_n"), ("inconclusive", "time_q"), ("unconfirmed", "time_u")]
+    refuted = entries[3]
+    assert "refuted by re-measurement: x1.000, p=0.5, 4 interleaved rounds (24+24 samples)" \
+        in refuted.evidence
+    assert "build key changed" in refuted.evidence
+    assert f"alert group {c2[:10]}: 4 finding(s)" in refuted.evidence
+    assert verdicts.to_confirm(cands, report, DetectorConfig()) == [c for c in cands
+                                                                   if c.instructions is None]
