@@ -182,14 +182,18 @@ def pipeline(args: argparse.Namespace) -> int:
     if not series:
         raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
     paths = build_paths(args)
-    report = detect(series, config, metadata=result_set.file_meta,
-                    same_build=same_build(args.repo, order, paths))
+    shared_build = same_build(args.repo, order, paths)
+    report = detect(series, config, metadata=result_set.file_meta, same_build=shared_build)
     rule = Rule()
     cands, confirmations, note = confirmation(report, series, config, args, rule)
     involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
     keys = build_keys(args.repo, sorted(involved), paths)
     entries = verdicts.listing(report, cands, confirmations, config, keys, order)
+    report = verdicts.confirmed_report(report, entries)     # every view shows the verdicts
     measured = [c for c in order if c in result_set.commits]
+    first = order.index(measured[0]) if measured else len(order)
+    unmeasured = {c: shared_build[c] for c in order[first:]
+                  if c in shared_build and c not in result_set.commits}
     step(f"plotting {len(series)} series and building the site")
     # the plots draw the change points the detector decided (after merging and re-placement)
     cps = {key: a.change_points for key, a in report.analyses.items()}
@@ -198,7 +202,8 @@ def pipeline(args: argparse.Namespace) -> int:
         asv_html = None if args.no_asv_publish else asv_publish(args.repo, Path(tmp) / "html")
         data = SiteData(series=series, report=report, commits=measured, change_points=cps,
                         baselines=levels, baseline_source=source,
-                        commit_info=commit_infos(args.repo, measured))
+                        commit_info=commit_infos(args.repo, [*measured, *unmeasured]),
+                        same_build=unmeasured)
         index = build_site(data, args.out, asv_html=asv_html, progress=True)
     write_atomic(Path(args.out) / "findings.md", findings_markdown(report, entries))
     write_atomic(Path(args.out) / "confirmations.json", json.dumps(

@@ -133,3 +133,36 @@ def test_compare_judges_a_throughput_by_its_direction():
     assert f.kind == "regression" and f.better == "higher" and 0.65 < f.ratio < 0.75
     [g] = compare_samples({key: slower}, {key: base}, units, "a" * 40, "b" * 40).findings
     assert g.kind == "improvement"
+
+
+def test_a_change_at_a_same_build_commit_is_not_the_codes():
+    """With ``same_build`` (commit -> the commit whose build it shares), a
+    step between two measurements of one build raises no regression, and a
+    step first measured at a same-build commit belongs to the commit that
+    changed the build."""
+    from rustorch_wasm.regress.detect import detect
+    from rustorch_wasm.regress.series import Point, Series, SeriesKey
+    rng = np.random.default_rng(5)
+    n, at = 40, 30
+
+    def series(name: str, present: list[int]) -> Series:
+        pts = []
+        for i in present:
+            level = 1e-3 * (1.5 if i >= at else 1.0) * np.exp(rng.normal(0, 0.01))
+            s = level * np.exp(rng.normal(0, 0.01, 10))
+            pts.append(Point(f"{i:040x}", i, tuple(s), float(np.median(s)), 0.0, 0.0))
+        return Series(SeriesKey("box", ENV, name), "seconds", pts)
+
+    sha = [f"{i:040x}" for i in range(n)]
+    every = list(range(n))
+    plain = detect([series("m.S.time_a", every)])
+    assert [(f.kind, f.commit) for f in plain.findings] == [("regression", sha[at])]
+    # commit 30 only touched docs: its build is commit 29's, so the step is not code
+    docs_only = {sha[at]: sha[at - 1]}
+    assert detect([series("m.S.time_a", every)], same_build=docs_only).findings == []
+    # commit 28 changed the build, 29 and 30 only docs; 28 and 29 were not measured
+    later = {sha[29]: sha[28], sha[30]: sha[28]}
+    gapped = [i for i in every if i not in (28, 29)]
+    [f] = detect([series("m.S.time_a", gapped)], same_build=later).findings
+    assert f.commit == sha[28] and f.previous_commit == sha[27]
+    assert any("has the build of" in e for e in f.evidence)

@@ -81,6 +81,7 @@ class SiteData:
     baseline_source: str = ""               # e.g. "baselines/box.json at 1a2b3c4"
     commit_info: dict[str, CommitInfo] = field(default_factory=dict)
     title: str = "rustorch_wasm benchmarks"
+    same_build: dict[str, str] = field(default_factory=dict)   # commit -> commit whose build it has
 
 
 def commit_infos(repo: Path, shas: Iterable[str]) -> dict[str, CommitInfo]:
@@ -239,16 +240,19 @@ def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
                f"{len(regs) - confirmed} unconfirmed)</p>" if regs
                else "<p class=\"verdict good\">No regression found</p>")
     head = data.commits[-1] if data.commits else ""
+    same = (f" {len(data.same_build)} more commit(s) have the build of an earlier one and were "
+            f"not measured (<a href=\"builds.html\">same build as …</a>)." if data.same_build else "")
     summary = (f"<p class=\"muted\">{data.report.series_checked} series checked over "
                f"{len(data.commits)} commit(s){' up to ' + _commit_cell(head, data.commit_info) if head else ''}; "
-               f"threshold {data.report.threshold:.0%}, FDR level α = {data.report.alpha:g}.</p>")
+               f"threshold {data.report.threshold:.0%}, FDR level α = {data.report.alpha:g}.{same}</p>")
     bench_rows = "".join(
         f"<tr><td><a href=\"bench/{benchmark_slug(b)}.html\">{escape(b)}</a></td>"
         f"<td class=\"num\">{len(ss)}</td><td class=\"num\">"
         f"{sum(1 for f in regs if f.key.benchmark == b)}</td></tr>" for b, ss in sorted(by_bench.items()))
     sections = []
     for k in sorted(KINDS.values(), key=lambda k: k.order):
-        found = [f for f in data.report.findings if f.kind == k.name]
+        found = sorted((f for f in data.report.findings if f.kind == k.name),
+                       key=lambda f: not f.confirmed)          # confirmed first
         if found or k.name == "regression":
             sections.append(f"<h2 id=\"{escape(k.name)}s\">{escape(k.label)}s</h2>"
                             f"{_findings_table(found, data, '', True)}")
@@ -290,6 +294,18 @@ def _baseline_page(data: SiteData, levels: dict[SeriesKey, float]) -> str:
     return _page("Baseline", body, "")
 
 
+def _builds_page(data: SiteData) -> str:
+    """Commits that share an earlier commit's build: not measured, not gaps."""
+    rows = "".join(f"<tr><td>{_commit_cell(c, data.commit_info)}</td><td>same build as "
+                   f"{_commit_cell(r, data.commit_info)}</td></tr>"
+                   for c, r in sorted(data.same_build.items()))
+    body = ("<h1>Same build</h1><p>These commits change none of the build's inputs (the "
+            "build key of their paths equals their parent's), so they cannot change a "
+            "measurement: they are not benchmarked, and no change point is placed on them."
+            f"</p><table><tr><th>commit</th><th>build</th></tr>{rows}</table>")
+    return _page("Same build", body, "")
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -322,6 +338,8 @@ def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
         _write(tmp / "findings.json", data.report.dumps() + "\n")
         _write(tmp / "index.html", _index(data, by_bench))
         _write(tmp / "baseline.html", _baseline_page(data, levels))
+        if data.same_build:
+            _write(tmp / "builds.html", _builds_page(data))
         for bench, series in by_bench.items():
             _write(tmp / "bench" / f"{benchmark_slug(bench)}.html", _bench_page(bench, series, data, levels))
         if asv_html is not None and (asv_html / "index.html").is_file():

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any, Sequence
 
@@ -184,3 +184,26 @@ def document(entries: Sequence[Entry], confirmations: Sequence[Confirmation],
             "note": note,
             "confirmations": [c.to_json() for c in confirmations],
             "listing": [e.to_json() for e in entries]}
+
+
+def confirmed_report(report: Report, entries: Sequence[Entry]) -> Report:
+    """The report with the verdicts applied, so that every view shows them: a
+    confirmed regression is ``confirmed`` with its evidence, a refuted one
+    becomes a ``refuted`` finding (listed apart, failing nothing), an
+    inconclusive one stays an unconfirmed regression with what was measured."""
+    by = {(e.finding.key, e.finding.commit): e for e in entries}
+    findings = []
+    for f in report.findings:
+        e = by.get((f.key, f.commit))
+        if e is None or f.kind != "regression":
+            findings.append(f)
+            continue
+        extra = tuple(x for x in e.evidence if x not in f.evidence)
+        if e.section == "confirmed":
+            f = replace(f, confirmed=True, evidence=f.evidence + extra)
+        elif e.section == "refuted":
+            f = replace(f, kind="refuted", evidence=f.evidence + extra)
+        else:
+            f = replace(f, evidence=f.evidence + extra)
+        findings.append(f)
+    return replace(report, findings=findings)
