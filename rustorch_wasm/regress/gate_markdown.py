@@ -10,6 +10,7 @@ inject markup.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from html import escape
 
 from .gate import GateResult, Row
@@ -112,7 +113,12 @@ def render_markdown(result: GateResult) -> str:
         lines += ["Measured on head only (not comparable): "
                   + ", ".join(cell(n) for n in result.only_on_head), ""]
     if changed:
-        lines += [f"### Changed ({len(changed)})", "", *_changed_table(changed), ""]
+        counts = Counter(r.finding.kind for r in changed if r.finding is not None)
+        group = ", ".join(f"{n} {KINDS[k].label.lower()}" for k, n in
+                          sorted(counts.items(), key=lambda kv: kind_order(kv[0])))
+        lines += [f"### Changed ({len(changed)})", "",
+                  f"One alert group, at head `{result.head[:10]}`: {group}.", "",
+                  *_changed_table(changed), ""]
     else:
         lines += ["No benchmark changed by the threshold with significance.", ""]
     if unchanged:
