@@ -28,7 +28,8 @@ $(CILINT): tools/ci-lint/package.json tools/ci-lint/package-lock.json
 toolchain:
 	@bash scripts/setup_toolchain.sh
 
-# node/chromium/lavapipe (apt, as root) and js/ npm deps for the other engines; never fails setup.
+# node, chromium, firefox-esr, WebKitGTK driver + Xvfb, jsc, lavapipe (apt, as root) and js/ npm deps
+# for the other engines; never fails setup.
 engines:
 	@bash scripts/setup_engines.sh
 

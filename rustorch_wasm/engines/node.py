@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import runtime as _rt
+from .simd import SIMD_PROBE
 from .spec import CallResult, EngineRun, EngineStatus, KernelCall, checked_inputs, output_dtype
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -86,6 +87,13 @@ class NodeScriptEngine:
         """Available when node (and what the script needs) is present."""
         return node_status(self.name)[0]
 
+    def launcher(self) -> str:
+        """The program that runs the host script (node); EngineUnavailable when missing."""
+        status, node = node_status(self.name)
+        if node is None:
+            raise _rt.EngineUnavailable(status.reason)
+        return node
+
     def extra_request(self) -> dict[str, Any]:
         """Fields a subclass adds to the request."""
         return {}
@@ -95,9 +103,7 @@ class NodeScriptEngine:
 
         EngineUnavailable if the engine is missing, EngineError if it fails.
         """
-        status, node = node_status(self.name)
-        if node is None:
-            raise _rt.EngineUnavailable(status.reason)
+        node = self.launcher()
         status = self.status()
         if not status.available:
             raise _rt.EngineUnavailable(status.reason)
@@ -110,7 +116,8 @@ class NodeScriptEngine:
                 files[name] = f"{name}.input"
                 arr.tofile(tmpdir / files[name])
             request = {"wasm": str(wasm), "dir": str(tmpdir), "inputs": files,
-                       "calls": [c.to_json() for c in calls], **self.extra_request()}
+                       "calls": [c.to_json() for c in calls], "simd_probe": list(SIMD_PROBE),
+                       **self.extra_request()}
             req_path = tmpdir / "request.json"
             req_path.write_text(json.dumps(request), encoding="utf-8")
             reply = self._run_script(node, req_path)
@@ -120,11 +127,20 @@ class NodeScriptEngine:
                            for name, file in res["outputs"].items()}
                 results.append(CallResult(res["id"], res["export"], int(res["inner"]),
                                           [float(t) for t in res["times_ms"]], outputs))
+        simd = reply.get("simd")
         return EngineRun(self.name, str(reply.get("version", "")) or status.version,
-                         list(reply.get("exports", [])), results)
+                         list(reply.get("exports", [])), results, None if simd is None else bool(simd))
+
+    def probe_simd(self) -> bool:
+        """Whether the engine validates the SIMD128 probe module (a run with no calls)."""
+        return bool(self.run([], {}).simd)
+
+    def command(self, node: str, req_path: Path) -> list[str]:
+        """The argv that runs the host script on a request file."""
+        return [node, str(JS_DIR / self.script), str(req_path)]
 
     def _run_script(self, node: str, req_path: Path) -> dict[str, Any]:
-        cmd = [node, str(JS_DIR / self.script), str(req_path)]
+        cmd = self.command(node, req_path)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout_s,
                                   cwd=req_path.parent)

@@ -159,6 +159,7 @@ class EngineRun:
     version: str
     exports: list[str]
     results: list[CallResult]
+    simd: bool | None = None  # what the engine's SIMD128 probe said (None: not probed)
 
     def result(self, call_id: str) -> CallResult:
         """The result of the call ``call_id`` (KeyError if absent)."""

@@ -108,9 +108,22 @@ export function exportNames(exports) {
   return Object.keys(exports).filter((k) => typeof exports[k] === "function").sort();
 }
 
+// The SIMD128 feature probe: does this engine validate the tiny module the
+// host sends as request.simd_probe (bytes of a module that uses a v128 op)?
+// null when no probe was sent.
+export function simdSupported(probe, validate = (b) => WebAssembly.validate(b)) {
+  if (!probe) return null;
+  return validate(new Uint8Array(probe)) === true;
+}
+
+// A request with no calls only probes. With calls, a failed probe is an error
+// that says so (the kernels are built with +simd128 and would not compile).
 export async function runRequest(wasmBytes, request, inputs, now) {
+  const simd = simdSupported(request.simd_probe);
+  if (!(request.calls || []).length) return { simd, exports: [], results: [] };
+  if (simd === false) fail("wasm SIMD128 is off in this engine (the SIMD probe module does not validate)");
   const exports = await instantiate(wasmBytes);
   const results = [];
   for (const call of request.calls || []) results.push(runCall(exports, call, inputs, now));
-  return { exports: exportNames(exports), results };
+  return { simd, exports: exportNames(exports), results };
 }
