@@ -207,6 +207,17 @@ def test_engines_cli_lists_every_engine_with_a_reason_when_missing() -> None:
         assert r["available"] or r["reason"]
 
 
+def test_engines_cli_prints_one_clean_line_per_engine() -> None:
+    # the WebGPU adapter probe runs for real: its native Vulkan/Mesa warnings must not show
+    proc = subprocess.run([sys.executable, "-m", "rustorch_wasm.engines"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0
+    assert proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert [ln.split()[0] for ln in lines] == [*ENGINE_NAMES, "webgpu"]
+    assert all(ln.split()[1] in ("yes", "no") for ln in lines)
+
+
 @pytest.mark.parametrize("name", PER_TEST_ENGINES)
 def test_a_trap_in_a_timed_call_without_warmup_is_an_error(name: str) -> None:
     engine = _engine_or_skip(name)

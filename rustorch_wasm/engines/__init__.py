@@ -40,6 +40,8 @@ class Engine(Protocol):
 
     def run(self, calls: list[KernelCall], inputs: dict[str, np.ndarray]) -> EngineRun: ...
 
+    def probe_simd(self) -> bool: ...
+
 
 def get_engine(name: str, wasm: Path | None = None) -> Engine:
     """The engine called ``name`` (ValueError for an unknown name)."""

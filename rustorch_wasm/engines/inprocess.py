@@ -59,6 +59,12 @@ class InProcessEngine:
         suffix = " (cranelift)" if self.name == "wasmer" else ""
         return f"{dist} {_rt._dist_version(dist)}{suffix}"
 
+    def probe_simd(self) -> bool:
+        """Whether this engine validates the SIMD128 probe module."""
+        from .simd import wasmer_validates, wasmtime_validates
+
+        return wasmer_validates() if self.name == "wasmer" else wasmtime_validates()
+
     def exports(self) -> list[str]:
         """Names of the module's function exports."""
         return function_exports(self._get_runtime().wasm)
