@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import runtime as _rt
 from .wasm_exports import function_exports
-from .spec import (DTYPES, F32, I32, CallResult, EngineRun, EngineStatus, In, KernelCall, Out,
+from .spec import (DTYPES, F32, F64, I32, CallResult, EngineRun, EngineStatus, In, KernelCall, Out,
                    checked_inputs)
 
 
@@ -102,6 +102,8 @@ class InProcessEngine:
                     values.append(value - 2**32 if value >= 2**31 else value)
                 elif isinstance(arg, F32):
                     values.append(float(np.float32(arg.value)))
+                elif isinstance(arg, F64):
+                    values.append(float(arg.value))
             for _ in range(call.warmup):
                 rt.call(call.id, call.export, *values)
             inner = call.inner

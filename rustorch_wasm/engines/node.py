@@ -98,29 +98,38 @@ class NodeScriptEngine:
         """Fields a subclass adds to the request."""
         return {}
 
+    def _ready(self) -> str:
+        """The launcher, once the engine is known to be available (else EngineUnavailable)."""
+        program = self.launcher()
+        status = self.status()
+        if not status.available:
+            raise _rt.EngineUnavailable(status.reason)
+        return program
+
+    def _request(self, program: str, tmpdir: Path, fields: dict[str, Any]) -> dict[str, Any]:
+        """Write the request (the common fields, the subclass's, then ``fields``) into
+        ``tmpdir`` and run the host script on it; its JSON reply."""
+        wasm = (self.wasm or _rt.wasm_path()).resolve()
+        request = {"wasm": str(wasm), "dir": str(tmpdir), "inputs": {}, "calls": [],
+                   "simd_probe": list(SIMD_PROBE), **self.extra_request(), **fields}
+        req_path = tmpdir / "request.json"
+        req_path.write_text(json.dumps(request), encoding="utf-8")
+        return self._run_script(program, req_path)
+
     def run(self, calls: list[KernelCall], inputs: dict[str, np.ndarray]) -> EngineRun:
         """Run ``calls`` on ``inputs`` in the engine; results in call order.
 
         EngineUnavailable if the engine is missing, EngineError if it fails.
         """
-        node = self.launcher()
-        status = self.status()
-        if not status.available:
-            raise _rt.EngineUnavailable(status.reason)
+        program = self._ready()
         arrays = checked_inputs(calls, inputs)
-        wasm = (self.wasm or _rt.wasm_path()).resolve()
         with tempfile.TemporaryDirectory(prefix="rustorch-engine-") as tmp:
             tmpdir = Path(tmp)
             files = {}
             for name, arr in arrays.items():
                 files[name] = f"{name}.input"
                 arr.tofile(tmpdir / files[name])
-            request = {"wasm": str(wasm), "dir": str(tmpdir), "inputs": files,
-                       "calls": [c.to_json() for c in calls], "simd_probe": list(SIMD_PROBE),
-                       **self.extra_request()}
-            req_path = tmpdir / "request.json"
-            req_path.write_text(json.dumps(request), encoding="utf-8")
-            reply = self._run_script(node, req_path)
+            reply = self._request(program, tmpdir, {"inputs": files, "calls": [c.to_json() for c in calls]})
             results = []
             for call, res in zip(calls, reply["results"]):
                 outputs = {name: np.fromfile(tmpdir / file, dtype=output_dtype(call, name))
@@ -128,8 +137,16 @@ class NodeScriptEngine:
                 results.append(CallResult(res["id"], res["export"], int(res["inner"]),
                                           [float(t) for t in res["times_ms"]], outputs))
         simd = reply.get("simd")
-        return EngineRun(self.name, str(reply.get("version", "")) or status.version,
+        return EngineRun(self.name, str(reply.get("version", "")) or self.status().version,
                          list(reply.get("exports", [])), results, None if simd is None else bool(simd))
+
+    def run_page(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """A browser engine's reply to a request for another page than the kernel
+        page (``fields`` say which, e.g. ``{"tfjs": spec}``); EngineUnavailable,
+        EngineError as for :meth:`run`."""
+        program = self._ready()
+        with tempfile.TemporaryDirectory(prefix="rustorch-engine-") as tmp:
+            return self._request(program, Path(tmp), fields)
 
     def probe_simd(self) -> bool:
         """Whether the engine validates the SIMD128 probe module (a run with no calls)."""

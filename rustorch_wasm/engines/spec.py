@@ -67,7 +67,14 @@ class F32:
     value: float
 
 
-Arg = Union[In, Out, I32, F32]
+@dataclass(frozen=True)
+class F64:
+    """An f64 scalar argument (the special functions' single-value exports)."""
+
+    value: float
+
+
+Arg = Union[In, Out, I32, F32, F64]
 
 
 def _arg_json(arg: Arg, call_id: str) -> dict[str, Any]:
@@ -86,7 +93,9 @@ def _arg_json(arg: Arg, call_id: str) -> dict[str, Any]:
         return {"i32": value - 2**32 if value >= 2**31 else value}
     if isinstance(arg, F32):
         return {"f32": float(arg.value)}
-    raise TypeError(f"{call_id}: argument {arg!r} is not In, Out, I32 or F32")
+    if isinstance(arg, F64):
+        return {"f64": float(arg.value)}
+    raise TypeError(f"{call_id}: argument {arg!r} is not In, Out, I32, F32 or F64")
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,29 @@ function fileRoute(path, type) {
   return { type, body: () => readFileSync(path) };
 }
 
-// The page, core.mjs, the wasm, the request (calls, inputs, SIMD probe) and every input file.
+// The TF.js page instead: request.tfjs = {spec, js_dir} (js_dir holds
+// tfjs_rows.mjs and node_modules/@tensorflow).
+function tfjsRoutes(request) {
+  const { spec, js_dir: js } = request.tfjs;
+  const tf = join(js, "node_modules", "@tensorflow");
+  const wasmDist = join(tf, "tfjs-backend-wasm", "dist");
+  const routes = {
+    "/": fileRoute(join(HERE, "tfjs.html"), "text/html; charset=utf-8"),
+    "/tfjs_rows.mjs": fileRoute(join(js, "tfjs_rows.mjs"), "text/javascript; charset=utf-8"),
+    "/tfjs/tf-core.min.js": fileRoute(join(tf, "tfjs-core", "dist", "tf-core.min.js"), "text/javascript"),
+    "/tfjs/tf-backend-wasm.min.js": fileRoute(join(wasmDist, "tf-backend-wasm.min.js"), "text/javascript"),
+    "/request.json": { type: "application/json", body: () => JSON.stringify({ tfjs: spec }) },
+  };
+  for (const f of ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"]) {
+    routes[`/tfjs/${f}`] = fileRoute(join(wasmDist, f), "application/wasm");
+  }
+  return routes;
+}
+
+// The page, core.mjs, the wasm, the request (calls, inputs, SIMD probe) and every input file;
+// the TF.js page when the request has "tfjs".
 export function kernelRoutes(request) {
+  if (request.tfjs) return tfjsRoutes(request);
   const page = { calls: request.calls, inputs: request.inputs, simd_probe: request.simd_probe };
   const routes = {
     "/": fileRoute(join(HERE, "page.html"), "text/html; charset=utf-8"),
@@ -88,7 +109,8 @@ export function writeOutputs(dir, results) {
 
 export function reply(engine, version, out) {
   process.stdout.write(JSON.stringify({ engine, version, simd: out.simd,
-    crossOriginIsolated: out.crossOriginIsolated, exports: out.exports, results: out.results }) + "\n");
+    crossOriginIsolated: out.crossOriginIsolated, exports: out.exports, results: out.results,
+    versions: out.versions, threads: out.threads }) + "\n");
 }
 
 export function runMain(main) {
