@@ -1,10 +1,12 @@
 """The seed's kernel rows timed inside the engine of this asv environment.
 
 ``asv.conf.json`` makes ``$RUSTORCH_WASM_ENGINE`` a matrix dimension
-(wasmer, node, chromium), so every engine's results are their own series:
+(wasmer, node, firefox, webkit on by default; chromium available), so every
+engine's results are their own series:
 a slowdown in all engines is ours, in one engine only it is the engine's.
 All cases run in one engine session (``setup_cache``), each timed by the
 engine's own clock around the raw export (``performance.now()`` in V8,
+SpiderMonkey and WebKit pages, ``preciseTime()`` in the jsc shell,
 ``perf_counter`` in-process), so start-up and data transfer never count.
 These are the series to compare across engines; the in-process suites
 (thread CPU time, instruction counts) are the finer instrument for Wasmer.

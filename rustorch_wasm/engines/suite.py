@@ -1,7 +1,7 @@
 """The seed's kernel rows as engine-neutral calls, timed inside the selected engine.
 
 For asv with the engine as a matrix dimension (``$RUSTORCH_WASM_ENGINE`` =
-wasmer | wasmtime | node | chromium): a benchmark's ``setup_cache`` calls
+wasmer | wasmtime | node | chromium | firefox | webkit): a benchmark's ``setup_cache`` calls
 :func:`in_engine_seconds` once, and ``track_*`` methods return the medians
 (unit "seconds"). The times are taken by the engine's own clock around the
 raw export (``performance.now()`` in V8, ``perf_counter`` in-process), so
