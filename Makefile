@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain browser cilint engines wasm run test bench report peers eval-detector clean
+.PHONY: setup toolchain browser cilint engines wasm run test bench report peers seed-tables eval-detector clean
 
 setup: toolchain browser cilint $(STAMP) wasm engines
 
@@ -65,9 +65,15 @@ eval-detector: setup
 	$(PY) -m pip install -q -e '.[dev,eval]'
 	$(PY) scripts/eval_detector.py
 
-# Ours (Wasmer, V8, Chromium) beside TF.js-wasm and numpy -> docs/peers.md
+# Ours in every engine (Wasmer, V8, Chromium, Firefox, WebKit) beside TF.js-wasm in the same
+# engine, WebGPU, numpy and the seed's claims -> docs/peers.md + docs/peers.json
 peers: setup
 	$(PY) scripts/peer_report.py
+
+# The seed's tables in its own layout, its figure and ours per cell -> docs/seed_tables.md
+# (from docs/peers.json; SEED_TABLES_FLAGS=--measure runs the peer report first)
+seed-tables: setup
+	$(PY) scripts/seed_tables.py $(SEED_TABLES_FLAGS)
 
 clean:
 	rm -rf $(VENV) rustorch_wasm/_kernels.wasm rustorch_wasm/_kernels.wasm.src-sha256
