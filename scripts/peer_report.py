@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 from peer_rows import (MIN_SAMPLE_MS, PeerRow, numpy_fn, numpy_ms, ours_call, ours_layout,  # noqa: E402
                        row_inputs, seed_rows)
-from seed_claims import seed_claim  # noqa: E402
+from peer_render import ALL_ENGINES, JS_ENGINES, TITLES, ratio_lines, table_lines  # noqa: E402
 
 from rustorch_wasm import runtime  # noqa: E402
 from rustorch_wasm.engines import get_engine  # noqa: E402
@@ -62,14 +62,8 @@ from rustorch_wasm.engines.spec import KernelCall  # noqa: E402
 from rustorch_wasm.engines.wasm_exports import function_exports  # noqa: E402
 
 TFJS_SCRIPT = ROOT / "js" / "tfjs_bench.mjs"
-JS_ENGINES = ("node", "chromium", "firefox", "webkit")
-ALL_ENGINES = ("wasmer", *JS_ENGINES)
-TITLES = {"wasmer": "Wasmer", "node": "V8 (node)", "chromium": "Chromium (V8)", "firefox": "Firefox (SpiderMonkey)",
-          "webkit": "WebKit (JavaScriptCore)"}
 TFJS_OPS = {"add", "matmul", "relu", "sigmoid", "erf", "linear", "conv2d"}
 WEBGPU_OPS = {"add", "matmul", "relu", "sigmoid"}
-SECTIONS = (("tensor", "Tensor operations"), ("activation", "Activation functions"),
-            ("special", "Special functions (f64; TF.js has erf only, in f32)"), ("layer", "Layer forward pass"))
 
 
 def tfjs_spec(rows: list[PeerRow], repeat: int) -> dict[str, Any]:
@@ -170,18 +164,6 @@ def webgpu_cells(rows: list[PeerRow], inputs: dict[str, dict[str, np.ndarray]], 
     return cells, f"{gpu.status.device} ({gpu.status.backend}, {gpu.status.adapter_type}) through wgpu"
 
 
-def fmt_ms(value: float | None) -> str:
-    """A time in ms with 3 significant digits, or '-'."""
-    if value is None:
-        return "-"
-    return np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
-
-
-def ratio(ours: float | None, peer: float | None) -> float | None:
-    """ours / peer, or None."""
-    return None if ours is None or not peer else ours / peer
-
-
 def cpu_model() -> str:
     """lscpu's model name (platform.processor() as a fallback)."""
     try:
@@ -207,58 +189,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _cell(r: PeerRow, engine: str, with_tfjs: bool) -> str:
-    ours = fmt_ms(r.cells.get(f"ours:{engine}"))
-    if not with_tfjs:
-        return ours
-    return f"{ours} · {fmt_ms(r.cells.get(f'tfjs:{engine}'))}"
-
-
-def table_lines(rows: list[PeerRow], present: list[str]) -> list[str]:
-    """One Markdown table per seed section: ms per call, ours · TF.js in each JS engine."""
-    engines = [e for e in ALL_ENGINES if f"ours:{e}" in present]
-    tf = {e for e in JS_ENGINES if f"tfjs:{e}" in present}
-    head = ["Operation", "Size", "numpy", *[f"{TITLES[e]}{' ours · TF.js' if e in tf else ''}" for e in engines]]
-    gpu = "webgpu" in present
-    head += (["WebGPU (ours)"] if gpu else []) + ["seed Chrome CPU", "seed Firefox CPU", "seed Safari CPU"]
-    out: list[str] = []
-    for section, title in SECTIONS:
-        in_section = [r for r in rows if r.section == section]
-        if not in_section:
-            continue
-        out += [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for r in in_section:
-            note = f" ({'; '.join(r.notes)})" if r.notes else ""
-            claims = [fmt_ms(seed_claim(r.id, b)) for b in ("chrome", "firefox", "safari")]
-            cells = [fmt_ms(r.cells.get("numpy")), *[_cell(r, e, e in tf) for e in engines]]
-            cells += ([fmt_ms(r.cells.get("webgpu"))] if gpu else []) + claims
-            out.append("| " + " | ".join([r.label, r.size + note, *cells]) + " |")
-        out.append("")
-    return out
-
-
-def ratio_lines(rows: list[PeerRow], present: list[str]) -> list[str]:
-    """ours / TF.js in each engine that has both; over 1 in bold, and a list of those rows."""
-    engines = [e for e in JS_ENGINES if f"tfjs:{e}" in present and f"ours:{e}" in present]
-    if not engines:
-        return []
-    head = ["Operation", "Size", *[TITLES[e] for e in engines]]
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    slower = []
-    for r in rows:
-        if r.section == "special":  # TF.js erf is f32 (~1e-7); ours is f64 to 1e-14: not the same work
-            continue
-        vals = [ratio(r.cells.get(f"ours:{e}"), r.cells.get(f"tfjs:{e}")) for e in engines]
-        if all(v is None for v in vals):
-            continue
-        cells = ["-" if v is None else (f"**{v:.2f}**" if v > 1 else f"{v:.2f}") for v in vals]
-        out.append("| " + " | ".join([r.label, r.size, *cells]) + " |")
-        slower += [f"{r.label} {r.size} in {TITLES[e]}: ×{v:.2f}" for e, v in zip(engines, vals) if v and v > 1]
-    out += ["", "Ours slower than TF.js-wasm in the same engine: " + ("; ".join(slower) if slower else "none") + "."]
-    return out
-
-
-def markdown(rows: list[PeerRow], present: list[str], info: dict[str, str], argv: list[str]) -> str:
+def markdown(rows: list[PeerRow], present: list[str], info: dict[str, str], argv: list[str],
+             previous: dict[str, Any] | None = None) -> str:
     """docs/peers.md: how it was measured, where, with what, then the tables."""
     command = "python scripts/peer_report.py" + ("" if not argv else " " + " ".join(argv))
     out = [
@@ -284,7 +216,7 @@ def markdown(rows: list[PeerRow], present: list[str], info: dict[str, str], argv
         "### Ours / TF.js-wasm in the same engine", "",
         "Below 1: ours is faster. The special functions are left out: TF.js's erf is f32 (about 1e-7), "
         "ours are f64 to 1e-14 (tests/test_special.py), not the same work.", "",
-        *ratio_lines(rows, present), "",
+        *ratio_lines(rows, present, previous), "",
     ]
     if info.get("missing"):
         out += [f"Not measured: {info['missing']}.", ""]
@@ -302,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None,
                         help="also write every cell as JSON (default: docs/peers.json beside the default markdown)")
     parser.add_argument("--no-markdown", action="store_true", help="print only")
+    parser.add_argument("--previous", type=Path, default=None,
+                        help="an earlier run's JSON to compare the slower-than-TF.js rows with "
+                             "(default: the JSON this run replaces, if any)")
+    parser.add_argument("--no-previous", action="store_true", help="no comparison with an earlier run")
     parser.add_argument("--engines", default=",".join(ALL_ENGINES), help="engines for our columns (and TF.js's)")
     parser.add_argument("--no-chromium", action="store_true", help="skip the Chromium columns")
     parser.add_argument("--no-webgpu", action="store_true", help="skip the WebGPU column")
@@ -333,10 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     missing: dict[str, str] = {}
     tf_info: dict[str, dict[str, Any]] = {}
 
+    by_id = {r.id: r for r in rows}
+
     def keep(column: str, cells: dict[str, float | None]) -> None:
         per_row = rounds.setdefault(column, {})
         for rid, value in cells.items():
-            if value is not None:
+            if value == 0:  # a batch of >= 1 ms cannot take 0: the call was optimised away or the clock jumped
+                note = f"{column.replace(':', ' in ')} read 0 in a round, not counted"
+                if note not in by_id[rid].notes:
+                    by_id[rid].notes.append(note)
+            elif value is not None:
                 per_row.setdefault(rid, []).append(value)
 
     columns = [f"ours:{e}" for e in engines] + [f"tfjs:{e}" for e in engines if e in JS_ENGINES]
@@ -364,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         for column in present:
             values = rounds[column].get(r.id)
             r.cells[column] = min(values) if values else None
+            r.rounds[column] = list(values or [])
     tfjs = "; ".join(_tfjs_label(name, i) for name, i in tf_info.items()) or "not measured"
     info = {
         "date": started.strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu_model(),
@@ -373,17 +316,27 @@ def main(argv: list[str] | None = None) -> int:
         "wasm_sha": runtime.hashlib.sha256(wasm.read_bytes()).hexdigest(), "scipy": version("scipy"),
         "tfjs": tfjs, "missing": "; ".join(missing.values()), "rounds": str(args.rounds),
     }
-    text = markdown(rows, present, info, raw)
+    json_path = args.json or args.markdown.with_suffix(".json")
+    previous = None if args.no_previous else _previous(args.previous or json_path)
+    text = markdown(rows, present, info, raw, previous)
     print(text)
     if not args.no_markdown:
         write_atomic(args.markdown, text)
-        json_path = args.json or args.markdown.with_suffix(".json")
         doc = {"info": info, "command": "python scripts/peer_report.py " + " ".join(raw), "columns": present,
                "rows": [{"id": r.id, "op": r.op, "label": r.label, "size": r.size, "section": r.section,
-                         "cells": r.cells, "notes": r.notes} for r in rows]}
+                         "cells": r.cells, "rounds": r.rounds, "notes": r.notes} for r in rows]}
         write_atomic(json_path, json.dumps(doc, indent=1) + "\n")
         print(f"wrote {args.markdown} and {json_path}", file=sys.stderr)
     return 0
+
+
+def _previous(path: Path) -> dict[str, Any] | None:
+    """An earlier run's JSON, or None when there is none (or it is unreadable)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return doc if isinstance(doc, dict) and "rows" in doc and "info" in doc else None
 
 
 def _tfjs_label(engine: str, info: dict[str, Any]) -> str:

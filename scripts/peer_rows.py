@@ -46,6 +46,7 @@ class PeerRow:
     params: dict[str, int]
     section: str = "tensor"
     cells: dict[str, float | None] = field(default_factory=dict)
+    rounds: dict[str, list[float]] = field(default_factory=dict)  # column -> each round's median
     notes: list[str] = field(default_factory=list)
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from peer_report import fmt_ms, write_atomic  # noqa: E402
+from peer_render import fmt_ms  # noqa: E402
+from peer_report import write_atomic  # noqa: E402
 from seed_claims import seed_claim  # noqa: E402
 
 BROWSER_COLUMNS = (("webgpu", "Chrome WebGPU", "webgpu"), ("chrome", "Chrome CPU", "ours:chromium"),

@@ -84,3 +84,21 @@ def test_bad_rounds_is_a_one_line_error() -> None:
     proc = _run("--rounds", "0", "--no-markdown")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: --rounds must be at least 1"
+
+
+def test_a_slower_row_says_by_how_much_with_the_rounds_and_the_previous_run() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from peer_render import ratio_lines
+    from peer_rows import PeerRow
+
+    row = PeerRow("matmul_64", "matmul", "MatMul", "64x64", {"m": 64, "k": 64, "n": 64})
+    row.cells = {"ours:firefox": 0.021, "tfjs:firefox": 0.020, "ours:node": 0.01, "tfjs:node": 0.02}
+    row.rounds = {"ours:firefox": [0.021, 0.025], "tfjs:firefox": [0.020, 0.022]}
+    previous = {"info": {"date": "2026-12-01 20:00 UTC"}, "command": "python scripts/peer_report.py",
+                "rows": [{"id": "matmul_64", "cells": {"ours:firefox": 0.018, "tfjs:firefox": 0.020}}]}
+    present = ["ours:node", "tfjs:node", "ours:firefox", "tfjs:firefox"]
+    text = "\n".join(ratio_lines([row], present, previous))
+    assert "| MatMul | 64x64 | 0.50 | **1.05** |" in text
+    assert ("MatMul 64x64 in Firefox (SpiderMonkey): ×1.05 (ours 0.021–0.025 ms, TF.js 0.02–0.022 ms over "
+            "the rounds; previous run ×0.90)") in text
+    assert "The previous run: 2026-12-01 20:00 UTC" in text
