@@ -20,6 +20,7 @@ Both time with the engine's own clock (``performance.now()`` in the page,
 """
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 from typing import Any
@@ -48,16 +49,16 @@ def webkit_programs() -> dict[str, str | None]:
 
 
 def webkit_version() -> str:
-    """The WebKitGTK library version from its file name (libwebkit2gtk-4.1.so.0.x.y
-    says nothing), else from the driver's package doc; "" when unknown."""
+    """The WebKitGTK version, read from the first line of Debian's changelog of
+    webkit2gtk-driver (the library's file name carries only its ABI); "" when unknown."""
     doc = Path("/usr/share/doc/webkit2gtk-driver/changelog.Debian.gz")
-    if doc.is_file():
-        import gzip
-
+    try:
         with gzip.open(doc, "rt", encoding="utf-8", errors="replace") as fh:
             first = fh.readline()
-        if "(" in first and ")" in first:
-            return first.split("(", 1)[1].split(")", 1)[0].split("-")[0]
+    except OSError:
+        return ""
+    if "(" in first and ")" in first:
+        return first.split("(", 1)[1].split(")", 1)[0].split("-")[0]
     return ""
 
 
