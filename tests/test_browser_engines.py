@@ -52,11 +52,35 @@ def _mode(label: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def data() -> dict[str, np.ndarray]:
+def model_image() -> tuple[np.ndarray, str, tuple[int, ...], float]:
+    """A small MLP built in Wasmer: its whole memory, the train-step call, and the
+    loss of the SECOND step (the engines run one timed step, then return one more)."""
+    from rustorch_wasm.nn import Model
+    from rustorch_wasm.nn.optim import SGD
+    from rustorch_wasm.runtime import Runtime
+
+    rt = Runtime("wasmer")
+    model = Model(runtime=rt).add_layer("linear", 20, 16).add_layer("relu").add_layer("linear", 16, 4)
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((8, 20)).astype(np.float32), rng.integers(0, 4, 8)
+    export, args = model.train_step_call(x, y, SGD(0.05, 0.9))
+    image = np.array(rt.u8(), copy=True)
+    fn = rt.fn(export)
+    fn(*args)
+    return image, export, args, float(fn(*args))
+
+
+@pytest.fixture(scope="module")
+def data(model_image: tuple[np.ndarray, str, tuple[int, ...], float]) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(11)
     return {"a": rng.standard_normal(N).astype(np.float32) * 4, "b": rng.standard_normal(N).astype(np.float32),
             "ma": rng.standard_normal((M, K)).astype(np.float32),
-            "mb": rng.standard_normal((K, P)).astype(np.float32)}
+            "mb": rng.standard_normal((K, P)).astype(np.float32), "image": model_image[0]}
+
+
+def _image_call(export: str, args: tuple[int, ...]) -> KernelCall:
+    return KernelCall("train_step", export, tuple(I32(a) for a in args), warmup=0, repeat=1,
+                      memory="image", return_value=True)
 
 
 def _calls() -> list[KernelCall]:
@@ -68,14 +92,16 @@ def _calls() -> list[KernelCall]:
 
 
 @pytest.fixture(scope="module")
-def runs(data: dict[str, np.ndarray]) -> dict[str, EngineRun | str]:
+def runs(data: dict[str, np.ndarray], model_image: tuple[np.ndarray, str, tuple[int, ...], float],
+         ) -> dict[str, EngineRun | str]:
     """One run per engine label; the skip reason in place of a run when it is absent."""
     out: dict[str, EngineRun | str] = {}
+    calls = [*_calls(), _image_call(model_image[1], model_image[2])]
     for label in ENGINES:
         with _env(MODE_ENV, _mode(label)):
             engine = get_engine(label.split("-")[0])
             status = engine.status()
-            out[label] = engine.run(_calls(), data) if status.available else \
+            out[label] = engine.run(calls, data) if status.available else \
                 f"engine {label} not available here: {status.reason}"
     return out
 
@@ -105,13 +131,33 @@ def test_add_matmul_sigmoid_match_numpy(runs: dict[str, EngineRun | str], label:
 def test_times_come_from_the_engine_clock(runs: dict[str, EngineRun | str], label: str,
                                           data: dict[str, np.ndarray]) -> None:
     run = _run_or_skip(runs, label)
-    assert [len(r.times_ms) for r in run.results] == [5, 5, 2, 2]
+    assert [len(r.times_ms) for r in run.results] == [5, 5, 2, 2, 1]
     assert all(t >= 0 and np.isfinite(t) for r in run.results for t in r.times_ms)
     batched = run.result("relu_batched")
     # one relu of 1K floats is far under 0.5 ms, so the batch grew by doublings
     assert batched.inner > 1 and batched.inner & (batched.inner - 1) == 0
     assert batched.min_ms > 0
     np.testing.assert_array_equal(batched.outputs["out"], np.maximum(data["a"], 0))
+
+
+@pytest.mark.parametrize("label", ENGINES)
+def test_a_model_built_in_wasmer_trains_the_same_from_its_memory_image(
+        runs: dict[str, EngineRun | str], label: str,
+        model_image: tuple[np.ndarray, str, tuple[int, ...], float]) -> None:
+    run = _run_or_skip(runs, label)
+    value = run.result("train_step").value
+    # the same wasm on the same memory: the second step's loss, to f32 rounding
+    assert value is not None and value == pytest.approx(model_image[3], rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["wasmer", "node"])
+def test_memory_image_in_wasmer_and_node(name: str, data: dict[str, np.ndarray],
+                                         model_image: tuple[np.ndarray, str, tuple[int, ...], float]) -> None:
+    engine = get_engine(name)
+    if not engine.status().available:
+        pytest.skip(f"engine {name} not available here: {engine.status().reason}")
+    run = engine.run([_image_call(model_image[1], model_image[2])], {"image": data["image"]})
+    assert run.results[0].value == pytest.approx(model_image[3], rel=1e-6)
 
 
 @pytest.mark.parametrize("label", ENGINES)

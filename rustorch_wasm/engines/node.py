@@ -134,8 +134,10 @@ class NodeScriptEngine:
             for call, res in zip(calls, reply["results"]):
                 outputs = {name: np.fromfile(tmpdir / file, dtype=output_dtype(call, name))
                            for name, file in res["outputs"].items()}
+                value = res.get("value")
                 results.append(CallResult(res["id"], res["export"], int(res["inner"]),
-                                          [float(t) for t in res["times_ms"]], outputs))
+                                          [float(t) for t in res["times_ms"]], outputs,
+                                          None if value is None else float(value)))
         simd = reply.get("simd")
         return EngineRun(self.name, str(reply.get("version", "")) or self.status().version,
                          list(reply.get("exports", [])), results, None if simd is None else bool(simd))

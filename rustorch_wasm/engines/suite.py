@@ -10,6 +10,8 @@ different engines stay apart because asv keys results by environment.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import selected_engine
@@ -55,7 +57,6 @@ def in_engine_seconds(calls: list[KernelCall], inputs: dict[str, np.ndarray],
     from . import get_engine
 
     engine = get_engine(engine_name) if engine_name else selected_engine()
-    quiet = [KernelCall(c.id, c.export, c.args, c.warmup, c.repeat, c.inner, c.min_sample_ms, False)
-             for c in calls]
+    quiet = [dataclasses.replace(c, return_outputs=False) for c in calls]
     run = engine.run(quiet, inputs)
     return {r.id: r.median_ms / 1e3 for r in run.results}

@@ -76,9 +76,18 @@ function timeBatch(fn, values, inner, now) {
   return now() - t0;
 }
 
+// Copy a whole linear-memory image over the module's memory, growing it to fit.
+function installImage(exports, image, what) {
+  if (!image) fail(`${what}: no memory image input`);
+  const short = image.byteLength - exports.memory.buffer.byteLength;
+  if (short > 0) exports.memory.grow(Math.ceil(short / 65536));
+  new Uint8Array(exports.memory.buffer).set(image);
+}
+
 export function runCall(exports, call, inputs, now) {
   const fn = exports[call.export];
   if (typeof fn !== "function") fail(`kernel module has no export ${JSON.stringify(call.export)}`);
+  if (call.memory) installImage(exports, inputs[call.memory], call.id);
   const { values, outs, blocks } = prepareArgs(exports, call, inputs);
   const warmup = call.warmup ?? 1;
   const repeat = call.repeat ?? 5;
@@ -88,12 +97,14 @@ export function runCall(exports, call, inputs, now) {
   while (minMs > 0 && inner < (1 << 24) && timeBatch(fn, values, inner, now) < minMs) inner *= 2;
   const times = [];
   for (let r = 0; r < repeat; r++) times.push(timeBatch(fn, values, inner, now) / inner);
+  const ret = call.return_value ? fn(...values) : undefined; // one more call, for its result
   const outputs = {};
   if (call.return_outputs ?? true) {
     for (const o of outs) outputs[o.name] = bytesOf(exports, o.ptr, o.nbytes).slice();
   }
   for (const ptr of blocks) exports.rt_free(ptr);
-  return { id: call.id, export: call.export, inner, times_ms: times, outputs };
+  const value = typeof ret === "bigint" ? Number(ret) : ret;
+  return { id: call.id, export: call.export, inner, times_ms: times, outputs, value: value ?? null };
 }
 
 export async function instantiate(wasmBytes) {
