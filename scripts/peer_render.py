@@ -17,7 +17,8 @@ ALL_ENGINES = ("wasmer", *JS_ENGINES)
 TITLES = {"wasmer": "Wasmer", "node": "V8 (node)", "chromium": "Chromium (V8)", "firefox": "Firefox (SpiderMonkey)",
           "webkit": "WebKit (JavaScriptCore)"}
 SECTIONS = (("tensor", "Tensor operations"), ("activation", "Activation functions"),
-            ("special", "Special functions (f64; TF.js has erf only, in f32)"), ("layer", "Layer forward pass"))
+            ("special", "Special functions (f64; TF.js has erf only, in f32)"), ("layer", "Layer forward pass"),
+            ("training", "Training step (one call: forward, loss, backward, update)"))
 
 
 def fmt_ms(value: float | None) -> str:

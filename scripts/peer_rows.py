@@ -6,9 +6,10 @@ Sections follow the seed's tables: "tensor" (Add, MatMul), "activation"
 on 1K and 10K f64 arrays) and "layer" (Linear, Conv2d). Linear is
 x[batch, in] @ W[in, out] + b at batch 1 and batch 32; Conv2d is 3x3,
 stride 1, 'same' padding, batch 1, NHWC, with bias. The seed's LSTM row and
-its training table need a model in wasm memory (rustorch_wasm.nn), which no
-single export call sets up, so they are not rows here (docs/benchmarks.md
-has them in Wasmer).
+its training table ("training": MLP, CNN, RNN one-call steps) need a model in
+wasm memory: it is built by rustorch_wasm.nn in Wasmer as nn/cases.py builds
+the seed's cases, and every engine runs the same call on a copy of that
+memory (KernelCall.memory).
 """
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class PeerRow:
     section: str = "tensor"
     cells: dict[str, float | None] = field(default_factory=dict)
     rounds: dict[str, list[float]] = field(default_factory=dict)  # column -> each round's median
+    call: tuple[str, tuple[int, ...]] | None = None  # nn rows: the export and its args in the memory image
     notes: list[str] = field(default_factory=list)
 
 
@@ -69,6 +71,12 @@ def seed_rows(quick: bool) -> list[PeerRow]:
             rows.append(PeerRow(f"linear_{nin}_{nout}_b{batch}", "linear", "Linear",
                                 f"{nin}→{nout}, batch {batch}", {"batch": batch, "nin": nin, "nout": nout},
                                 "layer"))
+    rows.append(PeerRow("lstm_100_256", "lstm", "LSTM", "seq=100, hidden=256 (128 inputs)", {}, "layer"))
+    for rid, label, size in (("train_mlp", "MLP (784→128→10)", "batch 32"),
+                             ("train_cnn", "CNN (3→64→128→10)", "batch 16 (32x32x3)"),
+                             ("train_rnn", "Simple RNN", "seq=50, batch 16")):
+        if not quick or rid == "train_mlp":
+            rows.append(PeerRow(rid, rid, label, size, {}, "training"))
     hw = 16 if quick else 224
     rows.append(PeerRow(f"conv2d_{hw}", "conv2d", "Conv2d", f"{hw}x{hw}x3→64 (3x3)",
                         {"h": hw, "w": hw, "cin": 3, "cout": 64, "k": 3}, "layer"))
@@ -82,6 +90,8 @@ def row_inputs(row: PeerRow, rng: np.random.Generator) -> dict[str, np.ndarray]:
     def u(*shape: int) -> np.ndarray:
         return rng.uniform(-1, 1, shape).astype(np.float32)
 
+    if row.section == "training" or row.op == "lstm":
+        return nn_image(row)
     if row.section == "special":
         lo, hi = SPECIAL_RANGE[row.op]
         n = max(p["n"], 1)
@@ -98,8 +108,36 @@ def row_inputs(row: PeerRow, rng: np.random.Generator) -> dict[str, np.ndarray]:
             "bias": u(p["cout"])}
 
 
-def numpy_fn(row: PeerRow, x: dict[str, np.ndarray]) -> Callable[[], np.ndarray]:
-    """The row's operation in numpy (scipy.special for the special functions)."""
+def nn_image(row: PeerRow) -> dict[str, np.ndarray]:
+    """Build the row's model with rustorch_wasm.nn in a fresh Wasmer runtime, as
+    rustorch_wasm/nn/cases.py does for the seed's cases; set ``row.call`` and
+    return the whole linear memory as input "image" (every engine runs the call
+    on that image)."""
+    from rustorch_wasm.nn import Model, cases, datasets
+    from rustorch_wasm.nn.optim import SGD, Adam
+    from rustorch_wasm.runtime import Runtime
+
+    rt = Runtime("wasmer")
+    if row.op == "lstm":
+        model = Model((100, 128), runtime=rt).add_layer("lstm", 128, 256)
+        row.call = model.forward_call(np.random.default_rng(0).standard_normal((1, 100, 128)).astype(np.float32))
+    elif row.op == "train_mlp":
+        x, y = datasets.mnist_like(1000)
+        row.call = cases.mlp(rt).train_step_call(x[:32], y[:32], SGD(0.01, 0.9))
+    elif row.op == "train_cnn":
+        x, y = datasets.cifar_like(16)
+        row.call = cases.cnn(rt).train_step_call(x, y, SGD(0.01, 0.9))
+    else:
+        x, y = datasets.noisy_sine(16, 50)
+        row.call = cases.rnn(rt).train_step_call(x, y, Adam(0.01), "mse")
+    return {"image": np.array(rt.u8(), copy=True)}
+
+
+def numpy_fn(row: PeerRow, x: dict[str, np.ndarray]) -> Callable[[], Any] | None:
+    """The row's operation in numpy (scipy.special for the special functions); None
+    for the nn rows (numpy has no such layer or training step)."""
+    if row.call is not None:
+        return None
     a, b = x["a"], x.get("b")
     if row.section == "special":
         from scipy import special as sp
@@ -138,7 +176,9 @@ def numpy_fn(row: PeerRow, x: dict[str, np.ndarray]) -> Callable[[], np.ndarray]
 
 def ours_layout(row: PeerRow, x: dict[str, np.ndarray], expected: np.ndarray,
                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Our inputs for the row (keys a, b or params) and the numpy result in our output layout."""
+    """Our inputs for the row (keys a, b, params or image) and the numpy result in our output layout."""
+    if row.call is not None:
+        return {"image": x["image"]}, expected
     if row.op == "linear":
         return {"a": x["a"], "params": np.concatenate([x["b"].ravel(), x["bias"]])}, expected
     if row.op == "conv2d":
@@ -158,6 +198,9 @@ def ours_call(row: PeerRow, exports: set[str], repeat: int) -> KernelCall | None
     a, b, params = In(f"{row.id}_a"), In(f"{row.id}_b"), In(f"{row.id}_params")
     if row.section == "special":
         return special_call(row, a, b, timing)
+    if row.call is not None:
+        export, args = row.call
+        return KernelCall(row.id, export, tuple(I32(v) for v in args), memory=f"{row.id}_image", **timing)
     if row.op == "add":
         return KernelCall(row.id, "ew_add", (a, b, Out("out", p["n"]), I32(p["n"])), **timing)
     if row.op in ("relu", "sigmoid"):

@@ -33,16 +33,20 @@ def test_quick_report_writes_table(tmp_path: Path) -> None:
     assert [ln for ln in text.splitlines() if ln.startswith("### ")] == [
         "### Tensor operations", "### Activation functions",
         "### Special functions (f64; TF.js has erf only, in f32)", "### Layer forward pass",
+        "### Training step (one call: forward, loss, backward, update)",
         "### Ours / TF.js-wasm in the same engine"]
     tables = text.split("### Ours / TF.js")[0]
     rows = [ln for ln in tables.splitlines() if ln.startswith("| ") and not ln.startswith("| Operation")]
     assert [r.split(" | ")[0].lstrip("| ") for r in rows] == [
         "Add", "Add", "MatMul", "ReLU", "Sigmoid", *[f for f in ("Gamma", "Bessel J", "Error Function", "Beta")
-                                                     for _ in range(2)], "Linear", "Linear", "Conv2d"]
+                                                     for _ in range(2)], "Linear", "Linear", "LSTM", "Conv2d",
+        "MLP (784→128→10)"]
     add_row = rows[0].split(" | ")
     assert float(add_row[2]) > 0 and float(add_row[3]) > 0   # numpy, ours in Wasmer measured
     assert add_row[-3:] == ["0.08", "0.12", "0.1 |"]          # the seed's Chrome/Firefox/Safari claims
     assert "output differs" not in text
+    mlp = next(r for r in rows if r.startswith("| MLP")).split(" | ")
+    assert mlp[2] == "-" and float(mlp[3]) > 0       # no numpy training step; ours in Wasmer from the image
     doc = json.loads((tmp_path / "peers.json").read_text(encoding="utf-8"))
     assert doc["rows"][0]["id"] == "add_100" and doc["rows"][0]["cells"]["ours:wasmer"] > 0
     if get_engine("node").status().available and (ROOT / "js/node_modules/@tensorflow").is_dir():

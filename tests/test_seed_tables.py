@@ -15,10 +15,11 @@ def _peers_doc() -> dict:
                             "webgpu": 1.5},
              "matmul_1024": {"ours:chromium": 62.7, "ours:firefox": 82.5, "ours:webkit": 58.0},
              "gamma_10000": {"ours:chromium": 0.35, "ours:firefox": 0.36, "ours:webkit": 0.37},
-             "linear_784_128_b1": {"ours:chromium": 0.01}, "linear_784_128_b32": {"ours:chromium": 0.2}}
+             "linear_784_128_b1": {"ours:chromium": 0.01}, "linear_784_128_b32": {"ours:chromium": 0.2},
+             "train_mlp": {"ours:chromium": 0.7, "ours:firefox": 0.8}}
     labels = {"add": "Add", "matmul": "MatMul"}
     rows = [{"id": rid, "label": labels.get(rid.split("_")[0], rid), "size": size, "cells": c}
-            for (rid, c), size in zip(cells.items(), ("100,000", "1024x1024", "10,000 array", "b1", "b32"))]
+            for (rid, c), size in zip(cells.items(), ("100,000", "1024x1024", "10,000 array", "b1", "b32", "32"))]
     info = {"date": "2026-12-01 21:00 UTC", "seconds": "300", "cpu": "Test CPU", "wasm_sha": "ab" * 32,
             "engines": "chromium: c; firefox: f; webkit: w", "webgpu": "llvmpipe", "tfjs": "t",
             "missing": "tfjs in webkit (x)"}
@@ -50,7 +51,7 @@ def test_every_cell_pairs_the_seed_figure_with_ours(tmp_path: Path) -> None:
     assert "seed 8 · ours 0.35 / 0.36 / 0.37" in gamma
     linear = next(ln for ln in lines if ln.startswith("| **Linear** | 784→128"))
     assert "seed 0.15 · ours 0.01 (batch 1), 0.2 (batch 32)" in linear
-    assert "| **MLP (784→128→10)** | 32 | seed 2.5 · ours not measured in a browser engine" in text
+    assert "| **MLP (784→128→10)** | 32 | seed 2.5 · ours 0.7 (Firefox 0.8, WebKit -) |" in text
 
 
 def test_missing_peer_json_is_a_one_line_error(tmp_path: Path) -> None:

@@ -83,9 +83,8 @@ class InProcessEngine:
         outs: list[tuple[str, int, int, np.dtype]] = []
         if call.memory:
             image = arrays[call.memory].view(np.uint8).reshape(-1)
-            short = image.size - rt.memory_bytes()
-            if short > 0:
-                rt.alloc(short, call.id)  # grows memory; the image then overwrites the allocator's state
+            while rt.memory_bytes() < image.size:  # allocating grows memory; the image then
+                rt.alloc(image.size - rt.memory_bytes(), call.id)  # overwrites the allocator's state
             rt.u8()[:image.size] = image
         try:
             for arg in call.args:
