@@ -118,19 +118,23 @@ def nn_image(row: PeerRow) -> dict[str, np.ndarray]:
     from rustorch_wasm.runtime import Runtime
 
     rt = Runtime("wasmer")
+    # Model and optimizer stay referenced until the copy is taken: their finalizers free
+    # their wasm blocks, and a snapshot after that would hold a freed model.
     if row.op == "lstm":
-        model = Model((100, 128), runtime=rt).add_layer("lstm", 128, 256)
+        model, opt = Model((100, 128), runtime=rt).add_layer("lstm", 128, 256), None
         row.call = model.forward_call(np.random.default_rng(0).standard_normal((1, 100, 128)).astype(np.float32))
     elif row.op == "train_mlp":
-        x, y = datasets.mnist_like(1000)
-        row.call = cases.mlp(rt).train_step_call(x[:32], y[:32], SGD(0.01, 0.9))
+        (x, y), model, opt = datasets.mnist_like(1000), cases.mlp(rt), SGD(0.01, 0.9)
+        row.call = model.train_step_call(x[:32], y[:32], opt)
     elif row.op == "train_cnn":
-        x, y = datasets.cifar_like(16)
-        row.call = cases.cnn(rt).train_step_call(x, y, SGD(0.01, 0.9))
+        (x, y), model, opt = datasets.cifar_like(16), cases.cnn(rt), SGD(0.01, 0.9)
+        row.call = model.train_step_call(x, y, opt)
     else:
-        x, y = datasets.noisy_sine(16, 50)
-        row.call = cases.rnn(rt).train_step_call(x, y, Adam(0.01), "mse")
-    return {"image": np.array(rt.u8(), copy=True)}
+        (x, y), model, opt = datasets.noisy_sine(16, 50), cases.rnn(rt), Adam(0.01)
+        row.call = model.train_step_call(x, y, opt, "mse")
+    image = np.array(rt.u8(), copy=True)
+    del model, opt
+    return {"image": image}
 
 
 def numpy_fn(row: PeerRow, x: dict[str, np.ndarray]) -> Callable[[], Any] | None:
