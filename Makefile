@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain browser cilint engines wasm run test bench report peers eval-detector clean
+.PHONY: setup toolchain browser cilint engines wasm run test bench report peers seed-tables eval-detector clean
 
 setup: toolchain browser cilint $(STAMP) wasm engines
 
@@ -28,7 +28,8 @@ $(CILINT): tools/ci-lint/package.json tools/ci-lint/package-lock.json
 toolchain:
 	@bash scripts/setup_toolchain.sh
 
-# node/chromium/lavapipe (apt, as root) and js/ npm deps for the other engines; never fails setup.
+# node, chromium, firefox-esr, WebKitGTK driver + Xvfb, jsc, lavapipe (apt, as root) and js/ npm deps
+# for the other engines; never fails setup.
 engines:
 	@bash scripts/setup_engines.sh
 
@@ -70,9 +71,15 @@ eval-detector: setup
 		$(if $(DJANGO_ASV),--django '$(DJANGO_ASV)') \
 		$(if $(DJANGO_ASV_MIRROR),--django-mirror '$(DJANGO_ASV_MIRROR)')
 
-# Ours (Wasmer, V8, Chromium) beside TF.js-wasm and numpy -> docs/peers.md
+# Ours in every engine (Wasmer, V8, Chromium, Firefox, WebKit) beside TF.js-wasm in the same
+# engine, WebGPU, numpy and the seed's claims -> docs/peers.md + docs/peers.json
 peers: setup
 	$(PY) scripts/peer_report.py
+
+# The seed's tables in its own layout, its figure and ours per cell -> docs/seed_tables.md
+# (from docs/peers.json; SEED_TABLES_FLAGS=--measure runs the peer report first)
+seed-tables: setup
+	$(PY) scripts/seed_tables.py $(SEED_TABLES_FLAGS)
 
 clean:
 	rm -rf $(VENV) rustorch_wasm/_kernels.wasm rustorch_wasm/_kernels.wasm.src-sha256

@@ -118,7 +118,7 @@ class KernelCase:
 
 def in_process_only() -> None:
     """Skip (asv records "skipped", not failed) in an environment whose
-    ``$RUSTORCH_WASM_ENGINE`` is an out-of-process engine (node, chromium):
+    ``$RUSTORCH_WASM_ENGINE`` is an out-of-process engine (node, chromium, firefox, webkit):
     there only ``benchmarks/engines.py`` runs, timed inside that engine."""
     engine = os.environ.get(ENGINE_ENV) or "wasmer"
     if engine not in ENGINES:

@@ -1,33 +1,34 @@
-"""Peer report: our kernels beside TensorFlow.js-wasm and numpy, same sizes, one session.
+"""Peer report: our kernels beside TensorFlow.js-wasm and numpy, in every engine, one session.
 
     python scripts/peer_report.py [--quick] [--markdown docs/peers.md | --no-markdown]
-                                  [--no-chromium] [--repeat N] [--rounds N]
+                                  [--json docs/peers.json] [--engines wasmer,node,chromium,firefox,webkit]
+                                  [--no-chromium] [--no-webgpu] [--repeat N] [--rounds N]
 
-Columns, all run on this machine in one invocation, on the same shapes:
+Columns, all run on this machine in one invocation, on the same shapes
+(the rows: scripts/peer_rows.py, the seed's tensor, activation,
+special-function and layer tables):
 
-* ours in Wasmer (cranelift, in-process) and in V8 (node), and in a headless
-  Chromium page when available: the same ``_kernels.wasm`` through
-  :mod:`rustorch_wasm.engines` (inputs already in wasm memory; the timed call
-  is the raw export);
-* TensorFlow.js 4.22 with its WASM backend (XNNPACK, SIMD, one thread) in the
-  same node, via ``js/tfjs_bench.mjs`` (op + dispose, synchronous);
-* numpy, natively (OpenBLAS for the products; Conv2d as im2col + matmul).
+* ours in each engine of :mod:`rustorch_wasm.engines`: Wasmer (in-process),
+  V8 (node), and the browser engines Chromium (V8), Firefox (SpiderMonkey)
+  and WebKit (JavaScriptCore), the same ``_kernels.wasm`` on inputs already
+  in wasm memory, the raw export timed by the engine's clock;
+* TensorFlow.js 4.22 with its WASM backend (XNNPACK, SIMD, one thread) in
+  node and in each browser page (``js/tfjs_rows.mjs``; op + dispose,
+  synchronous); not in the jsc shell, which has no page to load it in;
+* our WebGPU path (``rustorch_wasm.webgpu`` through wgpu, forced onto the
+  adapter) where an adapter exists, for the rows it has;
+* numpy natively (OpenBLAS; Conv2d as im2col + matmul; scipy.special for
+  the special functions), and the seed's claimed figures (scripts/seed_claims.py).
 
 A sample times a batch of calls lasting at least 1 ms and records the mean
-per call; a round measures every column once, ``repeat`` samples a cell,
-and takes their median. The whole table is measured ``rounds`` times, the
+per call; a round measures every column once, ``repeat`` samples a cell, and
+takes their median. The whole table is measured ``rounds`` times, the
 columns in turn within each round, and every figure is the least of its
-rounds' medians: this machine's vCPUs share their cores with other tenants,
-whose bursts slow everything in the VM for seconds at a time (up to twice
-the time, docs/benchmarks.md), and a column measured alone would take its
-burst whole. Every column gets the same treatment, so the ratios stay fair. The ratio columns
-are ours / TF.js (below 1: ours is faster). Our outputs are checked against
-numpy (f32 tolerance) and a mismatch is flagged in the table.
-
-Linear is x[batch, in] @ W[in, out] + b at batch 1 and batch 32; Conv2d is
-3x3, stride 1, 'same' padding, batch 1, NHWC, with bias. Our Linear/Conv2d
-rows need layer exports in ``_kernels.wasm`` (see LAYER_EXPORTS); until they
-exist those cells read "n/a (not built)".
+rounds' medians: the vCPUs share their cores with other tenants whose bursts
+slow the VM for seconds at a time, and a column measured alone would take
+its burst whole. Ratios are ours / TF.js in the same engine (below 1: ours
+is faster). Our outputs are checked against numpy and a mismatch is flagged.
+``--json`` keeps every cell for scripts/seed_tables.py.
 """
 from __future__ import annotations
 
@@ -40,178 +41,61 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from peer_rows import (MIN_SAMPLE_MS, PeerRow, numpy_fn, numpy_ms, ours_call, ours_layout,  # noqa: E402
+                       row_inputs, seed_rows)
+from peer_render import ALL_ENGINES, JS_ENGINES, TITLES, ratio_lines, table_lines  # noqa: E402
+
 from rustorch_wasm import runtime  # noqa: E402
 from rustorch_wasm.engines import get_engine  # noqa: E402
+from rustorch_wasm.engines.__main__ import native_stderr_silenced  # noqa: E402
 from rustorch_wasm.engines.node import EngineError, node_binary  # noqa: E402
-from rustorch_wasm.engines.spec import I32, In, KernelCall, Out  # noqa: E402
+from rustorch_wasm.engines.spec import KernelCall  # noqa: E402
 from rustorch_wasm.engines.wasm_exports import function_exports  # noqa: E402
 
 TFJS_SCRIPT = ROOT / "js" / "tfjs_bench.mjs"
-MIN_SAMPLE_MS = 1.0
-# Layer exports this report uses once they exist (the layouts of kernels/src/nn
-# linear::forward and conv::forward; the status code is ignored, outputs are checked):
-#   nn_linear_forward(x, params, y, rows, nin, nout)                 params = W (nin x nout) then b
-#   nn_conv2d_forward(x, params, y, batch, cin, h, w, cout, k, stride, pad)
-#                     NCHW; params = W (cout x cin*k*k, order c, ky, kx) then b
-LAYER_EXPORTS = {"linear": "nn_linear_forward", "conv2d": "nn_conv2d_forward"}
+TFJS_OPS = {"add", "matmul", "relu", "sigmoid", "erf", "linear", "conv2d"}
+WEBGPU_OPS = {"add", "matmul", "relu", "sigmoid"}
 
 
-@dataclass
-class PeerRow:
-    """One operation at one size, with the cells measured for it (ms per call)."""
-
-    id: str
-    op: str
-    label: str
-    size: str
-    params: dict[str, int]
-    cells: dict[str, float | None] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+def tfjs_spec(rows: list[PeerRow], repeat: int) -> dict[str, Any]:
+    """The TF.js request for the rows TF.js has an op for."""
+    todo = [r for r in rows if r.op in TFJS_OPS and not (r.section == "special" and r.params["n"] == 0)]
+    return {"warmup": 2, "repeat": repeat, "min_sample_ms": MIN_SAMPLE_MS,
+            "rows": [{"id": r.id, "op": r.op, **r.params} for r in todo]}
 
 
-def seed_rows(quick: bool) -> list[PeerRow]:
-    """The seed's tensor-op, activation and layer rows (small sizes with ``quick``)."""
-    rows: list[PeerRow] = []
-    for n in ((100, 1000) if quick else (100, 1_000, 10_000, 100_000)):
-        rows.append(PeerRow(f"add_{n}", "add", "Add", f"{n:,}", {"n": n}))
-    for n in ((64,) if quick else (64, 256, 512, 1024)):
-        rows.append(PeerRow(f"matmul_{n}", "matmul", "MatMul", f"{n}x{n}", {"m": n, "k": n, "n": n}))
-    for op, label in (("relu", "ReLU"), ("sigmoid", "Sigmoid")):
-        for n in ((1000,) if quick else (1_000, 10_000)):
-            rows.append(PeerRow(f"{op}_{n}", op, label, f"{n:,}", {"n": n}))
-    for nin, nout in ((784, 128),) if quick else ((784, 128), (2048, 512)):
-        for batch in (1, 32):
-            rows.append(PeerRow(f"linear_{nin}_{nout}_b{batch}", "linear", "Linear",
-                                f"{nin}→{nout}, batch {batch}", {"batch": batch, "nin": nin, "nout": nout}))
-    hw = 16 if quick else 224
-    rows.append(PeerRow(f"conv2d_{hw}", "conv2d", "Conv2d", f"{hw}x{hw}x3→64 (3x3)",
-                        {"h": hw, "w": hw, "cin": 3, "cout": 64, "k": 3}))
-    return rows
-
-
-def row_inputs(row: PeerRow, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Random f32 inputs in [-1, 1) for the row: a, b and (layers) bias."""
-    p = row.params
-
-    def u(*shape: int) -> np.ndarray:
-        return rng.uniform(-1, 1, shape).astype(np.float32)
-
-    if row.op == "add":
-        return {"a": u(p["n"]), "b": u(p["n"])}
-    if row.op in ("relu", "sigmoid"):
-        return {"a": u(p["n"])}
-    if row.op == "matmul":
-        return {"a": u(p["m"], p["k"]), "b": u(p["k"], p["n"])}
-    if row.op == "linear":
-        return {"a": u(p["batch"], p["nin"]), "b": u(p["nin"], p["nout"]), "bias": u(p["nout"])}
-    return {"a": u(1, p["h"], p["w"], p["cin"]), "b": u(p["k"], p["k"], p["cin"], p["cout"]),
-            "bias": u(p["cout"])}
-
-
-def numpy_fn(row: PeerRow, x: dict[str, np.ndarray]) -> Callable[[], np.ndarray]:
-    """The row's operation in numpy."""
-    a, b = x["a"], x.get("b")
-    if row.op == "add":
-        return lambda: a + b
-    if row.op == "relu":
-        return lambda: np.maximum(a, 0)
-    if row.op == "sigmoid":
-        return lambda: 1 / (1 + np.exp(-a))
-    if row.op == "matmul":
-        return lambda: a @ b
-    if row.op == "linear":
-        return lambda: a @ b + x["bias"]
-    k = row.params["k"]
-    h, w, cin, cout = (row.params[n] for n in ("h", "w", "cin", "cout"))
-    pad = k // 2
-    filt = b.transpose(2, 0, 1, 3).reshape(cin * k * k, cout)  # (cin, kh, kw) order, as the windows
-
-    def conv() -> np.ndarray:
-        xp = np.pad(a[0], ((pad, pad), (pad, pad), (0, 0)))
-        cols = np.lib.stride_tricks.sliding_window_view(xp, (k, k), axis=(0, 1))  # h, w, cin, kh, kw
-        return (cols.reshape(h * w, cin * k * k) @ filt + x["bias"]).reshape(1, h, w, cout)
-
-    return conv
-
-
-def ours_layout(row: PeerRow, x: dict[str, np.ndarray], expected: np.ndarray,
-                ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Our inputs for the row (keys a, b or params) and the numpy result in our output layout."""
-    if row.op == "linear":
-        return {"a": x["a"], "params": np.concatenate([x["b"].ravel(), x["bias"]])}, expected
-    if row.op == "conv2d":
-        k, cin, cout = row.params["k"], row.params["cin"], row.params["cout"]
-        w = x["b"].transpose(3, 2, 0, 1).reshape(cout, cin * k * k)  # [k,k,cin,cout] -> cout x (c,ky,kx)
-        chw = np.ascontiguousarray(x["a"][0].transpose(2, 0, 1))
-        return ({"a": chw, "params": np.concatenate([w.ravel(), x["bias"]])},
-                expected[0].transpose(2, 0, 1))
-    return {k: v for k, v in x.items() if k in ("a", "b")}, expected
-
-
-def ours_call(row: PeerRow, exports: set[str], repeat: int) -> KernelCall | None:
-    """The KernelCall running the row on our kernels (inputs ``<row id>_a`` ...),
-    or None when the export it needs is not built."""
-    p = row.params
-    timing: dict[str, Any] = {"warmup": 2, "repeat": repeat, "min_sample_ms": MIN_SAMPLE_MS}
-    a, b, params = In(f"{row.id}_a"), In(f"{row.id}_b"), In(f"{row.id}_params")
-    if row.op == "add":
-        return KernelCall(row.id, "ew_add", (a, b, Out("out", p["n"]), I32(p["n"])), **timing)
-    if row.op in ("relu", "sigmoid"):
-        return KernelCall(row.id, f"ew_{row.op}", (a, Out("out", p["n"]), I32(p["n"])), **timing)
-    if row.op == "matmul":
-        return KernelCall(row.id, "matmul_f32", (a, b, Out("out", p["m"] * p["n"]),
-                                                 I32(p["m"]), I32(p["k"]), I32(p["n"])), **timing)
-    export = LAYER_EXPORTS[row.op]
-    if export not in exports:
-        return None
-    if row.op == "linear":
-        args = (a, params, Out("out", p["batch"] * p["nout"]), I32(p["batch"]), I32(p["nin"]), I32(p["nout"]))
+def tfjs_cells(engine_name: str, rows: list[PeerRow], repeat: int) -> tuple[dict[str, float], dict[str, Any]]:
+    """TF.js-wasm medians per row id in one engine, and its version info (EngineError when it cannot run)."""
+    if not (ROOT / "js" / "node_modules" / "@tensorflow" / "tfjs-backend-wasm").is_dir():
+        raise EngineError("TF.js not installed (run `npm ci` in js/, part of `make setup`)")
+    spec = tfjs_spec(rows, repeat)
+    if engine_name == "node":
+        reply = _tfjs_in_node(spec)
+        rows_out = reply["rows"]
     else:
-        args = (a, params, Out("out", p["h"] * p["w"] * p["cout"]), I32(1), I32(p["cin"]), I32(p["h"]),
-                I32(p["w"]), I32(p["cout"]), I32(p["k"]), I32(1), I32(p["k"] // 2))
-    return KernelCall(row.id, export, args, **timing)
+        engine = get_engine(engine_name)
+        if getattr(engine, "mode", lambda: ("browser", ""))()[0] == "jsc":
+            raise EngineError("the jsc shell fallback has no page to load TF.js in")
+        reply = engine.run_page({"tfjs": {"spec": spec, "js_dir": str(ROOT / "js")}})  # type: ignore[attr-defined]
+        rows_out = reply["results"]
+        reply["versions"] = {**reply["versions"], "browser": reply["version"]}
+    cells = {r["id"]: float(statistics.median(r["times_ms"])) for r in rows_out}
+    return cells, {"versions": reply["versions"], "simd": reply["simd"], "threads": reply["threads"]}
 
 
-def numpy_ms(fn: Callable[[], np.ndarray], repeat: int) -> float:
-    """Median ms per call, same sampling as the engines."""
-    fn()
-    fn()
-    inner = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        if (time.perf_counter() - t0) * 1e3 >= MIN_SAMPLE_MS or inner >= 1 << 20:
-            break
-        inner *= 2
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) * 1e3 / inner)
-    return float(statistics.median(samples))
-
-
-def tfjs_cells(rows: list[PeerRow], repeat: int) -> tuple[dict[str, float], dict[str, Any]]:
-    """TF.js-wasm medians per row id, and its version info; empty with a reason when unavailable."""
+def _tfjs_in_node(spec: dict[str, Any]) -> dict[str, Any]:
     node = node_binary()
     if node is None:
-        return {}, {"error": "node not found"}
-    if not (ROOT / "js" / "node_modules" / "@tensorflow" / "tfjs-backend-wasm").is_dir():
-        return {}, {"error": "TF.js not installed (run `npm ci` in js/, part of `make setup`)"}
-    spec = {"warmup": 2, "repeat": repeat, "min_sample_ms": MIN_SAMPLE_MS,
-            "rows": [{"id": r.id, "op": r.op, **r.params} for r in rows]}
+        raise EngineError("node not found")
     with tempfile.TemporaryDirectory(prefix="rustorch-tfjs-") as tmp:
         path = Path(tmp) / "spec.json"
         path.write_text(json.dumps(spec), encoding="utf-8")
@@ -219,17 +103,16 @@ def tfjs_cells(rows: list[PeerRow], repeat: int) -> tuple[dict[str, float], dict
                               timeout=1800, cwd=ROOT / "js")
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"]
-        return {}, {"error": lines[-1].removeprefix("error: ")}
-    reply = json.loads(proc.stdout.strip().splitlines()[-1])
-    cells = {r["id"]: float(statistics.median(r["times_ms"])) for r in reply["rows"]}
-    return cells, {"versions": reply["versions"], "simd": reply["simd"], "threads": reply["threads"]}
+        raise EngineError(lines[-1].removeprefix("error: "))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def ours_cells(engine_name: str, rows: list[PeerRow], inputs: dict[str, dict[str, np.ndarray]],
-               expected: dict[str, np.ndarray], repeat: int) -> tuple[dict[str, float | None], str]:
+               expected: dict[str, Any], repeat: int) -> tuple[dict[str, float | None], str]:
     """Our medians per row id in one engine (None: not built), and the engine version.
 
-    Outputs that differ from numpy beyond f32 tolerance are noted on the row.
+    Outputs that differ from numpy beyond f32 tolerance (1e-9 for the f64
+    special functions) are noted on the row.
     """
     engine = get_engine(engine_name)
     status = engine.status()
@@ -238,7 +121,7 @@ def ours_cells(engine_name: str, rows: list[PeerRow], inputs: dict[str, dict[str
     exports = set(function_exports(runtime.wasm_path()))
     calls: list[KernelCall] = []
     flat: dict[str, np.ndarray] = {}
-    want: dict[str, np.ndarray] = {}
+    want: dict[str, Any] = {}
     for row in rows:
         call = ours_call(row, exports, repeat)
         if call is not None:
@@ -250,48 +133,35 @@ def ours_cells(engine_name: str, rows: list[PeerRow], inputs: dict[str, dict[str
     by_id = {row.id: row for row in rows}
     for res in run.results:
         cells[res.id] = res.median_ms
-        ref = want[res.id].ravel()
-        got = res.outputs["out"]
+        if "out" not in res.outputs:  # a single-value special function: the scalar result is not returned
+            continue
+        ref, got = np.ravel(want[res.id]), res.outputs["out"]
+        tol = 1e-9 if by_id[res.id].section == "special" else 1e-4
         scale = float(np.abs(ref).max()) or 1.0
         note = f"{engine_name} output differs from numpy"
-        if (got.shape != ref.shape or not np.allclose(got, ref, rtol=1e-4, atol=1e-4 * scale)) \
+        if (got.shape != ref.shape or not np.allclose(got, ref, rtol=tol, atol=tol * scale)) \
                 and note not in by_id[res.id].notes:
             by_id[res.id].notes.append(note)
     return cells, run.version
 
 
-def fmt_ms(value: float | None) -> str:
-    """A time in ms with 3 significant digits, or the not-built marker."""
-    if value is None:
-        return "n/a (not built)"
-    return np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
+def webgpu_cells(rows: list[PeerRow], inputs: dict[str, dict[str, np.ndarray]], repeat: int,
+                 ) -> tuple[dict[str, float], str]:
+    """Our WebGPU path per row id (ms per call, upload and read-back included), and the adapter."""
+    from rustorch_wasm.webgpu import WebGPU
 
-
-def fmt_ratio(ours: float | None, peer: float | None) -> str:
-    """ours / peer to two decimals, or '-'."""
-    if ours is None or not peer:
-        return "-"
-    return f"{ours / peer:.2f}"
-
-
-COLUMNS = (("wasmer", "ours Wasmer"), ("node", "ours V8 (node)"), ("chromium", "ours Chromium"),
-           ("tfjs", "TF.js-wasm"), ("numpy", "numpy"))
-
-
-def table_lines(rows: list[PeerRow], present: list[str]) -> list[str]:
-    """The Markdown table: times (ms per call) and ours/TF.js ratios."""
-    heads = [title for key, title in COLUMNS if key in present]
-    head = ["Operation", "Size", *[f"{h} ms" for h in heads], "Wasmer/TF.js", "V8/TF.js", "V8 ≤ TF.js?"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    with native_stderr_silenced():  # Vulkan/Mesa warnings; the status keeps the reason
+        gpu = WebGPU()
+    if not gpu.status.available:
+        raise EngineError(f"no WebGPU adapter ({gpu.status.reason})")
+    cells = {}
     for r in rows:
-        cells = [fmt_ms(r.cells.get(k)) if k in present else "" for k, _ in COLUMNS if k in present]
-        tf = r.cells.get("tfjs")
-        v8 = r.cells.get("node")
-        verdict = "-" if v8 is None or tf is None else ("yes" if v8 <= tf else "no")
-        note = f" ({'; '.join(r.notes)})" if r.notes else ""
-        lines.append("| " + " | ".join([r.label, r.size + note, *cells, fmt_ratio(r.cells.get("wasmer"), tf),
-                                        fmt_ratio(v8, tf), verdict]) + " |")
-    return lines
+        if r.op in WEBGPU_OPS:
+            x = inputs[r.id]
+            op = getattr(gpu, r.op)
+            args = (x["a"], x["b"]) if r.op in ("add", "matmul") else (x["a"],)
+            cells[r.id] = numpy_ms(lambda: op(*args, device="gpu"), repeat)
+    return cells, f"{gpu.status.device} ({gpu.status.backend}, {gpu.status.adapter_type}) through wgpu"
 
 
 def cpu_model() -> str:
@@ -319,25 +189,34 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def markdown(rows: list[PeerRow], present: list[str], info: dict[str, str], argv: list[str]) -> str:
-    """docs/peers.md: how it was measured, where, with what, then the table."""
+def markdown(rows: list[PeerRow], present: list[str], info: dict[str, str], argv: list[str],
+             previous: dict[str, Any] | None = None) -> str:
+    """docs/peers.md: how it was measured, where, with what, then the tables."""
     command = "python scripts/peer_report.py" + ("" if not argv else " " + " ".join(argv))
     out = [
         "# Peers side by side", "",
-        f"Measured by `{command}` (one run, {info['date']}).", "",
+        f"Measured by `{command}` (one run, {info['date']}, {info['seconds']} s).", "",
         f"* Machine: {info['cpu']}, {os.cpu_count()} logical CPUs (shared with other jobs), {platform.system()} {platform.release()}",
         f"* Ours: `_kernels.wasm` sha256 {info['wasm_sha'][:12]}; {info['engines']}",
         f"* TF.js: {info['tfjs']}",
-        f"* numpy {version('numpy')} (Python {platform.python_version()})",
-        "", f"Times are ms per call: the least, over {info['rounds']} rounds that measure every column in turn, "
-        "of a round's median sample; a sample is a batch of calls lasting at least "
-        "1 ms. Rounds because the vCPUs share their cores with other tenants whose bursts slow the whole "
-        "VM for seconds at a time; every column gets the same treatment. Ours time the raw export on inputs and an output already in wasm memory; TF.js times "
-        "`op(...)` + `dispose()`, i.e. including its per-op dispatch and output allocation, which is "
-        "what a TF.js user pays per call. Ratios are ours / TF.js (below 1: ours is faster). Linear is x[batch, in] @ W[in, out] + b; "
-        "Conv2d is 3x3, stride 1, 'same', batch 1, NHWC, with bias; numpy does Conv2d as im2col + matmul. "
-        "\"n/a (not built)\": `_kernels.wasm` has no such layer export yet.", "",
-        *table_lines(rows, present), "",
+        f"* WebGPU: {info['webgpu']}",
+        f"* numpy {version('numpy')}, scipy {info['scipy']} (Python {platform.python_version()})",
+        "", f"Times are ms per call: the least, over {info['rounds']} round(s) that measure every column in turn, "
+        "of a round's median sample; a sample is a batch of calls lasting at least 1 ms. Rounds because the "
+        "vCPUs share their cores with other tenants whose bursts slow the whole VM for seconds at a time; "
+        "every column gets the same treatment. Ours time the raw export on inputs and an output already in "
+        "wasm memory; TF.js times `op(...)` + `dispose()`, i.e. including its per-op dispatch and output "
+        "allocation, which is what a TF.js user pays per call. \"ours · TF.js\" cells are both in the same "
+        "engine. WebGPU times include upload and read-back. The seed's columns are its claimed figures "
+        "(Chrome, Firefox, Safari CPU), for the browser our Chromium, Firefox and WebKit columns stand in "
+        "for; its special-function figures name no browser. Linear is x[batch, in] @ W[in, out] + b; Conv2d "
+        "is 3x3, stride 1, 'same', batch 1, NHWC, with bias. \"-\": not measured (no such op, or the column "
+        "did not run).", "",
+        *table_lines(rows, present),
+        "### Ours / TF.js-wasm in the same engine", "",
+        "Below 1: ours is faster. The special functions are left out: TF.js's erf is f32 (about 1e-7), "
+        "ours are f64 to 1e-14 (tests/test_special.py), not the same work.", "",
+        *ratio_lines(rows, present, previous), "",
     ]
     if info.get("missing"):
         out += [f"Not measured: {info['missing']}.", ""]
@@ -352,78 +231,120 @@ def main(argv: list[str] | None = None) -> int:
                         help="times the whole table is measured; each cell keeps its best round (default 5)")
     parser.add_argument("--markdown", type=Path, default=ROOT / "docs" / "peers.md",
                         help="write the report here (default docs/peers.md)")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also write every cell as JSON (default: docs/peers.json beside the default markdown)")
     parser.add_argument("--no-markdown", action="store_true", help="print only")
-    parser.add_argument("--no-chromium", action="store_true", help="skip the Chromium column")
+    parser.add_argument("--previous", type=Path, default=None,
+                        help="an earlier run's JSON to compare the slower-than-TF.js rows with "
+                             "(default: the JSON this run replaces, if any)")
+    parser.add_argument("--no-previous", action="store_true", help="no comparison with an earlier run")
+    parser.add_argument("--engines", default=",".join(ALL_ENGINES), help="engines for our columns (and TF.js's)")
+    parser.add_argument("--no-chromium", action="store_true", help="skip the Chromium columns")
+    parser.add_argument("--no-webgpu", action="store_true", help="skip the WebGPU column")
     raw = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(raw)
     for flag, value in (("--repeat", args.repeat), ("--rounds", args.rounds)):
         if value < 1:
             print(f"error: {flag} must be at least 1", file=sys.stderr)
             return 2
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ALL_ENGINES]
+    if unknown:
+        print(f"error: unknown engine {unknown[0]!r}: expected some of {', '.join(ALL_ENGINES)}", file=sys.stderr)
+        return 2
+    engines = [e for e in engines if not (args.no_chromium and e == "chromium")]
     try:
         wasm = runtime.wasm_path()
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    started = dt.datetime.now(dt.timezone.utc)
     rows = seed_rows(args.quick)
     rng = np.random.default_rng(0)
     inputs = {r.id: row_inputs(r, rng) for r in rows}
-    numpy_fns = {r.id: numpy_fn(r, inputs[r.id]) for r in rows}
-    expected = {rid: fn() for rid, fn in numpy_fns.items()}
+    with_numpy = {r.id: numpy_fn(r, inputs[r.id]) for r in rows}
+    numpy_fns = {rid: fn for rid, fn in with_numpy.items() if fn is not None}
+    expected = {rid: (fn() if fn is not None else None) for rid, fn in with_numpy.items()}
     rounds: dict[str, dict[str, list[float]]] = {}  # column -> row id -> one median a round
-    engines: dict[str, str] = {}
+    versions: dict[str, str] = {}
     missing: dict[str, str] = {}
-    tf_info: dict[str, Any] = {}
+    tf_info: dict[str, dict[str, Any]] = {}
+
+    by_id = {r.id: r for r in rows}
 
     def keep(column: str, cells: dict[str, float | None]) -> None:
         per_row = rounds.setdefault(column, {})
         for rid, value in cells.items():
-            if value is not None:
+            if value == 0:  # a batch of >= 1 ms cannot take 0: the call was optimised away or the clock jumped
+                note = f"{column.replace(':', ' in ')} read 0 in a round, not counted"
+                if note not in by_id[rid].notes:
+                    by_id[rid].notes.append(note)
+            elif value is not None:
                 per_row.setdefault(rid, []).append(value)
 
-    columns = ("wasmer", "node") + (() if args.no_chromium else ("chromium",))
+    columns = [f"ours:{e}" for e in engines] + [f"tfjs:{e}" for e in engines if e in JS_ENGINES]
+    columns += [] if args.no_webgpu else ["webgpu"]
     for k in range(args.rounds):
         print(f"round {k + 1}/{args.rounds} ...", file=sys.stderr, flush=True)
         keep("numpy", {rid: numpy_ms(fn, args.repeat) for rid, fn in numpy_fns.items()})
-        for name in columns:
-            if name in missing:
+        for column in columns:
+            if column in missing:
                 continue
+            kind, _, name = column.partition(":")
             try:
-                cells, engines[name] = ours_cells(name, rows, inputs, expected, args.repeat)
+                if kind == "ours":
+                    cells, versions[name] = ours_cells(name, rows, inputs, expected, args.repeat)
+                elif kind == "tfjs":
+                    cells, tf_info[name] = tfjs_cells(name, rows, args.repeat)  # type: ignore[assignment]
+                else:
+                    cells, versions["webgpu"] = webgpu_cells(rows, inputs, args.repeat)  # type: ignore[assignment]
             except (EngineError, runtime.EngineUnavailable) as exc:
-                missing[name] = f"ours in {name} ({exc})"
+                missing[column] = f"{column.replace(':', ' in ')} ({exc})"
                 continue
-            keep(name, cells)
-        if "tfjs" not in missing:
-            tf_cells, tf_info = tfjs_cells(rows, args.repeat)
-            if tf_cells:
-                keep("tfjs", dict(tf_cells))
-            else:
-                missing["tfjs"] = f"TF.js ({tf_info['error']})"
-    present = [c for c in ("numpy", *columns, "tfjs") if c in rounds]
+            keep(column, cells)
+    present = [c for c in ("numpy", *columns) if c in rounds]
     for r in rows:
         for column in present:
             values = rounds[column].get(r.id)
             r.cells[column] = min(values) if values else None
-    if "tfjs" in rounds:
-        v = tf_info["versions"]
-        tfjs = (f"@tensorflow/tfjs-core {v['tfjs-core']} + tfjs-backend-wasm {v['tfjs-backend-wasm']}, "
-                f"SIMD {'on' if tf_info['simd'] else 'off'}, {tf_info['threads']} thread, "
-                f"node {v['node']} (V8 {v['v8']})")
-    else:
-        tfjs = f"not measured: {tf_info.get('error', 'unknown error')}"
+            r.rounds[column] = list(values or [])
+    tfjs = "; ".join(_tfjs_label(name, i) for name, i in tf_info.items()) or "not measured"
     info = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu_model(), "engines": "; ".join(f"{n}: {v}" for n, v in engines.items()) or "none",
-        "wasm_sha": runtime.hashlib.sha256(wasm.read_bytes()).hexdigest(),
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu_model(),
+        "seconds": f"{(dt.datetime.now(dt.timezone.utc) - started).total_seconds():.0f}",
+        "engines": "; ".join(f"{n}: {v}" for n, v in versions.items() if n != "webgpu") or "none",
+        "webgpu": versions.get("webgpu", "not measured"),
+        "wasm_sha": runtime.hashlib.sha256(wasm.read_bytes()).hexdigest(), "scipy": version("scipy"),
         "tfjs": tfjs, "missing": "; ".join(missing.values()), "rounds": str(args.rounds),
     }
-    text = markdown(rows, present, info, raw)
+    json_path = args.json or args.markdown.with_suffix(".json")
+    previous = None if args.no_previous else _previous(args.previous or json_path)
+    text = markdown(rows, present, info, raw, previous)
     print(text)
     if not args.no_markdown:
         write_atomic(args.markdown, text)
-        print(f"wrote {args.markdown}", file=sys.stderr)
+        doc = {"info": info, "command": "python scripts/peer_report.py " + " ".join(raw), "columns": present,
+               "rows": [{"id": r.id, "op": r.op, "label": r.label, "size": r.size, "section": r.section,
+                         "cells": r.cells, "rounds": r.rounds, "notes": r.notes} for r in rows]}
+        write_atomic(json_path, json.dumps(doc, indent=1) + "\n")
+        print(f"wrote {args.markdown} and {json_path}", file=sys.stderr)
     return 0
+
+
+def _previous(path: Path) -> dict[str, Any] | None:
+    """An earlier run's JSON, or None when there is none (or it is unreadable)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return doc if isinstance(doc, dict) and "rows" in doc and "info" in doc else None
+
+
+def _tfjs_label(engine: str, info: dict[str, Any]) -> str:
+    v = info["versions"]
+    where = v.get("browser") or f"node {v.get('node')} (V8 {v.get('v8')})"
+    return (f"in {TITLES[engine]}: tfjs-core {v['tfjs-core']} + tfjs-backend-wasm {v['tfjs-backend-wasm']}, "
+            f"SIMD {'on' if info['simd'] else 'off'}, {info['threads']} thread, {where}")
 
 
 if __name__ == "__main__":

@@ -47,11 +47,23 @@ def copy_project(dst: Path) -> None:
             shutil.copy2(src, dst / rel)
 
 
+def keep_two_engines(repo: Path) -> None:
+    """Cut the copy's engine matrix to wasmer and node: two values are what the
+    matrix tests need, and the browser engines' npm drivers (js/node_modules) are
+    not part of a copy of the tracked files; each value costs an asv environment."""
+    conf = repo / "asv.conf.json"
+    text = conf.read_text(encoding="utf-8")
+    cut = re.sub(r'"RUSTORCH_WASM_ENGINE": \[[^\]]*\]', '"RUSTORCH_WASM_ENGINE": ["wasmer", "node"]', text)
+    assert cut != text or '["wasmer", "node"]' in text, "asv.conf.json has no RUSTORCH_WASM_ENGINE list"
+    conf.write_text(cut, encoding="utf-8")
+
+
 def project_history(repo: Path) -> None:
     """A git repo at ``repo`` holding this project: commit ``base``, then a
     README-only commit ``docs only`` (an A/A pair with base)."""
     repo.mkdir(parents=True)
     copy_project(repo)
+    keep_two_engines(repo)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")

@@ -104,3 +104,14 @@ def test_asv_check_passes() -> None:
                           env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "No problems found" in proc.stdout
+
+
+def test_engine_suite_skips_an_unavailable_engine_with_its_reason(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from benchmarks.engines import EngineKernels
+
+    monkeypatch.setenv("RUSTORCH_WASM_ENGINE", "firefox")
+    monkeypatch.setenv("RUSTORCH_WASM_FIREFOX", str(tmp_path / "no-firefox"))
+    bench = EngineKernels()
+    cache = bench.setup_cache()
+    with pytest.raises(NotImplementedError, match="firefox not found"):  # asv records "skipped"
+        bench.setup(cache, "add_100")

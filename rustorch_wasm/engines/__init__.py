@@ -5,6 +5,9 @@
 ``wasmtime``   wasmtime, in this process
 ``node``       V8 in node, via ``engines/js/harness.mjs``
 ``chromium``   V8 in a headless Chromium page, via ``engines/js/chromium.mjs``
+``firefox``    SpiderMonkey in a headless Firefox ESR page, via ``engines/js/firefox.mjs``
+``webkit``     JavaScriptCore in a WebKitGTK page (``engines/js/webkit.mjs``),
+               or in the ``jsc`` shell where no browser can run (labelled so)
 =============  =====================================================
 
 Every engine takes the same :class:`~.spec.KernelCall` list and input arrays
@@ -23,7 +26,8 @@ import numpy as np
 
 from .spec import EngineRun, EngineStatus, KernelCall
 
-ENGINE_NAMES = ("wasmer", "wasmtime", "node", "chromium")
+ENGINE_NAMES = ("wasmer", "wasmtime", "node", "chromium", "firefox", "webkit")
+BROWSER_ENGINES = ("chromium", "firefox", "webkit")
 ENGINE_ENV = "RUSTORCH_WASM_ENGINE"
 
 
@@ -35,6 +39,8 @@ class Engine(Protocol):
     def status(self) -> EngineStatus: ...
 
     def run(self, calls: list[KernelCall], inputs: dict[str, np.ndarray]) -> EngineRun: ...
+
+    def probe_simd(self) -> bool: ...
 
 
 def get_engine(name: str, wasm: Path | None = None) -> Engine:
@@ -48,6 +54,12 @@ def get_engine(name: str, wasm: Path | None = None) -> Engine:
     if name == "chromium":
         from .chromium import ChromiumEngine
         return ChromiumEngine(wasm)
+    if name == "firefox":
+        from .firefox import FirefoxEngine
+        return FirefoxEngine(wasm)
+    if name == "webkit":
+        from .webkit import WebKitEngine
+        return WebKitEngine(wasm)
     raise ValueError(f"unknown engine {name!r}: expected one of {', '.join(ENGINE_NAMES)}")
 
 

@@ -15,14 +15,12 @@ of ``$ASV_CONF_DIR``, filled by ``npm ci`` in ``make setup``).
 """
 from __future__ import annotations
 
-import functools
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from .node import NodeScriptEngine, node_status
+from .programs import find_program, program_version
 from .spec import EngineStatus
 
 CHROMIUM_ENV = "RUSTORCH_WASM_CHROMIUM"
@@ -32,21 +30,12 @@ REPO_NODE_MODULES = Path(__file__).resolve().parents[2] / "js" / "node_modules"
 
 def chromium_binary() -> str | None:
     """Path of the Chromium executable, or None."""
-    env = os.environ.get(CHROMIUM_ENV)
-    if env:
-        return env if Path(env).is_file() and os.access(env, os.X_OK) else None
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    return find_program(CHROMIUM_ENV, "chromium", "chromium-browser")
 
 
-@functools.lru_cache(maxsize=8)
 def chromium_version(path: str) -> str:
     """``chromium --version`` (first line), or "" when it does not answer."""
-    try:
-        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    lines = proc.stdout.strip().splitlines()
-    return lines[0].strip() if proc.returncode == 0 and lines else ""
+    return program_version(path)
 
 
 def node_modules_dir() -> Path:
@@ -62,6 +51,22 @@ def node_modules_dir() -> Path:
     return REPO_NODE_MODULES
 
 
+def page_engine_status(name: str, browser: str | None, not_found: str, driver_package: str,
+                       engine_label: str = "") -> EngineStatus:
+    """Status of a browser engine driven by a node script: node, the browser
+    (``not_found`` is the reason when ``browser`` is None) and the npm package
+    that drives it must all be there. The version names browser, engine and node."""
+    status, node = node_status(name)
+    if node is None:
+        return status
+    if browser is None:
+        return EngineStatus(name, False, not_found)
+    if not (node_modules_dir() / driver_package / "package.json").is_file():
+        return EngineStatus(name, False, f"{driver_package} not in {node_modules_dir()} (run `npm ci` in js/)")
+    version = program_version(browser) or f"{Path(browser).name} (version unknown)"
+    return EngineStatus(name, True, "", f"{version}{engine_label}; {status.version}")
+
+
 class ChromiumEngine(NodeScriptEngine):
     """V8 in a headless Chromium page."""
 
@@ -70,17 +75,9 @@ class ChromiumEngine(NodeScriptEngine):
 
     def status(self) -> EngineStatus:
         """Available when node, Chromium and playwright-core are all present."""
-        status, node = node_status(self.name)
-        if node is None:
-            return status
-        if chromium_binary() is None:
-            return EngineStatus(self.name, False,
-                                "chromium not found (apt-get install chromium, or set $RUSTORCH_WASM_CHROMIUM)")
-        if not (node_modules_dir() / "playwright-core" / "package.json").is_file():
-            return EngineStatus(self.name, False,
-                                f"playwright-core not in {node_modules_dir()} (run `npm ci` in js/)")
-        browser = chromium_version(str(chromium_binary())) or "chromium (version unknown)"
-        return EngineStatus(self.name, True, "", f"{browser}; {status.version}")
+        return page_engine_status(self.name, chromium_binary(),
+                                  "chromium not found (apt-get install chromium, or set $RUSTORCH_WASM_CHROMIUM)",
+                                  "playwright-core")
 
     def extra_request(self) -> dict[str, Any]:
         """The browser path and the node_modules directory for the script."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import runtime as _rt
 from .wasm_exports import function_exports
-from .spec import (DTYPES, F32, I32, CallResult, EngineRun, EngineStatus, In, KernelCall, Out,
+from .spec import (DTYPES, F32, F64, I32, CallResult, EngineRun, EngineStatus, In, KernelCall, Out,
                    checked_inputs)
 
 
@@ -59,6 +59,12 @@ class InProcessEngine:
         suffix = " (cranelift)" if self.name == "wasmer" else ""
         return f"{dist} {_rt._dist_version(dist)}{suffix}"
 
+    def probe_simd(self) -> bool:
+        """Whether this engine validates the SIMD128 probe module."""
+        from .simd import wasmer_validates, wasmtime_validates
+
+        return wasmer_validates() if self.name == "wasmer" else wasmtime_validates()
+
     def exports(self) -> list[str]:
         """Names of the module's function exports."""
         return function_exports(self._get_runtime().wasm)
@@ -75,6 +81,11 @@ class InProcessEngine:
         values: list[Any] = []
         blocks: list[int] = []
         outs: list[tuple[str, int, int, np.dtype]] = []
+        if call.memory:
+            image = arrays[call.memory].view(np.uint8).reshape(-1)
+            while rt.memory_bytes() < image.size:  # allocating grows memory; the image then
+                rt.alloc(image.size - rt.memory_bytes(), call.id)  # overwrites the allocator's state
+            rt.u8()[:image.size] = image
         try:
             for arg in call.args:
                 if isinstance(arg, In):
@@ -96,6 +107,8 @@ class InProcessEngine:
                     values.append(value - 2**32 if value >= 2**31 else value)
                 elif isinstance(arg, F32):
                     values.append(float(np.float32(arg.value)))
+                elif isinstance(arg, F64):
+                    values.append(float(arg.value))
             for _ in range(call.warmup):
                 rt.call(call.id, call.export, *values)
             inner = call.inner
@@ -107,10 +120,12 @@ class InProcessEngine:
             except rt._trap_types as exc:  # only reachable with warmup=0
                 first = str(exc).strip().splitlines()
                 raise _rt.WasmTrap(f"{call.id}: wasm trap: {first[0] if first else type(exc).__name__}") from None
+            value = fn(*values) if call.return_value else None
             outputs = {}
             if call.return_outputs:
                 outputs = {name: rt.array(ptr, count, dtype).copy() for name, ptr, count, dtype in outs}
         finally:
             for ptr in blocks:
                 rt.free(ptr)
-        return CallResult(call.id, call.export, inner, times, outputs)
+        return CallResult(call.id, call.export, inner, times, outputs,
+                          None if value is None else float(value))

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import runtime as _rt
+from .simd import SIMD_PROBE
 from .spec import CallResult, EngineRun, EngineStatus, KernelCall, checked_inputs, output_dtype
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -86,45 +87,79 @@ class NodeScriptEngine:
         """Available when node (and what the script needs) is present."""
         return node_status(self.name)[0]
 
+    def launcher(self) -> str:
+        """The program that runs the host script (node); EngineUnavailable when missing."""
+        status, node = node_status(self.name)
+        if node is None:
+            raise _rt.EngineUnavailable(status.reason)
+        return node
+
     def extra_request(self) -> dict[str, Any]:
         """Fields a subclass adds to the request."""
         return {}
+
+    def _ready(self) -> str:
+        """The launcher, once the engine is known to be available (else EngineUnavailable)."""
+        program = self.launcher()
+        status = self.status()
+        if not status.available:
+            raise _rt.EngineUnavailable(status.reason)
+        return program
+
+    def _request(self, program: str, tmpdir: Path, fields: dict[str, Any]) -> dict[str, Any]:
+        """Write the request (the common fields, the subclass's, then ``fields``) into
+        ``tmpdir`` and run the host script on it; its JSON reply."""
+        wasm = (self.wasm or _rt.wasm_path()).resolve()
+        request = {"wasm": str(wasm), "dir": str(tmpdir), "inputs": {}, "calls": [],
+                   "simd_probe": list(SIMD_PROBE), **self.extra_request(), **fields}
+        req_path = tmpdir / "request.json"
+        req_path.write_text(json.dumps(request), encoding="utf-8")
+        return self._run_script(program, req_path)
 
     def run(self, calls: list[KernelCall], inputs: dict[str, np.ndarray]) -> EngineRun:
         """Run ``calls`` on ``inputs`` in the engine; results in call order.
 
         EngineUnavailable if the engine is missing, EngineError if it fails.
         """
-        status, node = node_status(self.name)
-        if node is None:
-            raise _rt.EngineUnavailable(status.reason)
-        status = self.status()
-        if not status.available:
-            raise _rt.EngineUnavailable(status.reason)
+        program = self._ready()
         arrays = checked_inputs(calls, inputs)
-        wasm = (self.wasm or _rt.wasm_path()).resolve()
         with tempfile.TemporaryDirectory(prefix="rustorch-engine-") as tmp:
             tmpdir = Path(tmp)
             files = {}
             for name, arr in arrays.items():
                 files[name] = f"{name}.input"
                 arr.tofile(tmpdir / files[name])
-            request = {"wasm": str(wasm), "dir": str(tmpdir), "inputs": files,
-                       "calls": [c.to_json() for c in calls], **self.extra_request()}
-            req_path = tmpdir / "request.json"
-            req_path.write_text(json.dumps(request), encoding="utf-8")
-            reply = self._run_script(node, req_path)
+            reply = self._request(program, tmpdir, {"inputs": files, "calls": [c.to_json() for c in calls]})
             results = []
             for call, res in zip(calls, reply["results"]):
                 outputs = {name: np.fromfile(tmpdir / file, dtype=output_dtype(call, name))
                            for name, file in res["outputs"].items()}
+                value = res.get("value")
                 results.append(CallResult(res["id"], res["export"], int(res["inner"]),
-                                          [float(t) for t in res["times_ms"]], outputs))
-        return EngineRun(self.name, str(reply.get("version", "")) or status.version,
-                         list(reply.get("exports", [])), results)
+                                          [float(t) for t in res["times_ms"]], outputs,
+                                          None if value is None else float(value)))
+        simd = reply.get("simd")
+        return EngineRun(self.name, str(reply.get("version", "")) or self.status().version,
+                         list(reply.get("exports", [])), results, None if simd is None else bool(simd))
+
+    def run_page(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """A browser engine's reply to a request for another page than the kernel
+        page (``fields`` say which, e.g. ``{"tfjs": spec}``); EngineUnavailable,
+        EngineError as for :meth:`run`."""
+        program = self._ready()
+        with tempfile.TemporaryDirectory(prefix="rustorch-engine-") as tmp:
+            return self._request(program, Path(tmp), fields)
+
+    def probe_simd(self) -> bool:
+        """Whether the engine validates the SIMD128 probe module (a run with no calls)."""
+        return bool(self.run([], {}).simd)
+
+    def command(self, node: str, req_path: Path) -> list[str]:
+        """The argv that runs the host script on a request file."""
+        return [node, str(JS_DIR / self.script), str(req_path)]
 
     def _run_script(self, node: str, req_path: Path) -> dict[str, Any]:
-        cmd = [node, str(JS_DIR / self.script), str(req_path)]
+        cmd = self.command(node, req_path)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout_s,
                                   cwd=req_path.parent)

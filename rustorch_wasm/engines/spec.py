@@ -10,7 +10,12 @@ same calls with the same semantics:
 * a sample times ``inner`` back-to-back calls and records the mean per call,
   so t_sample = (t_end - t_start) / inner, in milliseconds;
 * with ``min_sample_ms`` > 0, ``inner`` is doubled before sampling until one
-  batch lasts at least that long (for coarse clocks).
+  batch lasts at least that long (for coarse clocks);
+* with ``memory`` (the name of a u8 input), that image of a whole linear
+  memory is copied over the module's memory (grown to fit) before the
+  arguments are prepared: a model built by ``rustorch_wasm.nn`` in one engine
+  runs, at the same addresses, in another. The module keeps no state outside
+  its memory but the stack pointer, which is back at its start between calls.
 
 The JSON form (:meth:`KernelCall.to_json`) is what ``engines/js/core.mjs``
 reads.
@@ -67,7 +72,14 @@ class F32:
     value: float
 
 
-Arg = Union[In, Out, I32, F32]
+@dataclass(frozen=True)
+class F64:
+    """An f64 scalar argument (the special functions' single-value exports)."""
+
+    value: float
+
+
+Arg = Union[In, Out, I32, F32, F64]
 
 
 def _arg_json(arg: Arg, call_id: str) -> dict[str, Any]:
@@ -86,7 +98,9 @@ def _arg_json(arg: Arg, call_id: str) -> dict[str, Any]:
         return {"i32": value - 2**32 if value >= 2**31 else value}
     if isinstance(arg, F32):
         return {"f32": float(arg.value)}
-    raise TypeError(f"{call_id}: argument {arg!r} is not In, Out, I32 or F32")
+    if isinstance(arg, F64):
+        return {"f64": float(arg.value)}
+    raise TypeError(f"{call_id}: argument {arg!r} is not In, Out, I32, F32 or F64")
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,9 @@ class KernelCall:
     inner: int = 1
     min_sample_ms: float = 0.0
     return_outputs: bool = True
+    memory: str | None = None  # input holding a whole linear-memory image, installed before the args
+    return_value: bool = False  # make one more call after the samples and return its result
+
 
     def to_json(self) -> dict[str, Any]:
         """The call as core.mjs reads it (ValueError on a malformed call)."""
@@ -113,11 +130,13 @@ class KernelCall:
             "args": [_arg_json(a, self.id) for a in self.args],
             "warmup": int(self.warmup), "repeat": int(self.repeat), "inner": int(self.inner),
             "min_sample_ms": float(self.min_sample_ms), "return_outputs": bool(self.return_outputs),
+            **({"memory": checked_name(self.memory, "memory image")} if self.memory else {}),
+            **({"return_value": True} if self.return_value else {}),
         }
 
     def input_names(self) -> list[str]:
-        """Names of the input arrays this call reads."""
-        return [a.name for a in self.args if isinstance(a, In)]
+        """Names of the input arrays this call reads (its memory image first)."""
+        return ([self.memory] if self.memory else []) + [a.name for a in self.args if isinstance(a, In)]
 
 
 @dataclass
@@ -129,6 +148,7 @@ class CallResult:
     inner: int
     times_ms: list[float]
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    value: float | None = None  # the export's result of one more call (``return_value``)
 
     @property
     def median_ms(self) -> float:
@@ -159,6 +179,7 @@ class EngineRun:
     version: str
     exports: list[str]
     results: list[CallResult]
+    simd: bool | None = None  # what the engine's SIMD128 probe said (None: not probed)
 
     def result(self, call_id: str) -> CallResult:
         """The result of the call ``call_id`` (KeyError if absent)."""

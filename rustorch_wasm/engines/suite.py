@@ -1,7 +1,7 @@
 """The seed's kernel rows as engine-neutral calls, timed inside the selected engine.
 
 For asv with the engine as a matrix dimension (``$RUSTORCH_WASM_ENGINE`` =
-wasmer | wasmtime | node | chromium): a benchmark's ``setup_cache`` calls
+wasmer | wasmtime | node | chromium | firefox | webkit): a benchmark's ``setup_cache`` calls
 :func:`in_engine_seconds` once, and ``track_*`` methods return the medians
 (unit "seconds"). The times are taken by the engine's own clock around the
 raw export (``performance.now()`` in V8, ``perf_counter`` in-process), so
@@ -9,6 +9,8 @@ process start-up and data transfer never enter them, and results of
 different engines stay apart because asv keys results by environment.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -55,7 +57,6 @@ def in_engine_seconds(calls: list[KernelCall], inputs: dict[str, np.ndarray],
     from . import get_engine
 
     engine = get_engine(engine_name) if engine_name else selected_engine()
-    quiet = [KernelCall(c.id, c.export, c.args, c.warmup, c.repeat, c.inner, c.min_sample_ms, False)
-             for c in calls]
+    quiet = [dataclasses.replace(c, return_outputs=False) for c in calls]
     run = engine.run(quiet, inputs)
     return {r.id: r.median_ms / 1e3 for r in run.results}

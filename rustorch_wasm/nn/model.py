@@ -234,16 +234,28 @@ class Model:
 
     predict = forward_batch
 
+    def forward_call(self, x: Any) -> tuple[str, tuple[int, ...]]:
+        """The export and integer arguments of one forward pass on this fixed
+        batch, staged in wasm memory: what :meth:`bind_forward` calls, for
+        running the same call in another engine from a copy of the memory."""
+        batch = self._stage_input(x, False, "forward_batch")
+        acts = self._acts
+        assert acts is not None
+        return "nn_forward", (acts.desc.ptr, len(self.layers), acts.x.ptr, batch)
+
+    def train_step_call(self, x: Any, y: Any, optimizer: "Optimizer",
+                        loss: "str | Loss" = "cross_entropy") -> tuple[str, tuple[int, ...]]:
+        """The export and integer arguments of one training step on this fixed
+        batch (as :meth:`bind_train_step`), staged in wasm memory."""
+        return "nn_train_step", self._train_args(x, y, optimizer, loss)
+
     def bind_forward(self, x: Any) -> Callable[[], int]:
         """A zero-argument callable running the forward pass on this fixed
         batch (one wasm call, output left in wasm memory; returns the status
         code, 0 = ok). For benchmarks; refuses to run once the model has
         re-allocated its buffers for a larger batch."""
-        batch = self._stage_input(x, False, "forward_batch")
-        acts = self._acts
-        assert acts is not None
+        _, args = self.forward_call(x)
         fn, generation = self._rt.fn("nn_forward"), self._generation
-        args = (acts.desc.ptr, len(self.layers), acts.x.ptr, batch)
 
         def forward() -> int:
             if self._generation != generation:

@@ -76,9 +76,18 @@ function timeBatch(fn, values, inner, now) {
   return now() - t0;
 }
 
+// Copy a whole linear-memory image over the module's memory, growing it to fit.
+function installImage(exports, image, what) {
+  if (!image) fail(`${what}: no memory image input`);
+  const short = image.byteLength - exports.memory.buffer.byteLength;
+  if (short > 0) exports.memory.grow(Math.ceil(short / 65536));
+  new Uint8Array(exports.memory.buffer).set(image);
+}
+
 export function runCall(exports, call, inputs, now) {
   const fn = exports[call.export];
   if (typeof fn !== "function") fail(`kernel module has no export ${JSON.stringify(call.export)}`);
+  if (call.memory) installImage(exports, inputs[call.memory], call.id);
   const { values, outs, blocks } = prepareArgs(exports, call, inputs);
   const warmup = call.warmup ?? 1;
   const repeat = call.repeat ?? 5;
@@ -88,12 +97,14 @@ export function runCall(exports, call, inputs, now) {
   while (minMs > 0 && inner < (1 << 24) && timeBatch(fn, values, inner, now) < minMs) inner *= 2;
   const times = [];
   for (let r = 0; r < repeat; r++) times.push(timeBatch(fn, values, inner, now) / inner);
+  const ret = call.return_value ? fn(...values) : undefined; // one more call, for its result
   const outputs = {};
   if (call.return_outputs ?? true) {
     for (const o of outs) outputs[o.name] = bytesOf(exports, o.ptr, o.nbytes).slice();
   }
   for (const ptr of blocks) exports.rt_free(ptr);
-  return { id: call.id, export: call.export, inner, times_ms: times, outputs };
+  const value = typeof ret === "bigint" ? Number(ret) : ret;
+  return { id: call.id, export: call.export, inner, times_ms: times, outputs, value: value ?? null };
 }
 
 export async function instantiate(wasmBytes) {
@@ -108,9 +119,22 @@ export function exportNames(exports) {
   return Object.keys(exports).filter((k) => typeof exports[k] === "function").sort();
 }
 
+// The SIMD128 feature probe: does this engine validate the tiny module the
+// host sends as request.simd_probe (bytes of a module that uses a v128 op)?
+// null when no probe was sent.
+export function simdSupported(probe, validate = (b) => WebAssembly.validate(b)) {
+  if (!probe) return null;
+  return validate(new Uint8Array(probe)) === true;
+}
+
+// A request with no calls only probes. With calls, a failed probe is an error
+// that says so (the kernels are built with +simd128 and would not compile).
 export async function runRequest(wasmBytes, request, inputs, now) {
+  const simd = simdSupported(request.simd_probe);
+  if (!(request.calls || []).length) return { simd, exports: [], results: [] };
+  if (simd === false) fail("wasm SIMD128 is off in this engine (the SIMD probe module does not validate)");
   const exports = await instantiate(wasmBytes);
   const results = [];
   for (const call of request.calls || []) results.push(runCall(exports, call, inputs, now));
-  return { exports: exportNames(exports), results };
+  return { simd, exports: exportNames(exports), results };
 }
