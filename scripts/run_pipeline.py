@@ -29,6 +29,7 @@ error), 2 on an error (one line, no traceback).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import statistics
@@ -47,6 +48,7 @@ from rustorch_wasm.regress.baseline import BaselineError, load_baseline  # noqa:
 from rustorch_wasm.regress.config import ConfigError, DetectorConfig, load_config  # noqa: E402
 from rustorch_wasm.regress.confirm import (Candidate, Confirmation, RemeasureError,  # noqa: E402
                                            Rule, Samples, confirm)
+from rustorch_wasm.regress import attribution  # noqa: E402
 from rustorch_wasm.regress.detect import detect  # noqa: E402
 from rustorch_wasm.regress.findings import Report  # noqa: E402
 from rustorch_wasm.regress.history import (GENERIC_BUILD_PATHS, HistoryError,  # noqa: E402
@@ -159,6 +161,23 @@ def print_findings(report: Report, entries: list[verdicts.Entry], note: str) -> 
               f"(p={f.p_value:.2g}) [{f.key.machine}]")
 
 
+def with_engine_attribution(report: Report, series: list[Series]) -> Report:
+    """Each finding says whether it is ours (seen in every engine measured at
+    that commit) or one engine's (``attribution``; the engine is the asv
+    environment's ``RUSTORCH_WASM_ENGINE``)."""
+    commits = {s.key: s.commits for s in series}
+    measured = attribution.measured_from_envs(commits, lambda key: commits[key])
+    found = [f for f in report.findings if not f.is_environment]
+    label = {(a.machine, a.commit, a.benchmark, a.params, a.kind): a.label
+             for a in attribution.attribute(found, measured) if a.verdict != "unattributed"}
+    out = []
+    for f in report.findings:
+        what = label.get((f.key.machine, f.commit, f.key.benchmark, f.key.params, f.kind))
+        out.append(f if what is None or f.is_environment else
+                   dataclasses.replace(f, evidence=f.evidence + (f"engines: {what}",)))
+    return dataclasses.replace(report, findings=out)
+
+
 def findings_markdown(report: Report, entries: list[verdicts.Entry]) -> str:
     """The detector's Markdown with the listing by verdict after its title."""
     text = render_markdown(report)
@@ -190,6 +209,7 @@ def pipeline(args: argparse.Namespace) -> int:
     keys = build_keys(args.repo, sorted(involved), paths)
     entries = verdicts.listing(report, cands, confirmations, config, keys, order)
     report = verdicts.confirmed_report(report, entries)     # every view shows the verdicts
+    report = with_engine_attribution(report, series)
     measured = [c for c in order if c in result_set.commits]
     first = order.index(measured[0]) if measured else len(order)
     unmeasured = {c: shared_build[c] for c in order[first:]

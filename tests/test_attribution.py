@@ -121,3 +121,30 @@ def test_measured_sets_come_from_the_series_present() -> None:
     commits = {ENV.format("wasmer"): ["c1", "c2"], ENV.format("firefox"): ["c2"], "plain": ["c1"]}
     measured = measured_from_envs(keys, lambda k: commits[k.env])
     assert measured == {("c1", BENCH): {"wasmer"}, ("c2", BENCH): {"wasmer", "firefox"}}
+
+
+def test_make_run_reports_an_engine_only_slowdown_as_that_engines():
+    """The main job's reports carry the attribution: a slowdown seen in the
+    firefox environment only, where wasmer and node measured the same
+    benchmark at that commit, says "firefox only" in its evidence."""
+    import numpy as np
+
+    from _scripts import load_script
+    from rustorch_wasm.regress.detect import detect
+    from rustorch_wasm.regress.series import Point, Series, SeriesKey
+
+    pipeline = load_script("run_pipeline")
+    rng = np.random.default_rng(2)
+    env = "virtualenv-py3.10-RUSTORCH_WASM_ENGINE{}"
+    series = []
+    for engine in ("wasmer", "node", "firefox"):
+        pts = []
+        for i in range(40):
+            level = 1e-3 * (1.5 if engine == "firefox" and i >= 30 else 1.0)
+            s = level * np.exp(rng.normal(0, 0.01, 10))
+            pts.append(Point(f"{i:040x}", i, tuple(s), float(np.median(s)), 0.0, 0.0))
+        series.append(Series(SeriesKey("box", env.format(engine), "engines.K.track_seconds",
+                                       (("case", "add"),)), "seconds", pts))
+    report = pipeline.with_engine_attribution(detect(series), series)
+    [f] = report.regressions
+    assert f.key.env.endswith("firefox") and "engines: firefox only" in f.evidence
