@@ -120,3 +120,23 @@ def test_an_unknown_commit_is_one_line(repo):
     path, _ = repo
     with pytest.raises(HistoryError, match=r"^git rev-list failed: fatal: bad object a{40}$"):
         same_build(path, ["a" * 40])
+
+
+def test_the_suite_never_imports_the_detector():
+    """The default build key leaves rustorch_wasm/regress/ out: that is right
+    only while importing the package and the benchmark suite loads no
+    module of the detector."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys, importlib, pkgutil; sys.path.insert(0, '.');"
+            "import benchmarks;"
+            "[importlib.import_module('benchmarks.' + m.name)"
+            " for m in pkgutil.iter_modules(benchmarks.__path__)];"
+            "print(sorted(n for n in sys.modules if n.startswith('rustorch_wasm.regress')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert "!/rustorch_wasm/regress/" in history.DEFAULT_BUILD_PATHS

@@ -126,8 +126,12 @@ def range_commits(repo_path: Path, spec: str) -> list[str]:
 # Build identity: which commits can differ in what they measure.
 
 #: This project's build inputs: what goes into the wheel and the suite.
+#: This project's build inputs. The detector (``rustorch_wasm/regress/``) ships
+#: in the wheel but the suite never imports it (tests/test_build_keys.py checks
+#: that), so a change to it cannot change a measurement.
 DEFAULT_BUILD_PATHS: tuple[str, ...] = ("rustorch_wasm/", "benchmarks/", "pyproject.toml",
-                                        "hatch_build.py", "asv.conf.json")
+                                        "hatch_build.py", "asv.conf.json",
+                                        "!/rustorch_wasm/regress/")
 #: A default for other projects: everything except docs, tests, Markdown and CI files.
 GENERIC_BUILD_PATHS: tuple[str, ...] = (".", "!/docs/", "!/tests/", "!/.github/", "!*.md")
 
