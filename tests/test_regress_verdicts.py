@@ -166,3 +166,13 @@ def test_a_change_at_a_same_build_commit_is_not_the_codes():
     [f] = detect([series("m.S.time_a", gapped)], same_build=later).findings
     assert f.commit == sha[28] and f.previous_commit == sha[27]
     assert any("has the build of" in e for e in f.evidence)
+
+
+def test_status_words_follow_the_evidence():
+    from rustorch_wasm.regress.kinds import failing_kinds, status_text
+    assert failing_kinds() == ("regression", "drift")
+    assert status_text("regression", False, 1) == "unconfirmed (1 commit)"
+    assert status_text("regression", False, 2) == "unconfirmed (2 commits)"
+    assert status_text("regression", False, 9) == "timing only (9 commits)"
+    assert status_text("drift", True, 9) == "confirmed"
+    assert status_text("environment", False, 1) == "" and status_text("refuted", False, 1) == ""

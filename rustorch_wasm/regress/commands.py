@@ -16,7 +16,7 @@ from .config import DetectorConfig, load_config
 from .detect import detect
 from .direction import change_text
 from .findings import Report
-from .kinds import failing_kinds
+from .kinds import failing_kinds, status_text
 from .history import first_parent_commits, resolve_commit, unknown_commits
 from .report import render_markdown
 from .results import ResultSet, ResultsError, load_results
@@ -68,8 +68,8 @@ def finding_line(f) -> str:
     if f.is_environment:
         return (f"{f.kind:11s} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}: {f.moved} series"
                 f" ({f.share:.0%}) moved x{f.ratio:.3f} together")
-    mark = "" if f.confirmed or f.kind not in FAILING_KINDS else \
-        f", unconfirmed: {f.commits_after} commit(s) of evidence"
+    state = status_text(f.kind, f.confirmed, f.commits_after)
+    mark = f", {state}" if state else ""
     return (f"{f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
             f" {change_text(f.ratio, f.better, f.unit)} (p={f.p_value:.2g}{mark})")
 

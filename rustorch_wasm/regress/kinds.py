@@ -61,3 +61,17 @@ def failing_kinds(gate: bool = False) -> tuple[str, ...]:
 
 def kind_order(name: str) -> int:
     return kind_info(name).order
+
+
+def status_text(kind: str, confirmed: bool, commits_after: int) -> str:
+    """How sure a failing finding is, in words: ``confirmed`` (an exact
+    instruction-count change or a re-measurement backs it), ``unconfirmed
+    (1 commit)`` for a change seen at the newest commit or two only, and
+    ``timing only (N commits)`` otherwise; blank for kinds that fail nothing."""
+    if not kind_info(kind).fails_detect:
+        return ""
+    if confirmed:
+        return "confirmed"
+    if commits_after <= 2:
+        return f"unconfirmed ({commits_after} commit{'s' if commits_after != 1 else ''})"
+    return f"timing only ({commits_after} commits)"

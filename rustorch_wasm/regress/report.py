@@ -7,7 +7,7 @@ import math
 
 from .direction import change_text
 from .findings import Finding, Report
-from .kinds import KINDS, kind_info
+from .kinds import KINDS, kind_info, status_text
 
 SCALES = {"seconds": [(1.0, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns")]}
 
@@ -31,10 +31,8 @@ def md_escape(text: str) -> str:
 
 
 def status(f: Finding) -> str:
-    """confirmed / unconfirmed (n commits) for what fails; blank otherwise."""
-    if not kind_info(f.kind).fails_detect:
-        return ""
-    return "confirmed" if f.confirmed else f"unconfirmed ({f.commits_after} commit(s))"
+    """How sure a failing finding is (:func:`.kinds.status_text`)."""
+    return status_text(f.kind, f.confirmed, f.commits_after)
 
 
 def finding_row(f: Finding) -> str:
@@ -61,13 +59,13 @@ def render_markdown(report: Report, title: str = "Performance regression report"
     counts = {k: sum(f.kind == k for f in report.findings) for k in KINDS}
     summary = ", ".join(f"{n} {KINDS[k].label.lower()}" + ("s" if n != 1 else "")
                         for k, n in counts.items())
-    unconfirmed = sum(1 for f in report.failing if not f.confirmed)
+    unconfirmed = sum(1 for f in report.failing if not f.confirmed and f.commits_after <= 2)
     lines = [f"# {title}", "",
              f"{report.series_checked} series checked; threshold {report.threshold:.0%},"
              f" false discovery rate {report.alpha}.",
-             f"**{summary}.**" + (f" {unconfirmed} of the regressions and drifts are"
-                                  " unconfirmed (timing only: re-measure before acting)."
-                                  if unconfirmed else ""), ""]
+             f"**{summary}.**" + (f" {unconfirmed} of the regressions and drifts rest on"
+                                  " the newest one or two commits only: unconfirmed until"
+                                  " re-measured." if unconfirmed else ""), ""]
     if not report.findings:
         lines.append("No change of the threshold's size was found.")
         return "\n".join(lines) + "\n"

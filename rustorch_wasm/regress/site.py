@@ -37,7 +37,7 @@ from typing import Iterable, Sequence
 
 from .direction import change_text
 from .findings import Finding, Report
-from .kinds import KINDS, kind_info
+from .kinds import KINDS, kind_info, status_text
 from .plot import first_segment_level, plot_heatmap, plot_series, series_slug, short_env
 from .series import Series, SeriesKey
 from .units import seconds_text
@@ -167,12 +167,8 @@ def _commit_cell(sha: str, info: dict[str, CommitInfo]) -> str:
 
 
 def _status(f: Finding) -> str:
-    if not kind_info(f.kind).fails_detect:
-        return ""
-    if f.confirmed:
-        return "<br><span class=\"muted\">confirmed</span>"
-    return (f"<br><span class=\"muted\">unconfirmed: {f.commits_after} commit(s) of "
-            "evidence</span>")
+    state = status_text(f.kind, f.confirmed, f.commits_after)
+    return f"<br><span class=\"muted\">{escape(state)}</span>" if state else ""
 
 
 def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_bench: bool) -> str:
@@ -237,7 +233,7 @@ def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
     regs = data.report.regressions
     confirmed = sum(1 for f in regs if f.confirmed)
     verdict = (f"<p class=\"verdict bad\">{len(regs)} regression(s) found ({confirmed} confirmed, "
-               f"{len(regs) - confirmed} unconfirmed)</p>" if regs
+               f"{len(regs) - confirmed} timing only or unconfirmed)</p>" if regs
                else "<p class=\"verdict good\">No regression found</p>")
     head = data.commits[-1] if data.commits else ""
     same = (f" {len(data.same_build)} more commit(s) have the build of an earlier one and were "
