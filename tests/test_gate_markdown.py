@@ -4,6 +4,7 @@ from __future__ import annotations
 from rustorch_wasm.regress.findings import Finding, Report
 from rustorch_wasm.regress.gate import EXIT_CLEAN, EXIT_ERROR, EXIT_REGRESSION, GateResult, Row
 from rustorch_wasm.regress.gate_markdown import render_markdown
+from rustorch_wasm.regress.kinds import KINDS
 from rustorch_wasm.regress.series import SeriesKey
 
 BASE, HEAD = "a" * 40, "b" * 40
@@ -33,7 +34,7 @@ def test_regression_report():
     assert lines[0] == "## ❌ Benchmark gate: 2 regression(s) (base `aaaaaaaaaa` → head `bbbbbbbbbb`)"
     row = next(line for line in lines if "time_sigmoid" in line)
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[0] == "🔴 regression" and cells[2] == "size=10000"
+    assert cells[0] == f"{KINDS['regression'].icon} regression" and cells[2] == "size=10000"
     assert cells[3:6] == ["37 µs", "50 µs", "×1.351"]
     assert cells[6] == "1.300 – 1.400" and cells[7] == "1.2e-07"
     assert cells[8] == "+35.0% (100,000 → 135,000)"

@@ -55,7 +55,7 @@ def sign(better: Better) -> float:
 
 def worse_word(better: Better, unit: str) -> tuple[str, str]:
     """("slower", "faster") for times, ("worse", "better") for anything else."""
-    if better == "lower" and unit == "seconds":
+    if better == "lower" and unit in ("seconds", "ratio"):   # "ratio": a machine's shared shift
         return "slower", "faster"
     return "worse", "better"
 

@@ -38,11 +38,11 @@ class KindInfo:
 
 
 KINDS: dict[str, KindInfo] = {k.name: k for k in (
-    KindInfo("regression", 0, "Regression", "🔴", "#c0392b", "^", True, True),
-    KindInfo("drift", 1, "Drift", "🟠", "#d68910", "D", True, True),
-    KindInfo("environment", 2, "Environment", "🌐", "#5d6d7e", "s", False, False),
-    KindInfo("refuted", 3, "Refuted", "⚪", "#7f8c8d", "x", False, False),
-    KindInfo("improvement", 4, "Improvement", "🟢", "#1e8449", "v", False, False),
+    KindInfo("regression", 0, "Regression", "▲", "#c0392b", "^", True, True),
+    KindInfo("drift", 1, "Drift", "◆", "#d68910", "D", True, True),
+    KindInfo("environment", 2, "Environment", "■", "#5d6d7e", "s", False, False),
+    KindInfo("refuted", 3, "Refuted", "✕", "#7f8c8d", "x", False, False),
+    KindInfo("improvement", 4, "Improvement", "▼", "#1e8449", "v", False, False),
 )}
 
 
