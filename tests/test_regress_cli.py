@@ -307,3 +307,31 @@ def test_results_of_other_branches_are_left_out(project, tmp_path, capsys):
     assert all(f["commit"] != side for f in doc["findings"])
     assert {f["benchmark"] for f in doc["findings"]} == {"mod.C.time_a",
                                                          "mod.C.track_a_instructions"}
+
+
+def test_detect_reads_a_results_directory_alone(project, tmp_path, capsys, monkeypatch):
+    """No git repository anywhere above the results (they live in a repository
+    of their own, or came as CI artifacts): commits are ordered by the commit
+    date asv records, with one warning saying so; a file without a date is
+    skipped with a warning of its own."""
+    repo, results, shas = project
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    results = copy_results(results, alone)
+    for i, sha in enumerate(shas):
+        for path in (results / "box").glob(f"{sha[:8]}-*.json"):
+            data = json.loads(path.read_text())
+            data["date"] = 1_700_000_000_000 + 60_000 * i
+            if i == 3:
+                del data["date"]
+            path.write_text(json.dumps(data))
+    monkeypatch.chdir(alone)
+    out = alone / "r.json"
+    code, _, err = run(["detect", "--results", str(results), "--json", str(out)], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("warning: ") for line in lines)
+    assert "ordered by asv's commit dates" in err and "has no commit date" in err
+    doc = json.loads(out.read_text())
+    assert {(f["benchmark"], f["commit"]) for f in doc["findings"]} == {
+        ("mod.C.time_a", shas[STEP]), ("mod.C.track_a_instructions", shas[STEP])}

@@ -17,7 +17,8 @@ from .detect import detect
 from .direction import change_text
 from .findings import Report
 from .kinds import failing_kinds, status_text
-from .history import first_parent_commits, resolve_commit, unknown_commits
+from .history import (HistoryError, first_parent_commits, open_repo, resolve_commit,
+                      unknown_commits)
 from .report import render_markdown
 from .results import ResultSet, ResultsError, load_results
 from .series import SeriesKey, build_series, paused_gc
@@ -28,7 +29,8 @@ FAILING_KINDS = failing_kinds()
 def add_rule_options(p: argparse.ArgumentParser) -> None:
     """--results/--repo/--threshold/--alpha/--config/--json/--markdown."""
     p.add_argument("--results", type=Path, required=True, help="asv results directory")
-    p.add_argument("--repo", type=Path, default=Path("."), help="git repository (default .)")
+    p.add_argument("--repo", type=Path, default=None,
+                   help="git repository (default: the working directory's, if any)")
     p.add_argument("--threshold", type=float, default=None,
                    help="relative change that matters (default 0.20)")
     p.add_argument("--alpha", type=float, default=None,
@@ -39,7 +41,16 @@ def add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", type=Path, default=None, help="write a Markdown report")
 
 
+def repo_default(args: argparse.Namespace) -> None:
+    """``--repo`` defaults to the working directory; remember whether it was given."""
+    if hasattr(args, "repo"):
+        args.repo_given = args.repo is not None
+        if args.repo is None:
+            args.repo = Path(".")
+
+
 def config_from_args(args: argparse.Namespace) -> DetectorConfig:
+    repo_default(args)
     config = load_config(args.config)
     return config.with_values(threshold=args.threshold, alpha=args.alpha)
 
@@ -92,12 +103,45 @@ def skip_off_branch(result_set: ResultSet, repo: Path, order: list[str], branch:
     result_set.skip_commits(off - missing, f"is not on {branch!r}")
 
 
+def uses_git(args: argparse.Namespace) -> bool:
+    """First-parent order from git when a repository is named or the working
+    directory is in one; otherwise (results kept in a repository of their
+    own, or received as CI artifacts) the results alone."""
+    if getattr(args, "repo_given", True):
+        return True
+    try:
+        open_repo(args.repo)
+    except HistoryError:
+        return False
+    return True
+
+
+def date_order(result_set: ResultSet) -> list[str]:
+    """Commits ordered by the commit date asv records in each result file.
+    Files without a date are skipped with a warning; commits that share a
+    date are ordered by sha, with one warning saying how many."""
+    undated = result_set.commits - set(result_set.dates)
+    result_set.skip_commits(undated, "has no commit date in its result file (and no --repo "
+                                     "gives the order)")
+    dates = result_set.dates
+    order = sorted(result_set.commits, key=lambda c: (dates[c], c))
+    tied = len(order) - len({dates[c] for c in order})
+    result_set.warnings.append(f"{result_set.root}: no git repository here, commits ordered by "
+                               "asv's commit dates (--repo gives first-parent order)"
+                               + (f"; {tied} commit(s) share a date with another, ordered by sha"
+                                  if tied else ""))
+    return order
+
+
 def run_detect(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
         result_set = load_results(args.results)
-        order = first_parent_commits(args.repo, args.branch)
-        skip_off_branch(result_set, args.repo, order, args.branch)
+        if uses_git(args):
+            order = first_parent_commits(args.repo, args.branch)
+            skip_off_branch(result_set, args.repo, order, args.branch)
+        else:
+            order = date_order(result_set)
         warn_all(result_set)
         series = build_series(result_set, order)
         if not series:
