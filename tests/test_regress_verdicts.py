@@ -176,3 +176,20 @@ def test_status_words_follow_the_evidence():
     assert status_text("regression", False, 9) == "timing only (9 commits)"
     assert status_text("drift", True, 9) == "confirmed"
     assert status_text("environment", False, 1) == "" and status_text("refuted", False, 1) == ""
+
+
+def test_regressions_crowding_the_newest_commits_are_each_reported(tmp_path, capsys):
+    """Half of a machine's series regress, each at one of its three newest
+    commits: many series move the same way within two commits, but spread
+    over neighbouring commits rather than at one, so each is its own
+    regression, not an environment finding."""
+    n, names = 40, [f"m.S.time_{j}" for j in range(24)]
+    levels = np.ones((n, 24)) * 1e-3
+    for j in range(12):
+        levels[n - 1 - j % 3:, j] *= (1.3, 1.5, 2.0)[j % 3]
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 24)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    assert code == 1
+    assert not [f for f in doc["findings"] if f["kind"] == "environment"]
+    found = {(f["benchmark"], f["commit"]) for f in doc["findings"] if f["kind"] == "regression"}
+    assert found == {(names[j], shas[n - 1 - j % 3]) for j in range(12)}

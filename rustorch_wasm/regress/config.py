@@ -35,6 +35,7 @@ DEFAULT_SEED = 20261125       # bootstrap seed: same input, same report
 DEFAULT_TAIL_REACH = 5        # newest commits the tail test may start a new level in
 DEFAULT_ENV_MIN_SERIES = 5    # series that must move together for an environment finding
 DEFAULT_ENV_MIN_SHARE = 0.3   # ... and at least this share of the series measured there
+DEFAULT_ENV_CONCENTRATION = 3.0  # ... at one commit: this many times a neighbouring commit's
 DEFAULT_ENV_ALPHA = 1e-4      # co-movement test level (Bonferroni over commit positions)
 DEFAULT_ENV_MAX_STRETCH = 64  # commits a slow stretch may last before it is two shifts
 DEFAULT_ENV_SPREAD_SDS = 3.0  # a member beyond this many spreads of the shift is its own change
@@ -66,6 +67,7 @@ class DetectorConfig:
     tail_reach: int = DEFAULT_TAIL_REACH
     env_min_series: int = DEFAULT_ENV_MIN_SERIES
     env_min_share: float = DEFAULT_ENV_MIN_SHARE
+    env_concentration: float = DEFAULT_ENV_CONCENTRATION
     env_alpha: float = DEFAULT_ENV_ALPHA
     env_max_stretch: int = DEFAULT_ENV_MAX_STRETCH
     env_spread_sds: float = DEFAULT_ENV_SPREAD_SDS

@@ -151,6 +151,7 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
         for event in shared_events(data, min_series=config.env_min_series, alpha=config.env_alpha,
                                    max_stretch=config.env_max_stretch,
                                    min_share=config.env_min_share,
+                                   concentration=config.env_concentration,
                                    tolerance=math.log1p(config.guard * config.threshold)):
             changed, counted = code_moved(event, members, by_key)
             if counted and changed > counted / 2:

@@ -23,8 +23,13 @@ Co-movement
     measured after it began: those move at ``p``, the rest at ``p + 1``) is
     at most ``Binomial(N_p, 2 rho)`` (``N_p`` series measured at ``p``;
     ``rho`` counts the shared moves too, which only makes the test
-    conservative). A window is a shared event when ``K >= min_series`` and
-    ``P(X >= K) * positions < alpha``. Events are taken greedily, the window
+    conservative). A window is a shared event when ``K >= min_series``, ``K``
+    is at least ``min_share`` of ``N_p``, ``P(X >= K) * positions < alpha``,
+    and ``K`` is at least ``concentration`` times the series that move the
+    same way at either neighbouring commit (``p - 1``, ``p + 2``): one cause
+    moves the series at one commit (two, at a partly covered edge), while
+    separate changes that crowd a few neighbouring commits (say regressions
+    landing in each of the newest commits) spread over them. Events are taken greedily, the window
     with the most series first, its members removed before the next.
 
 Estimate
@@ -122,8 +127,13 @@ class GroupData:
 
 
 def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
-             min_share: float = 0.0) -> list[tuple[list[Move], int, float]]:
-    """Greedy windows ``[p, p + 1]`` of co-moving series (one sign)."""
+             min_share: float = 0.0, concentration: float = 0.0
+             ) -> list[tuple[list[Move], int, float]]:
+    """Greedy windows ``[p, p + 1]`` of co-moving series (one sign). A window
+    must hold ``concentration`` times as many series as move at either
+    neighbouring commit (``p - 1``, ``p + 2``): one cause moves the series at
+    one commit, while changes spread over several neighbouring commits (such
+    as separate regressions in the newest commits) are separate changes."""
     if not moves:
         return []
     rate = min(1.0, 2.0 * len(moves) / max(data.series_commits, 1))
@@ -151,6 +161,10 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
                 seen.add(m.series)
         ids = {id(m) for m in members}
         left = [m for m in left if id(m) not in ids]
+        beside = max(len({m.series for m in moves if m.pos == q and m.series not in seen})
+                     for q in (best_p - 1, best_p + 2))
+        if best_k < concentration * beside:
+            continue
         out.append((members, n, p_value))
     return out
 
@@ -234,7 +248,8 @@ def merged(found: list[tuple[list[Move], int, float]]) -> list[tuple[list[Move],
 
 
 def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch: int,
-                  min_share: float = 0.0, tolerance: float = math.inf) -> list[SharedEvent]:
+                  min_share: float = 0.0, tolerance: float = math.inf,
+                  concentration: float = 0.0) -> list[SharedEvent]:
     """Every shared event of one group: lasting shifts and slow stretches.
 
     Steps, spike runs and short tail steps are one pool: inside a stretch,
@@ -247,7 +262,8 @@ def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch
     for sign in (1.0, -1.0):                 # slower first: a stretch's way back is faster
         pool = [m for m in left if m.log_ratio * sign > 0]
         for e in [event_of(data.group, c, n, p) for c, n, p in
-                  merged(clusters(pool, data, min_series, alpha, min_share))]:
+                  merged(clusters(pool, data, min_series, alpha, min_share,
+                                  concentration))]:
             steps = [m for m in left if m.ref is not None and m.end is None]
             runs = [m.end for m in e.members if m.end is not None and m.end >= 0]
             # where most members are runs, their ends say when the stretch
