@@ -39,6 +39,7 @@ class Candidate:
     shift: float = 0.0        # shared log shift it is judged against (environment)
     before_at: np.ndarray | None = None   # commit positions of ``before`` (window steps)
     after_at: np.ndarray | None = None    # ... and of ``after``
+    split_p: float = 0.0      # the segmentation's search-adjusted p of its change point
 
     def without(self, spans: list[tuple[int, int]]) -> "Candidate":
         """The window step tested without the commits inside ``spans`` (slow
@@ -62,8 +63,7 @@ class Candidate:
         return replace(self, before=before, after=after, before_at=self.before_at[kb],
                        after_at=self.after_at[ka],
                        ratio=float(np.median(after) / np.median(before)),
-                       p_value=max(mann_whitney_p(before, after), self.p_value
-                                   if self.kind == "drift" else 0.0))
+                       p_value=max(mann_whitney_p(before, after), self.split_p))
 
     def against(self, shift: float) -> "Candidate":
         """The candidate judged against a shared log shift."""
@@ -74,7 +74,7 @@ class Candidate:
                            p_value=t.p_value, tail=t, shift=shift)
         after = self.after / factor
         return replace(self, after=after, ratio=float(np.median(after) / np.median(self.before)),
-                       p_value=mann_whitney_p(self.before, after), shift=shift)
+                       p_value=max(mann_whitney_p(self.before, after), self.split_p), shift=shift)
 
 
 def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[int]:
@@ -128,7 +128,7 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
         out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
                              max(mann_whitney_p(before, after), split[k]),
                              commits_after=bounds[j + 2] - k, before_at=pos[lo:k],
-                             after_at=pos[k:hi]))
+                             after_at=pos[k:hi], split_p=split[k]))
     # the newest commits: a change point the segmentation could only place
     # ``min_segment`` commits from the end is re-placed by the tail test
     late = bool(big) and big[-1] >= y.size - config.tail_reach

@@ -310,6 +310,15 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
     return out
 
 
+def segment_levels(y: np.ndarray, cps: list[int]) -> np.ndarray:
+    """Each point's level: the median of its segment between change points."""
+    level = np.empty_like(np.asarray(y, dtype=float))
+    bounds = [0, *sorted(cps), len(y)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        level[a:b] = np.median(y[a:b])
+    return level
+
+
 def exact_changes(values: np.ndarray) -> list[int]:
     """Indices where a deterministic series differs from its predecessor."""
     v = np.asarray(values, dtype=float)

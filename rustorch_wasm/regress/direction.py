@@ -9,9 +9,10 @@ asv leaves that to the user; we read it, in this order, from
    ``"lower"``);
 2. the unit: a rate (``samples/s``, ``ops/sec``, ``GFLOP/s``, ``Hz``,
    ``per second``) is better when higher;
-3. the name: ``*_per_second``, ``*_per_sec``, ``*_throughput``, ``*_rate_per_*``,
-   ``*_ops``, ``*_qps``, ``*_fps``, ``*_bandwidth``, ``*_speedup``,
-   ``*_score`` are better when higher;
+3. the name: ``*_per_second``, ``*_per_sec``, ``*_throughput``, ``*_qps``,
+   ``*_fps``, ``*_bandwidth``, ``*_speedup``, ``*_score`` are better when
+   higher (an operation count such as ``*_ops`` is left to the config: it
+   may be either);
 
 and otherwise lower is better (asv's own assumption).
 
@@ -28,7 +29,7 @@ from typing import Literal, Sequence
 Better = Literal["lower", "higher"]
 
 RATE_UNIT = re.compile(r"(/\s*(s|sec|second)s?$)|(per\s+sec(ond)?)|(^hz$)|(/s\b)", re.IGNORECASE)
-HIGHER_NAME = re.compile(r"(_per_sec(ond)?s?|_throughput|_ops|_qps|_fps|_bandwidth|_speedup"
+HIGHER_NAME = re.compile(r"(_per_sec(ond)?s?|_throughput|_qps|_fps|_bandwidth|_speedup"
                          r"|_score|_per_s)$|^track_.*_per_second", re.IGNORECASE)
 
 

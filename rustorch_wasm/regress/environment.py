@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .candidates import Candidate
-from .changepoint import noise_scale
+from .changepoint import noise_scale, segment_levels
 from .config import DetectorConfig
 from .environment_meta import FileMeta
 from .evidence import companion, count_ratio
@@ -54,14 +54,6 @@ class Prepared:
     @property
     def positions(self) -> np.ndarray:
         return self.series.columns.positions[self.idx]
-
-
-def segment_levels(y: np.ndarray, cps: list[int]) -> np.ndarray:
-    level = np.empty_like(y)
-    bounds = [0, *cps, y.size]
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        level[a:b] = np.median(y[a:b])
-    return level
 
 
 def group_data(group: tuple[str, str], members: list[Prepared],

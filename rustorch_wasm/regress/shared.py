@@ -61,6 +61,8 @@ from typing import Any
 
 import numpy as np
 
+from .stats import robust_spread
+
 
 @dataclass(frozen=True)
 class Move:
@@ -109,10 +111,6 @@ def binomial_tail(k: int, n: int, q: float) -> float:
             + i * math.log(q) + (n - i) * math.log1p(-q) for i in range(k, n + 1)]
     top = max(logs)
     return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
-
-
-def robust_spread(values: np.ndarray) -> float:
-    return 1.4826 * float(np.median(np.abs(values - np.median(values)))) if values.size else 0.0
 
 
 @dataclass(frozen=True)
@@ -349,10 +347,6 @@ def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: 
     return out
 
 
-
-def relative(move_ratio: float, event: SharedEvent) -> float:
-    """A member's log ratio against the shared shift."""
-    return move_ratio - event.log_shift
 
 
 def absorbed(residual: float, event: SharedEvent, guard_log: float, spread_sds: float) -> bool:

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .changepoint import noise_scale
+from .changepoint import noise_scale, segment_levels
 
 OUTLIER_SDS = 5.0       # a spike lies more than this many noise sds above its level
 MIN_SPIKES = 30         # fewer spikes in a run: no size model
@@ -77,10 +77,7 @@ def spike_sample(y: np.ndarray, cps: list[int]) -> SpikeSample:
     limit = OUTLIER_SDS * noise_scale(y)
     if y.size < 3 or limit <= 0:
         return SpikeSample(np.empty(0), math.inf, 0)
-    level = np.empty_like(y)
-    bounds = [0, *sorted(cps), y.size]
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        level[a:b] = np.median(y[a:b])
+    level = segment_levels(y, cps)
     usable = np.ones(y.size, dtype=bool)
     for k in cps:
         usable[max(0, k - 2):k + 2] = False

@@ -188,6 +188,13 @@ def bootstrap_ratio_ci(before: Sequence[float], after: Sequence[float], *,
     return float(lo), float(hi)
 
 
+def robust_spread(values: np.ndarray) -> float:
+    """Normalised MAD, ``1.4826 med |x - med x|``: the sd of normal data, robust
+    to a minority of wild values; 0 for no values."""
+    x = np.asarray(values, dtype=float)
+    return 1.4826 * float(np.median(np.abs(x - np.median(x)))) if x.size else 0.0
+
+
 def median_ratio(before: Sequence[float], after: Sequence[float]) -> float:
     """``median(after) / median(before)``."""
     b = float(np.median(np.asarray(before, dtype=float)))

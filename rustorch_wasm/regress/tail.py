@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .changepoint import cauchy_cost, noise_scale
+from .stats import robust_spread
 
 MEDIAN_EFFICIENCY = math.pi / 2.0
 
@@ -104,8 +105,7 @@ def tail_noise(y: np.ndarray, start: int, end: int) -> float:
     part = y[start:end]
     if part.size < 3:
         return 0.0
-    spread = 1.4826 * float(np.median(np.abs(part - np.median(part))))
-    return max(noise_scale(part), spread)
+    return max(noise_scale(part), robust_spread(part))
 
 
 def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, window: int,
