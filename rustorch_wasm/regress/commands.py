@@ -26,11 +26,12 @@ from .series import SeriesKey, build_series, paused_gc
 FAILING_KINDS = failing_kinds()
 
 
-def add_rule_options(p: argparse.ArgumentParser) -> None:
+def add_rule_options(p: argparse.ArgumentParser, repo: Path | None = Path(".")) -> None:
     """--results/--repo/--threshold/--alpha/--config/--json/--markdown."""
     p.add_argument("--results", type=Path, required=True, help="asv results directory")
-    p.add_argument("--repo", type=Path, default=None,
-                   help="git repository (default: the working directory's, if any)")
+    p.add_argument("--repo", type=Path, default=repo,
+                   help="git repository (default: the working directory's"
+                        + (", if any)" if repo is None else ")"))
     p.add_argument("--threshold", type=float, default=None,
                    help="relative change that matters (default 0.20)")
     p.add_argument("--alpha", type=float, default=None,
@@ -41,16 +42,7 @@ def add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", type=Path, default=None, help="write a Markdown report")
 
 
-def repo_default(args: argparse.Namespace) -> None:
-    """``--repo`` defaults to the working directory; remember whether it was given."""
-    if hasattr(args, "repo"):
-        args.repo_given = args.repo is not None
-        if args.repo is None:
-            args.repo = Path(".")
-
-
 def config_from_args(args: argparse.Namespace) -> DetectorConfig:
-    repo_default(args)
     config = load_config(args.config)
     return config.with_values(threshold=args.threshold, alpha=args.alpha)
 
@@ -103,17 +95,17 @@ def skip_off_branch(result_set: ResultSet, repo: Path, order: list[str], branch:
     result_set.skip_commits(off - missing, f"is not on {branch!r}")
 
 
-def uses_git(args: argparse.Namespace) -> bool:
-    """First-parent order from git when a repository is named or the working
-    directory is in one; otherwise (results kept in a repository of their
-    own, or received as CI artifacts) the results alone."""
-    if getattr(args, "repo_given", True):
-        return True
+def git_repo(args: argparse.Namespace) -> Path | None:
+    """The repository whose first-parent order ``detect`` uses: the one named,
+    else the working directory's; None where there is none (results kept in
+    a repository of their own, or received as CI artifacts)."""
+    if args.repo is not None:
+        return args.repo
     try:
-        open_repo(args.repo)
+        open_repo(Path("."))
     except HistoryError:
-        return False
-    return True
+        return None
+    return Path(".")
 
 
 def date_order(result_set: ResultSet) -> list[str]:
@@ -137,9 +129,10 @@ def run_detect(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
         result_set = load_results(args.results)
-        if uses_git(args):
-            order = first_parent_commits(args.repo, args.branch)
-            skip_off_branch(result_set, args.repo, order, args.branch)
+        repo = git_repo(args)
+        if repo is not None:
+            order = first_parent_commits(repo, args.branch)
+            skip_off_branch(result_set, repo, order, args.branch)
         else:
             order = date_order(result_set)
         warn_all(result_set)
@@ -190,7 +183,7 @@ def run_baseline_check(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register detect, baseline and compare."""
     p = sub.add_parser("detect", help="change points and regressions over the branch history")
-    add_rule_options(p)
+    add_rule_options(p, repo=None)
     p.add_argument("--branch", default="main", help="branch whose first-parent history is used")
     p.set_defaults(func=run_detect)
 
