@@ -48,10 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_common import md_table  # noqa: E402
 
-from rustorch_wasm.regress.history import first_parent_commits  # noqa: E402
-from rustorch_wasm.regress.results import load_results  # noqa: E402
-from rustorch_wasm.regress.series import build_series  # noqa: E402
-from rustorch_wasm.regress.synth import make_history  # noqa: E402
+from rustorch_wasm.regress.io.history import first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.io.results import load_results  # noqa: E402
+from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
+from rustorch_wasm.regress.io.synth import make_history  # noqa: E402
 
 MOVE = math.log(1.2)
 

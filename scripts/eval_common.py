@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_detector import peer_asv_step, peer_otava  # noqa: E402
 
-from rustorch_wasm.regress.config import DetectorConfig  # noqa: E402
-from rustorch_wasm.regress.detect import detect  # noqa: E402
-from rustorch_wasm.regress.history import first_parent_commits  # noqa: E402
-from rustorch_wasm.regress.results import load_results  # noqa: E402
-from rustorch_wasm.regress.series import Series  # noqa: E402
-from rustorch_wasm.regress.series import build_series  # noqa: E402
+from rustorch_wasm.regress.model.config import DetectorConfig  # noqa: E402
+from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
+from rustorch_wasm.regress.io.history import first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.io.results import load_results  # noqa: E402
+from rustorch_wasm.regress.model.series import Series  # noqa: E402
+from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
 
 PEERS: dict[str, Callable[[Series], list[int]]] = {
     "asv step_detect": peer_asv_step,

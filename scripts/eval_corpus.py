@@ -35,9 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rustorch_wasm.regress.series import Point, Series, SeriesKey
-from rustorch_wasm.regress.synth import (Row, make_history, write_benchmarks_json,
-                                         write_result_file)
+from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
+from rustorch_wasm.regress.io.synth import (Row, make_history, write_benchmarks_json,
+                                            write_result_file)
 
 N_COMMITS = 500
 SAMPLES = 10

@@ -56,11 +56,12 @@ from doc_sections import write_section  # noqa: E402
 from eval_corpus import (N_COMMITS, Spec, aa_series, generate, series_index,  # noqa: E402
                          speed_series, write_corpus, write_speed_files)
 
-from rustorch_wasm.regress.config import DetectorConfig  # noqa: E402
-from rustorch_wasm.regress.detect import detect  # noqa: E402
-from rustorch_wasm.regress.history import first_parent_commits  # noqa: E402
-from rustorch_wasm.regress.results import load_results  # noqa: E402
-from rustorch_wasm.regress.series import Series, build_series  # noqa: E402
+from rustorch_wasm.regress.model.config import DetectorConfig  # noqa: E402
+from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
+from rustorch_wasm.regress.io.history import first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.io.results import load_results  # noqa: E402
+from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
+from rustorch_wasm.regress.model.series import Series  # noqa: E402
 
 Flags = dict[int, list[int]]           # series id -> flagged commit positions
 LOG_T = math.log(1.2)

@@ -32,8 +32,8 @@ import numpy as np
 
 from eval_users_corpus import Corpus, Labelled, noisy_levels, rows_at
 
-from rustorch_wasm.regress.series import SeriesKey
-from rustorch_wasm.regress.synth import make_history, write_benchmarks_json, write_result_file
+from rustorch_wasm.regress.model.series import SeriesKey
+from rustorch_wasm.regress.io.synth import make_history, write_benchmarks_json, write_result_file
 
 PER_MACHINE, BENCHES, PARAMS = 24, 6, 4
 ENV = "virtualenv-py3.10"

@@ -46,8 +46,8 @@ from eval_common import (OURS, PEERS, Hit, cut, fmt, hits_of, md_table,  # noqa:
 from eval_users_corpus import (FACTORS, Corpus, Labelled, recent_corpus,  # noqa: E402
                                sid_of, throughput_corpus, write_corpus)
 
-from rustorch_wasm.regress.detect import detect  # noqa: E402
-from rustorch_wasm.regress.series import Series  # noqa: E402
+from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
+from rustorch_wasm.regress.model.series import Series  # noqa: E402
 
 DEV_SEEDS = (1, 2, 3)
 HELD_OUT = (101, 102, 103)

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rustorch_wasm.regress.series import SeriesKey
-from rustorch_wasm.regress.synth import (Row, make_history, write_benchmarks_json,
-                                         write_result_file)
+from rustorch_wasm.regress.model.series import SeriesKey
+from rustorch_wasm.regress.io.synth import (Row, make_history, write_benchmarks_json,
+                                            write_result_file)
 
 SAMPLES = 10
 GROUP = 100

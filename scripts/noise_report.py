@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 from doc_sections import write_section  # noqa: E402
-from rustorch_wasm.regress.atomic import write_atomic  # noqa: E402
+from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
 CV_TARGET = 0.03
 MIN_SECONDS = 100e-6
 

@@ -8,7 +8,7 @@
    already measured builds too; samples recorded; whole-job progress).
 2. The detector over everything in ``.asv/results`` along the first-parent
    history of ``--branch``: findings as JSON and Markdown.
-3. Confirmation (:mod:`rustorch_wasm.regress.confirm`): every timing
+3. Confirmation (:mod:`rustorch_wasm.regress.analysis.confirm`): every timing
    regression that no instruction-count change backs is re-measured at its
    culprit and parent, interleaved, and judged confirmed / refuted /
    inconclusive; ``site/confirmations.json`` keeps the verdicts
@@ -42,22 +42,25 @@ from typing import Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rustorch_wasm.regress.asv_runner import AsvRunError, PairRunner  # noqa: E402
-from rustorch_wasm.regress.atomic import write_atomic  # noqa: E402
-from rustorch_wasm.regress.baseline import BaselineError, load_baseline  # noqa: E402
-from rustorch_wasm.regress.config import ConfigError, DetectorConfig, load_config  # noqa: E402
-from rustorch_wasm.regress.confirm import (Candidate, Confirmation, RemeasureError,  # noqa: E402
-                                           Rule, Samples, confirm)
-from rustorch_wasm.regress import attribution  # noqa: E402
-from rustorch_wasm.regress.detect import detect  # noqa: E402
-from rustorch_wasm.regress.findings import Report  # noqa: E402
-from rustorch_wasm.regress.history import (GENERIC_BUILD_PATHS, HistoryError,  # noqa: E402
-                                           build_keys, first_parent_commits, same_build)
-from rustorch_wasm.regress.report import render_markdown  # noqa: E402
-from rustorch_wasm.regress.results import ResultsError, load_results  # noqa: E402
-from rustorch_wasm.regress.series import Series, SeriesKey, build_series  # noqa: E402
-from rustorch_wasm.regress.site import SiteData, asv_publish, build_site, commit_infos  # noqa: E402
-from rustorch_wasm.regress import verdicts  # noqa: E402
+from rustorch_wasm.regress.cli.asv_runner import AsvRunError, PairRunner  # noqa: E402
+from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
+from rustorch_wasm.regress.io.baseline import BaselineError, load_baseline  # noqa: E402
+from rustorch_wasm.regress.model.config import ConfigError, DetectorConfig, load_config  # noqa: E402
+from rustorch_wasm.regress.analysis.confirm import (Candidate, Confirmation, RemeasureError,  # noqa: E402
+                                                    Rule, Samples, confirm)
+from rustorch_wasm.regress.analysis import attribution  # noqa: E402
+from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
+from rustorch_wasm.regress.model.findings import Report  # noqa: E402
+from rustorch_wasm.regress.io.history import (GENERIC_BUILD_PATHS, HistoryError,  # noqa: E402
+                                              build_keys, first_parent_commits, same_build)
+from rustorch_wasm.regress.render.report import render_markdown  # noqa: E402
+from rustorch_wasm.regress.io.results import ResultsError, load_results  # noqa: E402
+from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
+from rustorch_wasm.regress.model.series import Series, SeriesKey  # noqa: E402
+from rustorch_wasm.regress.cli.asv_runner import asv_publish  # noqa: E402
+from rustorch_wasm.regress.io.history import commit_infos  # noqa: E402
+from rustorch_wasm.regress.render.site import SiteData, build_site  # noqa: E402
+from rustorch_wasm.regress.analysis import verdicts  # noqa: E402
 
 
 def step(text: str) -> None:
@@ -98,7 +101,7 @@ def stored_baselines(directory: Path, series: list[Series]) -> tuple[dict[Series
 
 def build_paths(args: argparse.Namespace) -> Sequence[str] | None:
     """The build inputs of ``--repo``: ``--build-path``, else this project's
-    (``None``: :data:`~rustorch_wasm.regress.history.DEFAULT_BUILD_PATHS`),
+    (``None``: :data:`~rustorch_wasm.regress.io.history.DEFAULT_BUILD_PATHS`),
     else, for another repository, everything but docs, tests and Markdown."""
     if args.build_path:
         return args.build_path

@@ -23,7 +23,7 @@ from kernel_report import fmt_ms, machine_header, median_time, report_setup  # n
 from rustorch_wasm.graph import chain_case, lazy, unfused_body  # noqa: E402
 from rustorch_wasm.pool import MemoryPool  # noqa: E402
 from rustorch_wasm.profiler import Performance  # noqa: E402
-from rustorch_wasm.regress.atomic import write_atomic  # noqa: E402
+from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
 from rustorch_wasm.runtime import Runtime  # noqa: E402
 from rustorch_wasm.tensor import Tensor  # noqa: E402
 from rustorch_wasm.timeseries import TimeSeriesDetector  # noqa: E402

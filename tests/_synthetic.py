@@ -9,8 +9,8 @@ import hashlib
 
 import numpy as np
 
-from rustorch_wasm.regress.findings import Finding
-from rustorch_wasm.regress.series import Point, Series, SeriesKey
+from rustorch_wasm.regress.model.findings import Finding
+from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
 
 
 def fake_sha(i: int) -> str:

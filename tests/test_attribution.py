@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from rustorch_wasm.regress.attribution import attribute, engine_of, measured_from_envs, verdict
+from rustorch_wasm.regress.analysis.attribution import attribute, engine_of, measured_from_envs, verdict
 
 ENV = "virtualenv-py3.10-build-hatchling-numpy-wasmer1.1.0-RUSTORCH_WASM_ENGINE{}"
 BENCH = "engines.EngineKernels.track_seconds"
@@ -130,8 +130,8 @@ def test_make_run_reports_an_engine_only_slowdown_as_that_engines():
     import numpy as np
 
     from _scripts import load_script
-    from rustorch_wasm.regress.detect import detect
-    from rustorch_wasm.regress.series import Point, Series, SeriesKey
+    from rustorch_wasm.regress.analysis.detect import detect
+    from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
 
     pipeline = load_script("run_pipeline")
     rng = np.random.default_rng(2)

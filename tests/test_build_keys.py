@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rustorch_wasm.regress import history
-from rustorch_wasm.regress.history import HistoryError, build_keys, same_build
+from rustorch_wasm.regress.io import history
+from rustorch_wasm.regress.io.history import HistoryError, build_keys, same_build
 from test_asv_integration import git
 
 NAMES = ["base", "docs", "docs2", "kernel", "docs3", "bench", "tests", "merge", "pyproject"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rustorch_wasm.regress.confirm import (Candidate, RemeasureError, Rule, Samples, confirm,
-                                           instruction_backed)
-from rustorch_wasm.regress.config import DetectorConfig
-from rustorch_wasm.regress.series import SeriesKey
+from rustorch_wasm.regress.analysis.confirm import (Candidate, RemeasureError, Rule, Samples, confirm,
+                                                    instruction_backed)
+from rustorch_wasm.regress.model.config import DetectorConfig
+from rustorch_wasm.regress.model.series import SeriesKey
 
 P, C = "a" * 40, "b" * 40
 

@@ -103,7 +103,7 @@ def test_slower_kernel_fails_the_gate_and_instructions_corroborate(history, tmp_
 def test_recheck_measures_flagged_timings_again(history, monkeypatch):
     """The confirmation run: forced here for the slowed kernel, whose instruction
     count would otherwise vouch for it."""
-    from rustorch_wasm.regress import gate as gate_module
+    from rustorch_wasm.regress.cli import gate as gate_module
 
     repo, home, sha = history
     monkeypatch.setenv("HOME", str(home))
@@ -118,7 +118,7 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
 
     monkeypatch.setattr(gate_module, "needs_recheck", every_timing_regression)
     # and confirm() must re-measure them even though the instruction count backs them
-    monkeypatch.setattr("rustorch_wasm.regress.confirm.instruction_backed", lambda c, cfg: False)
+    monkeypatch.setattr("rustorch_wasm.regress.analysis.confirm.instruction_backed", lambda c, cfg: False)
     result = gate_module.gate(repo, sha["docs"], sha["slow"], benches=[r"^activations\.Sigmoid\."],
                               progress=False)
     assert flagged and result.rechecked == [k.label for k in flagged]

@@ -1,11 +1,11 @@
 """The gate's Markdown report from synthetic results: verdict, tables, escaping."""
 from __future__ import annotations
 
-from rustorch_wasm.regress.findings import Finding, Report
-from rustorch_wasm.regress.gate import EXIT_CLEAN, EXIT_ERROR, EXIT_REGRESSION, GateResult, Row
-from rustorch_wasm.regress.gate_markdown import render_markdown
-from rustorch_wasm.regress.kinds import KINDS
-from rustorch_wasm.regress.series import SeriesKey
+from rustorch_wasm.regress.model.findings import Finding, Report
+from rustorch_wasm.regress.analysis.gate_result import EXIT_CLEAN, EXIT_ERROR, EXIT_REGRESSION, GateResult, Row
+from rustorch_wasm.regress.render.gate_markdown import render_markdown
+from rustorch_wasm.regress.model.kinds import KINDS
+from rustorch_wasm.regress.model.series import SeriesKey
 
 BASE, HEAD = "a" * 40, "b" * 40
 
@@ -64,8 +64,8 @@ def test_failure_on_head_is_an_error():
 
 
 def test_recheck_keeps_only_confirmed_timing_regressions():
-    from rustorch_wasm.regress.confirm import Confirmation
-    from rustorch_wasm.regress.gate import apply_confirmations, candidate, needs_recheck
+    from rustorch_wasm.regress.analysis.confirm import Confirmation
+    from rustorch_wasm.regress.cli.gate import apply_confirmations, candidate, needs_recheck
 
     noisy = key("m.C.time_noisy")
     real = key("m.C.time_real")
@@ -100,7 +100,7 @@ def test_recheck_keeps_only_confirmed_timing_regressions():
 
 
 def test_a_small_instruction_rise_does_not_spare_re_measurement():
-    from rustorch_wasm.regress.gate import needs_recheck
+    from rustorch_wasm.regress.cli.gate import needs_recheck
 
     t = key("m.C.time_x")
     f = Finding("regression", t, HEAD, BASE, 1.0, 1.5, 1.5, (1.4, 1.6), 1e-5, "seconds")

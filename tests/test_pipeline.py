@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
+from rustorch_wasm.regress.io.synth import Row, make_history, write_benchmarks_json, write_result_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = "mod.<script>alert(1)</script>.time_x"

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rustorch_wasm.regress.confirm import Candidate, Confirmation
-from rustorch_wasm.regress.config import DetectorConfig
-from rustorch_wasm.regress.findings import Finding, Report
-from rustorch_wasm.regress.series import SeriesKey
-from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
-from rustorch_wasm.regress import verdicts
+from rustorch_wasm.regress.analysis.confirm import Candidate, Confirmation
+from rustorch_wasm.regress.model.config import DetectorConfig
+from rustorch_wasm.regress.model.findings import Finding, Report
+from rustorch_wasm.regress.model.series import SeriesKey
+from rustorch_wasm.regress.io.synth import Row, make_history, write_benchmarks_json, write_result_file
+from rustorch_wasm.regress.analysis import verdicts
 from _scripts import load_script
 
 N = 30

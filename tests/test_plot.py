@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from _synthetic import fake_sha, make_series, regression_at
-from rustorch_wasm.regress import plot
-from rustorch_wasm.regress.series import SeriesKey
+from rustorch_wasm.regress.model import units
+from rustorch_wasm.regress.render import plot
+from rustorch_wasm.regress.model.series import SeriesKey
 
 
 def test_series_plot_writes_png_and_svg_with_sha_label(tmp_path):
@@ -42,10 +43,10 @@ def test_log_scale_only_when_values_span_decades():
 
 
 def test_display_scale_picks_readable_time_unit():
-    assert plot.display_scale("seconds", [2e-5, 3e-5]).unit == "µs"
-    assert plot.display_scale("seconds", [0.2]).unit == "ms"
-    assert plot.display_scale("seconds", [3.0]).unit == "s"
-    assert plot.display_scale("instructions", [1e6]) == plot.Scale(1.0, "instructions")
+    assert units.display_scale("seconds", [2e-5, 3e-5]).unit == "µs"
+    assert units.display_scale("seconds", [0.2]).unit == "ms"
+    assert units.display_scale("seconds", [3.0]).unit == "s"
+    assert units.display_scale("instructions", [1e6]) == units.Scale(1.0, "instructions")
 
 
 def test_first_segment_level_ignores_the_level_after_the_change():

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from rustorch_wasm.regress.cli import main
-from rustorch_wasm.regress.results import ResultsError, load_results
-from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
+from rustorch_wasm.regress.io.results import ResultsError, load_results
+from rustorch_wasm.regress.io.synth import Row, make_history, write_benchmarks_json, write_result_file
 
 N = 40
 STEP = 30
@@ -208,7 +208,7 @@ def test_odd_but_valid_files_are_skipped_with_one_warning_each(project, tmp_path
 def test_format_version_1_files_are_read_by_asvs_rule(project, tmp_path, capsys):
     """A version-1 result file (rows as objects, no result_columns) reads as
     the same measurements as its version-2 form."""
-    from rustorch_wasm.regress.results import COLUMNS
+    from rustorch_wasm.regress.io.results import COLUMNS
     repo, results, shas = project
     results = copy_results(results, tmp_path)
     path = one_file(results, shas, 6)

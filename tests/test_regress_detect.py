@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rustorch_wasm.regress.changepoint import change_points, segment
-from rustorch_wasm.regress.config import DetectorConfig
-from rustorch_wasm.regress.detect import detect
-from rustorch_wasm.regress.series import Point, Series, SeriesKey
+from rustorch_wasm.regress.analysis.changepoint import change_points, segment
+from rustorch_wasm.regress.model.config import DetectorConfig
+from rustorch_wasm.regress.analysis.detect import detect
+from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
 
 
 def series_of(medians, name="m.C.time_x", samples=None, params=()) -> Series:
@@ -94,7 +94,7 @@ def test_instruction_counts_are_exact_and_corroborate():
 
 def test_threshold_override_by_regex():
     import re
-    from rustorch_wasm.regress.config import Override
+    from rustorch_wasm.regress.model.config import Override
     s = series_of(noisy(120, 80, 1.3))
     config = DetectorConfig(overrides=(Override(re.compile(r"time_x$"), 0.5),))
     assert detect([s], config).findings == []
@@ -136,7 +136,7 @@ def test_scaling_changes_no_verdict(seed, step, at, power, sd):
 
 
 def test_window_scores_rank_paths_agree():
-    from rustorch_wasm.regress.changepoint import window_scores
+    from rustorch_wasm.regress.analysis.changepoint import window_scores
     rng = np.random.default_rng(9)
     windows = rng.normal(size=(7, 24))
     t1, z1 = window_scores(windows, 3, tie_free=True)
@@ -154,7 +154,7 @@ def test_short_excursion_is_found_both_ways():
 
 
 def test_compare_samples_rule():
-    from rustorch_wasm.regress.compare import compare_samples
+    from rustorch_wasm.regress.analysis.compare import compare_samples
     rng = np.random.default_rng(12)
     k_slow = SeriesKey("box", "env", "m.C.time_slow")
     k_same = SeriesKey("box", "env", "m.C.time_same")
@@ -173,7 +173,7 @@ def test_compare_samples_rule():
 
 
 def test_markdown_escapes_and_lists_findings():
-    from rustorch_wasm.regress.report import render_markdown
+    from rustorch_wasm.regress.render.report import render_markdown
     y = noisy(120, 80, 1.3)
     s = series_of(y, name="m.C.time_x", params=(("name", "<b>|x"),))
     text = render_markdown(detect([s]))
@@ -187,7 +187,7 @@ def test_change_points_for_plots():
 
 
 def test_commit_level_ignores_a_wild_sample():
-    from rustorch_wasm.regress.detect import commit_levels
+    from rustorch_wasm.regress.analysis.detect import commit_levels
     samples = [[1.0, 1.01, 0.99, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0, 50.0]] * 3
     s = series_of([1.0, 1.0, 1.0], samples=samples)
     levels = commit_levels(s)
@@ -196,7 +196,7 @@ def test_commit_level_ignores_a_wild_sample():
 
 
 def test_spike_beside_a_step_goes_to_the_nearer_level():
-    from rustorch_wasm.regress.changepoint import refine
+    from rustorch_wasm.regress.analysis.changepoint import refine
     rng = np.random.default_rng(14)
     up = rng.normal(0, 0.01, 120)
     up[60:] += np.log(1.2)
@@ -210,7 +210,7 @@ def test_spike_beside_a_step_goes_to_the_nearer_level():
 
 
 def test_excursion_split_finds_a_short_revert_near_the_end():
-    from rustorch_wasm.regress.changepoint import best_split, excursion_split
+    from rustorch_wasm.regress.analysis.changepoint import best_split, excursion_split
     y = np.log(noisy(300, seed=15, sd=0.01))
     y[283:290] += np.log(2.0)               # 7 commits, reverted 10 commits before the end
     assert best_split(y, 3)[1] > 0.001      # no single split separates it
@@ -222,13 +222,13 @@ def test_excursion_split_finds_a_short_revert_near_the_end():
 
 
 def test_excursion_split_ignores_noise_and_two_spikes():
-    from rustorch_wasm.regress.changepoint import excursion_split
+    from rustorch_wasm.regress.analysis.changepoint import excursion_split
     y = np.log(noisy(400, seed=16, sd=0.02, spikes=(100, 101, 250)))
     assert excursion_split(y, 3)[2] > 0.01
 
 
 def test_columns_and_points_are_two_views_of_one_series():
-    from rustorch_wasm.regress.columns import SeriesColumns
+    from rustorch_wasm.regress.model.series import SeriesColumns
     samples = [[1.0, 1.1, 0.9, 1.05]] * 2 + [None]
     pts = series_of([1.0, 1.0, 2.0]).points
     pts = [Point(p.commit, p.position * 3, tuple(samples[i]) if samples[i] else p.samples,

@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 
-from rustorch_wasm.regress.changepoint import noise_scale, refine
-from rustorch_wasm.regress.config import DetectorConfig
-from rustorch_wasm.regress.detect import detect
-from rustorch_wasm.regress.series import Point, Series, SeriesKey
-from rustorch_wasm.regress.spikes import (MIN_SPIKES, OUTLIER_SDS, SpikeSample, SpikeSizes,
-                                          boundary_spikes_placed, spike_sample)
+from rustorch_wasm.regress.analysis.changepoint import noise_scale, refine
+from rustorch_wasm.regress.model.config import DetectorConfig
+from rustorch_wasm.regress.analysis.detect import detect
+from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
+from rustorch_wasm.regress.analysis.spikes import (MIN_SPIKES, OUTLIER_SDS, SpikeSample, SpikeSizes,
+                                                   boundary_spikes_placed, spike_sample)
 
 
 def quiet(n: int, seed: int, sd: float = 0.01) -> np.ndarray:

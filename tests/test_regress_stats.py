@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import scipy.stats as ss
 
-from rustorch_wasm.regress.stats import (benjamini_hochberg, bootstrap_ratio_ci,
-                                         mann_whitney_p, mann_whitney_u, midranks)
+from rustorch_wasm.regress.analysis.stats import (benjamini_hochberg, bootstrap_ratio_ci,
+                                                  mann_whitney_p, mann_whitney_u, midranks)
 
 
 def permutation_p(a, b) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rustorch_wasm.regress.cli import main
-from rustorch_wasm.regress.synth import Row, make_history, write_benchmarks_json, write_result_file
+from rustorch_wasm.regress.io.synth import Row, make_history, write_benchmarks_json, write_result_file
 
 ENV = "venv-py3.10"
 
@@ -122,8 +122,8 @@ def test_a_throughput_that_falls_is_a_regression(tmp_path, capsys):
 
 
 def test_compare_judges_a_throughput_by_its_direction():
-    from rustorch_wasm.regress.compare import compare_samples
-    from rustorch_wasm.regress.series import SeriesKey
+    from rustorch_wasm.regress.analysis.compare import compare_samples
+    from rustorch_wasm.regress.model.series import SeriesKey
     rng = np.random.default_rng(3)
     key = SeriesKey("box", ENV, "m.S.track_points_per_second")
     base = list(1e6 * np.exp(rng.normal(0, 0.01, 12)))
@@ -140,8 +140,8 @@ def test_a_change_at_a_same_build_commit_is_not_the_codes():
     step between two measurements of one build raises no regression, and a
     step first measured at a same-build commit belongs to the commit that
     changed the build."""
-    from rustorch_wasm.regress.detect import detect
-    from rustorch_wasm.regress.series import Point, Series, SeriesKey
+    from rustorch_wasm.regress.analysis.detect import detect
+    from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
     rng = np.random.default_rng(5)
     n, at = 40, 30
 
@@ -169,7 +169,7 @@ def test_a_change_at_a_same_build_commit_is_not_the_codes():
 
 
 def test_status_words_follow_the_evidence():
-    from rustorch_wasm.regress.kinds import failing_kinds, status_text
+    from rustorch_wasm.regress.model.kinds import failing_kinds, status_text
     assert failing_kinds() == ("regression", "drift")
     assert status_text("regression", False, 1) == "unconfirmed (1 commit)"
     assert status_text("regression", False, 2) == "unconfirmed (2 commits)"

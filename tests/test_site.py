@@ -10,8 +10,9 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from _synthetic import fake_sha, make_series, regression_at
-from rustorch_wasm.regress.findings import Report
-from rustorch_wasm.regress.site import CommitInfo, SiteData, build_site, commit_infos
+from rustorch_wasm.regress.model.findings import Report
+from rustorch_wasm.regress.io.history import CommitInfo, commit_infos
+from rustorch_wasm.regress.render.site import SiteData, build_site
 
 EVIL = "<script>alert(1)</script>"
 
@@ -118,8 +119,8 @@ def test_the_plots_draw_the_change_points_of_the_report(tmp_path, monkeypatch):
     """One analysis shown everywhere: with no change points given, the site
     draws the detector's own (after merging and re-placement), the ones the
     JSON report lists, not a recomputation."""
-    from rustorch_wasm.regress import site as site_module
-    from rustorch_wasm.regress.detect import detect
+    from rustorch_wasm.regress.render import site as site_module
+    from rustorch_wasm.regress.analysis.detect import detect
     slow = make_series("tensor_ops.Add.time_add", n=40, level=3e-5, step_at=30, step=1.5,
                        noise=0.01)
     flat = make_series("tensor_ops.Add.time_sub", n=40, level=3e-5, seed=5, noise=0.01)

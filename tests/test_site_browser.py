@@ -19,7 +19,7 @@ import pytest
 
 from _synthetic import fake_sha
 from test_site import EVIL, site_data
-from rustorch_wasm.regress.site import build_site
+from rustorch_wasm.regress.render.site import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

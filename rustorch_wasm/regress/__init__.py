@@ -1,20 +1,20 @@
 """The regression detector: asv results -> series -> change points -> findings.
 
-Stages, each a module with plain data between them (criterion.rs style):
+Stages, each a sub-package with plain data between them (criterion.rs style);
+a module imports only from its own stage and the stages before it (a test
+checks this):
 
-* ``results``     asv 0.6 result files -> :class:`~.results.ResultSet`;
-* ``history``     first-parent commit order from git;
-* ``series``      the data model: one :class:`~.series.Series` per
-  (machine, env, benchmark, params), points in first-parent commit order;
-* ``stats``       Mann-Whitney U, Benjamini-Hochberg, bootstrap ratio CI;
-* ``changepoint`` rank-based binary segmentation (``change_points``);
-* ``detect``      the rule over all series -> :class:`~.findings.Report`;
-* ``compare``     two sample sets side by side (compare, baseline check, gate);
-* ``baseline``    ``baselines/<machine>.json``;
-* ``findings``    the analysis result and the schema-1 JSON other tools read;
-* ``report``      Markdown; ``cli``/``commands`` the command line;
-* ``config``      defaults and the per-benchmark override file;
-* ``synth``       synthetic asv histories for tests and the evaluation.
+* ``model``     the data: :class:`~.model.series.Series`, findings and their
+  kinds, :class:`~.model.config.DetectorConfig` (every default), the project
+  :class:`~.model.profile.Profile`, units and the one value formatter;
+* ``io``        asv result files, columns, git history (the only git caller),
+  baselines, synthetic histories, atomic writes (the only writer);
+* ``analysis``  statistics, change points, spikes, the newest-commit test,
+  shared shifts, the rule over all series (:func:`~.analysis.detect.detect`),
+  comparisons, re-measurement verdicts, engine attribution;
+* ``render``    Markdown, plots and the trend site;
+* ``cli``       ``rustorch-regress detect|compare|baseline|gate|site``, and the
+  asv runner the gate re-measures with.
 
 Importing this package loads no wasm engine.
 """

@@ -1,6 +1,6 @@
 """``python -m rustorch_wasm.regress``: see :mod:`.cli`."""
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

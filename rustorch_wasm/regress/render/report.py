@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from .direction import change_text
-from .findings import Finding, Report
-from .kinds import KINDS, kind_info, status_text
+from ..model.direction import change_text
+from ..model.findings import Finding, Report
+from ..model.kinds import KINDS, kind_info, status_text
 
 SCALES = {"seconds": [(1.0, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns")]}
 

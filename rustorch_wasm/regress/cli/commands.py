@@ -9,19 +9,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from .atomic import write_atomic
-from .baseline import check_against_baselines, set_baselines
-from .compare import compare_samples
-from .config import DetectorConfig, load_config
-from .detect import detect
-from .direction import change_text
-from .findings import Report
-from .kinds import failing_kinds, status_text
-from .history import (HistoryError, first_parent_commits, open_repo, resolve_commit,
-                      unknown_commits)
-from .report import render_markdown
-from .results import ResultSet, ResultsError, load_results
-from .series import SeriesKey, build_series, paused_gc
+from ..model.config import DetectorConfig, load_config
+from ..model.direction import change_text
+from ..model.findings import Report
+from ..model.kinds import failing_kinds, status_text
+from ..model.series import SeriesKey, paused_gc
+from ..io.atomic import write_atomic
+from ..io.baseline import set_baselines
+from ..io.columns import build_series
+from ..io.history import (HistoryError, first_parent_commits, open_repo, resolve_commit,
+                          unknown_commits)
+from ..io.results import ResultSet, ResultsError, load_results
+from ..analysis.compare import check_against_baselines, compare_samples
+from ..analysis.detect import detect
+from ..render.report import render_markdown
 
 FAILING_KINDS = failing_kinds()
 

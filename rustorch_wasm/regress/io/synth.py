@@ -10,40 +10,14 @@ with NaN for skipped combinations).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .history import make_history
 from .results import COLUMNS
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "synth", "GIT_AUTHOR_EMAIL": "synth@example.invalid",
-           "GIT_COMMITTER_NAME": "synth", "GIT_COMMITTER_EMAIL": "synth@example.invalid"}
-
-
-def make_history(repo: Path, n: int, branch: str = "main") -> list[str]:
-    """A new repository at ``repo`` with ``n`` commits; their shas, oldest first."""
-    if n < 1:
-        raise ValueError("need at least one commit")
-    repo.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, **GIT_ENV)
-    subprocess.run(["git", "init", "-q", "-b", branch, str(repo)], check=True, env=env)
-    lines = []
-    for i in range(n):
-        msg = f"commit {i}\n".encode()
-        lines.append(f"commit refs/heads/{branch}\nmark :{i + 1}\n"
-                     f"committer synth <synth@example.invalid> {1700000000 + 60 * i} +0000\n"
-                     f"data {len(msg)}\n".encode() + msg)
-        if i:
-            lines.append(f"from :{i}\n".encode())
-        lines.append(f"M 644 inline f.txt\ndata {len(str(i))}\n{i}\n\n".encode())
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(lines),
-                   check=True, env=env)
-    subprocess.run(["git", "checkout", "-q", branch], cwd=repo, check=True, env=env)
-    out = subprocess.run(["git", "rev-list", "--reverse", "--end-of-options", branch, "--"],
-                         cwd=repo, check=True, env=env, capture_output=True, text=True)
-    return out.stdout.split()
+__all__ = ["Row", "make_history", "write_benchmarks_json", "write_result_file"]
 
 
 @dataclass

@@ -13,9 +13,9 @@ import math
 from collections import Counter
 from html import escape
 
-from .gate import GateResult, Row
-from .kinds import KINDS, kind_order
-from .units import seconds_text
+from ..model.kinds import KINDS, kind_order
+from ..model.units import seconds_text
+from ..analysis.gate_result import GateResult, Row
 
 _ICON = {k.name: f"{k.icon} {k.name}" for k in KINDS.values()}
 

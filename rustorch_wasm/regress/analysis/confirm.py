@@ -47,9 +47,9 @@ from typing import Any, Callable, Literal, Protocol, Sequence
 
 import numpy as np
 
+from ..model.config import DetectorConfig
+from ..model.series import SeriesKey
 from .compare import clean, compare_samples
-from .config import DetectorConfig
-from .series import SeriesKey
 from .stats import bootstrap_ratio_ci, mann_whitney_p
 
 Verdict = Literal["confirmed", "refuted", "inconclusive"]

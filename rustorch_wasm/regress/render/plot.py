@@ -22,6 +22,7 @@ The y axis is logarithmic when the plotted values span two decades or more
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 import textwrap
@@ -37,10 +38,11 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.ticker import EngFormatter, FuncFormatter, MaxNLocator  # noqa: E402
 
-from .findings import Finding  # noqa: E402
-from .kinds import KINDS  # noqa: E402
-from .units import Scale, display_scale  # noqa: E402,F401  (Scale: part of this module's API)
-from .series import Series, SeriesKey  # noqa: E402
+from ..model.findings import Finding  # noqa: E402
+from ..model.kinds import KINDS  # noqa: E402
+from ..model.series import Series, SeriesKey  # noqa: E402
+from ..model.units import display_scale  # noqa: E402
+from ..io.atomic import write_bytes_atomic  # noqa: E402
 
 FORMATS = ("png", "svg")
 KIND_STYLE = {k.name: (k.marker, k.colour, -1 if k.name == "improvement" else 1)
@@ -71,9 +73,9 @@ def _save(fig: plt.Figure, out_base: Path) -> list[Path]:
     paths = []
     for ext in FORMATS:
         path = out_base.with_name(f"{out_base.name}.{ext}")  # names contain dots
-        tmp = path.with_name(f".{path.name}.tmp")
-        fig.savefig(tmp, format=ext, dpi=110)
-        tmp.replace(path)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=110)
+        write_bytes_atomic(path, buffer.getvalue())
         paths.append(path)
     plt.close(fig)
     return paths

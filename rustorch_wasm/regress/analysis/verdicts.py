@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 from html import escape
 from typing import Any, Sequence
 
+from ..model.config import DetectorConfig
+from ..model.findings import Finding, Report
+from ..model.series import Series
 from .confirm import Candidate, Confirmation, Rule, instruction_backed
-from .config import DetectorConfig
 from .detect import companion
-from .findings import Finding, Report
-from .series import Series
 
 SECTIONS = ("confirmed", "environment", "refuted", "inconclusive", "unconfirmed")
 TITLES = {"confirmed": "Confirmed regressions", "environment": "Environment shifts",

@@ -20,11 +20,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..model.config import DetectorConfig
+from ..model.findings import Finding
+from ..model.kinds import Kind
+from ..model.series import Series, SeriesKey
 from .changepoint import exact_changes
-from .config import DetectorConfig
-from .findings import Finding
-from .kinds import Kind
-from .series import Series, SeriesKey
 
 
 def instruction_findings(series: Series, config: DetectorConfig) -> list[Finding]:

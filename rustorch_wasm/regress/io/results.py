@@ -42,8 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from .environment_meta import FileMeta, file_meta
-from .series import SeriesKey, paused_gc
+from ..model.environment_meta import FileMeta, file_meta
+from ..model.series import SeriesKey, paused_gc
 
 COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
            "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",

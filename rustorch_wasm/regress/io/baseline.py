@@ -20,12 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..model.series import SeriesKey
 from .atomic import write_atomic
-from .config import DetectorConfig
-from .compare import compare_samples
-from .findings import Report
 from .results import Measurement, ResultSet
-from .series import SeriesKey
 
 SCHEMA = 1
 
@@ -106,26 +103,3 @@ def load_baseline(path: Path) -> Baseline:
     except (KeyError, TypeError, ValueError) as exc:
         raise BaselineError(f"{path}: corrupt baseline file: missing or malformed {exc}") from None
     return Baseline(machine, commit, samples, units)
-
-
-def check_against_baselines(result_set: ResultSet, commit: str, directory: Path,
-                            config: DetectorConfig) -> Report:
-    """``commit``'s results on every machine with a baseline, against it."""
-    current = result_set.at_commit(commit)
-    machines = sorted({m.key.machine for m in current})
-    if not machines:
-        raise BaselineError(f"{result_set.root}: no results for commit {commit}")
-    before: dict[SeriesKey, list[float]] = {}
-    after: dict[SeriesKey, list[float]] = {}
-    units: dict[SeriesKey, str] = {}
-    baseline_commits = set()
-    for machine in machines:
-        base = load_baseline(Path(directory) / f"{machine}.json")
-        baseline_commits.add(base.commit)
-        before.update(base.samples)
-        units.update(base.units)
-    for m in current:
-        after[m.key] = measurement_samples(m)
-        units.setdefault(m.key, result_set.unit_of(m.key.benchmark))
-    label = baseline_commits.pop() if len(baseline_commits) == 1 else "baseline"
-    return compare_samples(before, after, units, label, commit, config)

@@ -65,14 +65,14 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..model.config import DetectorConfig
+from ..model.direction import sign
+from ..model.findings import Finding, Report, SeriesAnalysis, finding_order
+from ..model.series import Series
 from .candidates import Candidate, sized, step_candidates, verdict
 from .changepoint import commit_levels, log_levels, segment_with_p
-from .config import DetectorConfig
-from .direction import sign
 from .environment import FileMeta, Prepared, apply_events
 from .evidence import add_evidence, companion, instruction_findings
-from .findings import Finding, Report, SeriesAnalysis, finding_order
-from .series import Series
 from .spikes import SpikeSizes, spike_sample
 from .stats import benjamini_hochberg
 

@@ -17,12 +17,15 @@ reported in its own terms.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
-from .config import DetectorConfig
-from .findings import Finding, Kind, Report
-from .series import SeriesKey
+from ..model.config import DetectorConfig
+from ..model.findings import Finding, Kind, Report
+from ..model.series import SeriesKey
+from ..io.baseline import BaselineError, load_baseline, measurement_samples
+from ..io.results import ResultSet
 from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
 
 UNTESTED = "fewer than two samples on a side: no significance test, ratio alone"
@@ -111,3 +114,26 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
                                         p, unit, config.better_for(key.benchmark, unit)))
     findings.sort(key=lambda f: f.key)
     return Report(config.threshold, config.alpha, checked, findings)
+
+
+def check_against_baselines(result_set: ResultSet, commit: str, directory: Path,
+                            config: DetectorConfig) -> Report:
+    """``commit``'s results on every machine with a baseline, against it."""
+    current = result_set.at_commit(commit)
+    machines = sorted({m.key.machine for m in current})
+    if not machines:
+        raise BaselineError(f"{result_set.root}: no results for commit {commit}")
+    before: dict[SeriesKey, list[float]] = {}
+    after: dict[SeriesKey, list[float]] = {}
+    units: dict[SeriesKey, str] = {}
+    baseline_commits = set()
+    for machine in machines:
+        base = load_baseline(Path(directory) / f"{machine}.json")
+        baseline_commits.add(base.commit)
+        before.update(base.samples)
+        units.update(base.units)
+    for m in current:
+        after[m.key] = measurement_samples(m)
+        units.setdefault(m.key, result_set.unit_of(m.key.benchmark))
+    label = baseline_commits.pop() if len(baseline_commits) == 1 else "baseline"
+    return compare_samples(before, after, units, label, commit, config)

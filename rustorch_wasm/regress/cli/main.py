@@ -15,11 +15,11 @@ import importlib
 import sys
 from typing import NoReturn, Sequence
 
+from ..model.config import ConfigError
+from ..io.baseline import BaselineError
+from ..io.history import HistoryError
+from ..io.results import ResultsError
 from . import commands
-from .baseline import BaselineError
-from .config import ConfigError
-from .history import HistoryError
-from .results import ResultsError
 
 # Further command modules (add_parser/run); skipped while absent.
 OPTIONAL_COMMANDS = ("gate",)

@@ -56,7 +56,7 @@ import math
 
 import numpy as np
 
-from .series import Series
+from ..model.series import Series
 from .stats import EXACT_MAX_SMALL, mann_whitney_p, midranks, u_distribution
 
 

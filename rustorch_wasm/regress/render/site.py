@@ -23,26 +23,24 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from .direction import change_text
-from .findings import Finding, Report
-from .kinds import KINDS, kind_info, status_text
+from ..model.direction import change_text
+from ..model.findings import Finding, Report
+from ..model.kinds import KINDS, kind_info, status_text
+from ..model.series import Series, SeriesKey
+from ..model.units import seconds_text
+from ..io.atomic import staged_directory
+from ..io.history import CommitInfo
 from .plot import first_segment_level, plot_heatmap, plot_series, series_slug, short_env
-from .series import Series, SeriesKey
-from .units import seconds_text
 
-_HEX = re.compile(r"^[0-9a-f]{7,40}$")
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 96rem; padding: 0 1rem; color: #1c2833; }
 h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d5d8dc; }
@@ -60,15 +58,6 @@ nav a { margin-right: 1rem; } .muted { color: #7f8c8d; font-size: 0.85rem; }
 """
 
 
-@dataclass(frozen=True)
-class CommitInfo:
-    """What the site shows about a commit."""
-
-    sha: str
-    subject: str = ""
-    date: str = ""
-
-
 @dataclass
 class SiteData:
     """Everything the site shows; plain data, built by the pipeline or by tests."""
@@ -82,37 +71,6 @@ class SiteData:
     commit_info: dict[str, CommitInfo] = field(default_factory=dict)
     title: str = "rustorch_wasm benchmarks"
     same_build: dict[str, str] = field(default_factory=dict)   # commit -> commit whose build it has
-
-
-def commit_infos(repo: Path, shas: Iterable[str]) -> dict[str, CommitInfo]:
-    """Subject and committer date of each (hex) sha, read with ``git log --no-walk``."""
-    wanted = [s for s in dict.fromkeys(shas) if _HEX.match(s)]
-    if not wanted:
-        return {}
-    proc = subprocess.run(
-        ["git", "log", "--no-walk=unsorted", "--format=%H%x00%s%x00%cs%x00", "--stdin"],
-        cwd=repo, input="\n".join(wanted) + "\n", capture_output=True, text=True, check=False,
-    )
-    out: dict[str, CommitInfo] = {}
-    if proc.returncode != 0:
-        return out
-    fields = proc.stdout.split("\x00")
-    for i in range(0, len(fields) - 2, 3):
-        sha = fields[i].strip()
-        out[sha] = CommitInfo(sha, fields[i + 1], fields[i + 2])
-    return out
-
-
-def asv_publish(repo: Path, out: Path) -> Path | None:
-    """Run ``asv publish`` into ``out``; returns it, or None when asv failed."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--no-pull", "--html-dir", str(out)],
-                          cwd=repo, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not (out / "index.html").is_file():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        print(f"warning: asv publish failed: {tail[0]}", file=sys.stderr)
-        return None
-    return out
 
 
 def baseline_levels(data: SiteData) -> dict[SeriesKey, float]:
@@ -310,10 +268,7 @@ def _write(path: Path, text: str) -> None:
 def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
                progress: bool = False) -> Path:
     """Write the whole site to ``out`` (replacing it); returns ``out/index.html``."""
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_directory(out) as tmp:
         if not data.change_points:           # draw what the detector decided
             data.change_points = {k: a.change_points for k, a in data.report.analyses.items()}
         levels = baseline_levels(data)
@@ -343,14 +298,4 @@ def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
         else:
             _write(tmp / "asv" / "index.html", _page("asv", "<h1>asv pages</h1><p>Not published in this "
                                                         "build (run <code>asv publish</code>).</p>", "../"))
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out / "index.html"
+    return Path(out).resolve() / "index.html"

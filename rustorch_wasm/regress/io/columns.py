@@ -1,7 +1,7 @@
 """Series as columns: one numpy array per field instead of one object per commit.
 
 A history of 10,000 commits x 200 series is two million measurements; one
-Python object each costs more than the whole analysis. :class:`SeriesColumns`
+Python object each costs more than the whole analysis. :class:`~.model.series.SeriesColumns`
 holds a series' points as parallel arrays (position, median, quartiles, asv
 CI, whether the value comes from asv's stats) plus one tuple of samples per
 point, and :func:`series_from_results` builds them straight from the row
@@ -18,69 +18,12 @@ finite result nor a finite sample at a commit (skipped or failed) is no point.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .series import Point, Series, SeriesKey
-
-if TYPE_CHECKING:
-    from .results import ResultSet, RowBlock
-
-
-@dataclass
-class SeriesColumns:
-    """The points of one series, oldest first, as parallel columns."""
-
-    commits: list[str]
-    positions: np.ndarray           # int, index in first-parent order
-    medians: np.ndarray
-    q25: np.ndarray
-    q75: np.ndarray
-    from_stats: np.ndarray          # bool
-    ci_lo: np.ndarray               # NaN where asv gave no CI
-    ci_hi: np.ndarray
-    samples: list[tuple[float, ...]]  # finite samples; () where from_stats
-
-    def __len__(self) -> int:
-        return len(self.commits)
-
-    @classmethod
-    def from_points(cls, points: list[Point]) -> "SeriesColumns":
-        n = len(points)
-
-        def col(name: str, dtype: Any = float) -> np.ndarray:
-            return np.fromiter(map(attrgetter(name), points), dtype=dtype, count=n)
-
-        cis = list(map(attrgetter("ci"), points))
-        if all(c is None for c in cis):
-            lo = np.full(n, np.nan)
-            hi = lo.copy()
-        else:
-            lo = np.array([c[0] if c else math.nan for c in cis], dtype=float)
-            hi = np.array([c[1] if c else math.nan for c in cis], dtype=float)
-        stats = col("from_stats", bool)
-        samples = list(map(attrgetter("samples"), points))
-        if stats.any():
-            samples = [() if st else sm for st, sm in zip(stats.tolist(), samples)]
-        return cls(list(map(attrgetter("commit"), points)), col("position", np.int64),
-                   col("median"), col("q25"), col("q75"), stats, lo, hi, samples)
-
-    def points(self) -> list[Point]:
-        """The same data as one :class:`Point` per commit."""
-        out = []
-        for i, commit in enumerate(self.commits):
-            med = float(self.medians[i])
-            lo, hi = float(self.ci_lo[i]), float(self.ci_hi[i])
-            stats = bool(self.from_stats[i])
-            out.append(Point(commit, int(self.positions[i]),
-                             (med,) if stats else self.samples[i], med, float(self.q25[i]),
-                             float(self.q75[i]), stats,
-                             None if math.isnan(lo) or math.isnan(hi) else (lo, hi)))
-        return out
+from ..model.series import Series, SeriesColumns, SeriesKey, paused_gc
+from .results import ResultSet, RowBlock, finite_samples
 
 
 def float_matrix(rows: list[list[Any] | None], width: int) -> np.ndarray:
@@ -94,7 +37,7 @@ def float_matrix(rows: list[list[Any] | None], width: int) -> np.ndarray:
     return out
 
 
-def combination_columns(blocks: list["RowBlock"], commits: list[str], positions: np.ndarray,
+def combination_columns(blocks: list[RowBlock], commits: list[str], positions: np.ndarray,
                         j: int, mats: dict[str, np.ndarray],
                         any_samples: bool) -> SeriesColumns | None:
     """Combination ``j`` of a group's blocks (already in history order);
@@ -102,7 +45,6 @@ def combination_columns(blocks: list["RowBlock"], commits: list[str], positions:
     a point at each of them."""
     values = mats["values"][:, j]
     if any_samples:
-        from .results import finite_samples
         samples = [finite_samples(b.samples[j]) if b.samples is not None else ()
                    for b in blocks]
         has_samples = np.fromiter((bool(s) for s in samples), dtype=bool, count=len(samples))
@@ -150,7 +92,7 @@ def concatenated(parts: list[SeriesColumns]) -> SeriesColumns:
                          [samples[i] for i in order])
 
 
-def series_from_results(result_set: "ResultSet", commit_order: list[str]) -> list[Series]:
+def series_from_results(result_set: ResultSet, commit_order: list[str]) -> list[Series]:
     """One columnar series per (machine, env, benchmark, params), sorted by key;
     blocks of commits outside ``commit_order`` are left out."""
     position = {sha: i for i, sha in enumerate(commit_order)}
@@ -173,3 +115,12 @@ def series_from_results(result_set: "ResultSet", commit_order: list[str]) -> lis
                 parts.setdefault(key, []).append(cols)
     return [Series(key, result_set.unit_of(key.benchmark), columns=concatenated(parts[key]))
             for key in sorted(parts)]
+
+
+def build_series(result_set: ResultSet, commit_order: list[str]) -> list[Series]:
+    """One series per (machine, env, benchmark, params), in ``commit_order``.
+
+    Measurements of commits outside ``commit_order`` (other branches) are left
+    out; commits without a measurement leave a gap in ``position``."""
+    with paused_gc():
+        return series_from_results(result_set, commit_order)

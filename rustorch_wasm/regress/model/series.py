@@ -13,16 +13,14 @@ elsewhere (Otava's split between ``series`` and ``analysis``).
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from operator import attrgetter
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .columns import SeriesColumns
-    from .results import ResultSet
 
 INSTRUCTIONS_SUFFIX = "_instructions"
 
@@ -69,6 +67,59 @@ class Point:
     ci: tuple[float, float] | None = None  # asv's CI for the median, when known
 
 
+@dataclass
+class SeriesColumns:
+    """The points of one series, oldest first, as parallel columns."""
+
+    commits: list[str]
+    positions: np.ndarray           # int, index in first-parent order
+    medians: np.ndarray
+    q25: np.ndarray
+    q75: np.ndarray
+    from_stats: np.ndarray          # bool
+    ci_lo: np.ndarray               # NaN where asv gave no CI
+    ci_hi: np.ndarray
+    samples: list[tuple[float, ...]]  # finite samples; () where from_stats
+
+    def __len__(self) -> int:
+        return len(self.commits)
+
+    @classmethod
+    def from_points(cls, points: list[Point]) -> "SeriesColumns":
+        n = len(points)
+
+        def col(name: str, dtype: Any = float) -> np.ndarray:
+            return np.fromiter(map(attrgetter(name), points), dtype=dtype, count=n)
+
+        cis = list(map(attrgetter("ci"), points))
+        if all(c is None for c in cis):
+            lo = np.full(n, np.nan)
+            hi = lo.copy()
+        else:
+            lo = np.array([c[0] if c else math.nan for c in cis], dtype=float)
+            hi = np.array([c[1] if c else math.nan for c in cis], dtype=float)
+        stats = col("from_stats", bool)
+        samples = list(map(attrgetter("samples"), points))
+        if stats.any():
+            samples = [() if st else sm for st, sm in zip(stats.tolist(), samples)]
+        return cls(list(map(attrgetter("commit"), points)), col("position", np.int64),
+                   col("median"), col("q25"), col("q75"), stats, lo, hi, samples)
+
+    def points(self) -> list[Point]:
+        """The same data as one :class:`Point` per commit."""
+        out = []
+        for i, commit in enumerate(self.commits):
+            med = float(self.medians[i])
+            lo, hi = float(self.ci_lo[i]), float(self.ci_hi[i])
+            stats = bool(self.from_stats[i])
+            out.append(Point(commit, int(self.positions[i]),
+                             (med,) if stats else self.samples[i], med, float(self.q25[i]),
+                             float(self.q75[i]), stats,
+                             None if math.isnan(lo) or math.isnan(hi) else (lo, hi)))
+        return out
+
+
+
 class Series:
     """The measurements of one key along history, oldest first.
 
@@ -102,7 +153,6 @@ class Series:
     @property
     def columns(self) -> "SeriesColumns":
         if self._columns is None:
-            from .columns import SeriesColumns
             self._columns = SeriesColumns.from_points(self.points)
         return self._columns
 
@@ -131,13 +181,3 @@ def paused_gc(freeze: bool = False) -> Iterator[None]:
             if freeze:
                 gc.freeze()
             gc.enable()
-
-
-def build_series(result_set: "ResultSet", commit_order: list[str]) -> list[Series]:
-    """One series per (machine, env, benchmark, params), in ``commit_order``.
-
-    Measurements of commits outside ``commit_order`` (other branches) are left
-    out; commits without a measurement leave a gap in ``position``."""
-    from .columns import series_from_results
-    with paused_gc():
-        return series_from_results(result_set, commit_order)

@@ -38,72 +38,26 @@ import shutil
 import statistics
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from .atomic import write_atomic
+from ..model.config import ConfigError, DetectorConfig, load_config
+from ..model.findings import Report
+from ..model.series import SeriesKey
+from ..io.atomic import write_atomic
+from ..io.history import HistoryError, changed_files, resolve_commit, toplevel
+from ..io.results import ResultSet, ResultsError, load_results
+from ..analysis.confirm import Candidate, Confirmation, confirm, instruction_backed
+from ..analysis.detect import companion
+from ..analysis.gate_result import EXIT_ERROR, GateResult, Row
 from .asv_runner import AsvRunError, PairRunner, run_commits
-from .config import ConfigError, DetectorConfig, load_config
-from .confirm import Candidate, Confirmation, confirm, instruction_backed
-from .detect import companion
-from .findings import Finding, Report
-from .history import HistoryError, changed_files, resolve_commit, toplevel
-from .results import ResultSet, ResultsError, load_results
-from .series import SeriesKey
 
-EXIT_CLEAN, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
 _ERROR_LINE = re.compile(r"\berror(\[E\d+\])?: ")
 
 
 class GateError(Exception):
     """Why the gate cannot give a verdict (one line); exit status 2."""
-
-
-@dataclass(frozen=True)
-class Row:
-    """One compared series: medians on both sides, its finding if any."""
-
-    key: SeriesKey
-    unit: str
-    base: float
-    head: float
-    finding: Finding | None = None
-    instructions: tuple[float, float] | None = None  # companion counts (base, head)
-
-    @property
-    def ratio(self) -> float:
-        return self.head / self.base if self.base > 0 else math.nan
-
-
-@dataclass
-class GateResult:
-    """The verdict and everything the reports show."""
-
-    base: str
-    head: str
-    report: Report
-    rows: list[Row] = field(default_factory=list)
-    failed_on_head: list[str] = field(default_factory=list)
-    only_on_head: list[str] = field(default_factory=list)
-    rechecked: list[str] = field(default_factory=list)    # re-run to confirm
-    unconfirmed: list[str] = field(default_factory=list)  # ... and not confirmed
-    confirmations: list[Confirmation] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        if self.failed_on_head:
-            return EXIT_ERROR
-        return EXIT_REGRESSION if self.report.regressions else EXIT_CLEAN
-
-    def to_json(self) -> dict[str, Any]:
-        doc = self.report.to_json()
-        doc["gate"] = {"base": self.base, "head": self.head, "exit_code": self.exit_code,
-                       "compared": len(self.rows), "failed_on_head": self.failed_on_head,
-                       "only_on_head": self.only_on_head, "rechecked": self.rechecked,
-                       "unconfirmed": self.unconfirmed,
-                       "confirmations": [c.to_json() for c in self.confirmations]}
-        return doc
 
 
 def repo_root(path: Path) -> Path:
@@ -148,7 +102,7 @@ def _median(values: Sequence[float]) -> float:
 def compare(result_set: ResultSet, base: str, head: str, config: DetectorConfig,
             log: Path | None = None) -> GateResult:
     """Apply the detector's two-sample rule to every benchmark measured on both commits."""
-    from .compare import compare_samples
+    from ..analysis.compare import compare_samples
 
     before = measured(result_set, base, "base", log)
     after = measured(result_set, head, "head", log)
@@ -295,7 +249,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """The ``gate`` subcommand; returns the exit status."""
-    from .gate_markdown import render_markdown
+    from ..render.gate_markdown import render_markdown
 
     try:
         config = load_config(args.config).with_values(threshold=args.threshold, alpha=args.alpha)
@@ -322,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rustorch_wasm.regress.gate")
+    parser = argparse.ArgumentParser(prog="python -m rustorch_wasm.regress.cli.gate")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)
     return run(parser.parse_args(["gate", *(sys.argv[1:] if argv is None else argv)]))

@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..model.config import DetectorConfig
+from ..model.kinds import Kind
+from ..model.series import Series
 from .compare import guard_passed, step_kind
-from .config import DetectorConfig
-from .kinds import Kind
-from .series import Series
 from .spikes import SpikeSizes, boundary_spikes_placed
 from .stats import bootstrap_ratio_ci, mann_whitney_p
 from .tail import TailStep, shifted, tail_step

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import git
 
@@ -136,6 +137,7 @@ DEFAULT_BUILD_PATHS: tuple[str, ...] = ("rustorch_wasm/", "benchmarks/", "pyproj
 GENERIC_BUILD_PATHS: tuple[str, ...] = (".", "!/docs/", "!/tests/", "!/.github/", "!*.md")
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_HEX = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 @dataclass(frozen=True)
@@ -325,3 +327,59 @@ def same_build(repo_path: Path, commits: list[str],
         for x in chain:
             origin[x] = origin[cur]
     return {c: origin[c] for c in shas if origin[c] != c}
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """What the site shows about a commit."""
+
+    sha: str
+    subject: str = ""
+    date: str = ""
+
+
+def commit_infos(repo: Path, shas: Iterable[str]) -> dict[str, CommitInfo]:
+    """Subject and committer date of each (hex) sha, read with ``git log --no-walk``."""
+    wanted = [s for s in dict.fromkeys(shas) if _HEX.match(s)]
+    if not wanted:
+        return {}
+    proc = subprocess.run(
+        ["git", "log", "--no-walk=unsorted", "--format=%H%x00%s%x00%cs%x00", "--stdin"],
+        cwd=repo, input="\n".join(wanted) + "\n", capture_output=True, text=True, check=False,
+    )
+    out: dict[str, CommitInfo] = {}
+    if proc.returncode != 0:
+        return out
+    fields = proc.stdout.split("\x00")
+    for i in range(0, len(fields) - 2, 3):
+        sha = fields[i].strip()
+        out[sha] = CommitInfo(sha, fields[i + 1], fields[i + 2])
+    return out
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "synth", "GIT_AUTHOR_EMAIL": "synth@example.invalid",
+           "GIT_COMMITTER_NAME": "synth", "GIT_COMMITTER_EMAIL": "synth@example.invalid"}
+
+
+def make_history(repo: Path, n: int, branch: str = "main") -> list[str]:
+    """A new repository at ``repo`` with ``n`` commits; their shas, oldest first."""
+    if n < 1:
+        raise ValueError("need at least one commit")
+    repo.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, **GIT_ENV)
+    subprocess.run(["git", "init", "-q", "-b", branch, str(repo)], check=True, env=env)
+    lines = []
+    for i in range(n):
+        msg = f"commit {i}\n".encode()
+        lines.append(f"commit refs/heads/{branch}\nmark :{i + 1}\n"
+                     f"committer synth <synth@example.invalid> {1700000000 + 60 * i} +0000\n"
+                     f"data {len(msg)}\n".encode() + msg)
+        if i:
+            lines.append(f"from :{i}\n".encode())
+        lines.append(f"M 644 inline f.txt\ndata {len(str(i))}\n{i}\n\n".encode())
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(lines),
+                   check=True, env=env)
+    subprocess.run(["git", "checkout", "-q", branch], cwd=repo, check=True, env=env)
+    out = subprocess.run(["git", "rev-list", "--reverse", "--end-of-options", branch, "--"],
+                         cwd=repo, check=True, env=env, capture_output=True, text=True)
+    return out.stdout.split()

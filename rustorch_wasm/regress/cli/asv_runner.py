@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .confirm import Samples
-from .series import SeriesKey
+from ..model.series import SeriesKey
+from ..analysis.confirm import Samples
 
 INTERLEAVED = ("-a", "rounds=4", "-a", "repeat=(5,8,1.5)")
 
@@ -109,7 +109,7 @@ def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: S
 
 def samples_at(results: Path, commit: str) -> dict[SeriesKey, list[float]]:
     """Samples per series measured at ``commit`` (asv's value when none were recorded)."""
-    from .results import load_results
+    from ..io.results import load_results
 
     return {m.key: list(m.samples) if m.samples else [m.value]
             for m in load_results(results).at_commit(commit)}
@@ -150,3 +150,15 @@ class PairRunner:
         before = matched(keys, samples_at(results, parent))
         after = matched(keys, samples_at(results, commit))
         return {k: (before.get(k, []), after.get(k, [])) for k in keys}
+
+
+def asv_publish(repo: Path, out: Path) -> Path | None:
+    """Run ``asv publish`` into ``out``; returns it, or None when asv failed."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--no-pull", "--html-dir", str(out)],
+                          cwd=repo, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not (out / "index.html").is_file():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        print(f"warning: asv publish failed: {tail[0]}", file=sys.stderr)
+        return None
+    return out

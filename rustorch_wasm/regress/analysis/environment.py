@@ -28,13 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.config import DetectorConfig
+from ..model.environment_meta import FileMeta
+from ..model.findings import Finding
+from ..model.series import Series, SeriesKey
 from .candidates import Candidate
 from .changepoint import noise_scale, segment_levels
-from .config import DetectorConfig
-from .environment_meta import FileMeta
 from .evidence import companion, count_ratio
-from .findings import Finding
-from .series import Series, SeriesKey
 from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
 from .spikes import OUTLIER_SDS
 

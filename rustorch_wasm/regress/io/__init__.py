@@ -1,0 +1,1 @@
+"""Stage 2: input and output (asv results, columns, git history, baselines, atomic writes)."""

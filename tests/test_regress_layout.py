@@ -1,0 +1,91 @@
+"""The detector's staged layout: stages import only earlier stages, no module
+imports itself back through another, git and file replacement have one home."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent / "rustorch_wasm" / "regress"
+ORDER = ("model", "io", "analysis", "render", "cli")
+
+
+def modules() -> dict[str, Path]:
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts): p
+            for p in ROOT.rglob("*.py")}
+
+
+def imports_of(name: str, path: Path) -> set[str]:
+    """Every module of the package that ``name`` imports, lazily or not."""
+    package = name.split(".")[:-1] if not path.name == "__init__.py" else name.split(".")[:-1]
+    known = modules()
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+            stem = base + (node.module.split(".") if node.module else [])
+            for alias in node.names:
+                full = ".".join(stem + [alias.name])
+                target = full if full in known else ".".join(stem)
+                if target in known or f"{target}.__init__" in known:
+                    found.add(target if target in known else f"{target}.__init__")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rustorch_wasm"):
+            raise AssertionError(f"{name}: absolute import {node.module}; use relative imports "
+                                 "so the detector installs on its own")
+    found.discard(name)
+    return found
+
+
+def stage(name: str) -> str | None:
+    head = name.split(".")[0]
+    return head if head in ORDER else None
+
+
+def test_every_stage_imports_only_itself_and_earlier_stages():
+    bad = []
+    for name, path in modules().items():
+        here = stage(name)
+        if here is None:
+            continue
+        for target in imports_of(name, path):
+            there = stage(target)
+            if there is None or ORDER.index(there) > ORDER.index(here):
+                bad.append(f"{name} -> {target}")
+    assert not bad, bad
+
+
+def test_no_import_cycles():
+    graph = {n: imports_of(n, p) for n, p in modules().items()}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, cycles
+
+
+@pytest.mark.parametrize("needle, home", [
+    ('"git"', {"io.history"}),
+    ("os.replace", {"io.atomic"}),
+    (".rename(", {"io.atomic"}),
+    ("subprocess", {"io.history", "cli.asv_runner"}),
+])
+def test_one_home_for_git_and_for_replacing_files(needle, home):
+    users = {n for n, p in modules().items() if needle in p.read_text(encoding="utf-8")}
+    assert users <= home, sorted(users - home)
+
+
+def test_no_module_over_400_lines():
+    long = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in modules().items()}
+    assert {n: k for n, k in long.items() if k > 400} == {}
