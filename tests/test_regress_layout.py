@@ -89,3 +89,24 @@ def test_one_home_for_git_and_for_replacing_files(needle, home):
 def test_no_module_over_400_lines():
     long = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in modules().items()}
     assert {n: k for n, k in long.items() if k > 400} == {}
+
+
+#: Limits of an algorithm's exact path (not tuning: the answer is the same
+#: either side, only its cost changes).
+COMPUTATION_LIMITS = {"EXACT_MAX_SMALL", "EXACT_MAX_CELLS", "EXACT_MAX_TIED"}
+
+
+def test_tuning_constants_live_in_detector_config():
+    """No analysis module keeps a numeric setting of its own at module level."""
+    found = []
+    for name, path in modules().items():
+        if stage(name) != "analysis":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Constant) \
+                    and isinstance(node.value.value, (int, float)) \
+                    and not isinstance(node.value.value, bool):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                found += [f"{name}.{t.id}" for t in targets
+                          if isinstance(t, ast.Name) and t.id not in COMPUTATION_LIMITS]
+    assert found == []

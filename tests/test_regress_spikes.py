@@ -9,8 +9,10 @@ from rustorch_wasm.regress.analysis.changepoint import noise_scale, refine
 from rustorch_wasm.regress.model.config import DetectorConfig
 from rustorch_wasm.regress.analysis.detect import detect
 from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
-from rustorch_wasm.regress.analysis.spikes import (MIN_SPIKES, OUTLIER_SDS, SpikeSample, SpikeSizes,
-                                                   boundary_spikes_placed, spike_sample)
+from rustorch_wasm.regress.analysis.spikes import (SpikeSample, SpikeSizes, boundary_spikes_placed,
+                                                   spike_sample)
+from rustorch_wasm.regress.model.config import DEFAULT_MIN_SPIKES as MIN_SPIKES
+from rustorch_wasm.regress.model.config import DEFAULT_SPIKE_SDS as OUTLIER_SDS
 
 
 def quiet(n: int, seed: int, sd: float = 0.01) -> np.ndarray:
@@ -18,7 +20,7 @@ def quiet(n: int, seed: int, sd: float = 0.01) -> np.ndarray:
 
 
 def sizes_from(excess: list[float], limit: float = 0.05, commits: int = 1000) -> SpikeSizes:
-    sizes = SpikeSizes.learn([SpikeSample(np.array(excess), limit, commits)])
+    sizes = SpikeSizes.learn([SpikeSample(np.array(excess), limit, commits)], MIN_SPIKES)
     assert sizes is not None
     return sizes
 
@@ -28,7 +30,7 @@ def test_spike_sample_finds_spikes_and_skips_change_point_boundaries():
     y[100:] -= 0.3                        # a step at 100
     y[[20, 150]] += 0.7                   # two spikes inside segments
     y[99] += 0.7                          # a spike on the boundary: left out
-    s = spike_sample(y, [100])
+    s = spike_sample(y, [100], OUTLIER_SDS)
     np.testing.assert_allclose(np.sort(s.excess), [0.7, 0.7], atol=0.05)
     assert math.isclose(s.limit, OUTLIER_SDS * noise_scale(y))
     assert s.commits == 200 - 4
@@ -36,7 +38,7 @@ def test_spike_sample_finds_spikes_and_skips_change_point_boundaries():
 
 def test_learn_needs_enough_spikes_and_peaks_at_their_sizes():
     few = SpikeSample(np.full(MIN_SPIKES - 1, 0.5), 0.05, 1000)
-    assert SpikeSizes.learn([few]) is None
+    assert SpikeSizes.learn([few], MIN_SPIKES) is None
     sizes = sizes_from(list(np.linspace(0.6, 0.9, 200)))
     assert sizes.intensity(0.75) > 10 * sizes.intensity(0.3)
     assert sizes.intensity(-0.1) == 0.0
@@ -52,7 +54,7 @@ def test_learn_corrects_for_series_that_cannot_see_small_spikes():
     # frequent as in the quiet series
     quiet_series = SpikeSample(np.array([0.2] * 40 + [0.8] * 40), 0.05, 1000)
     noisy_series = SpikeSample(np.array([0.8] * 400), 0.5, 10000)
-    sizes = SpikeSizes.learn([quiet_series, noisy_series])
+    sizes = SpikeSizes.learn([quiet_series, noisy_series], MIN_SPIKES)
     assert sizes is not None
     assert abs(sizes.intensity(0.2) / sizes.intensity(0.8) - 1.0) < 0.2
 

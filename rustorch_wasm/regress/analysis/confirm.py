@@ -56,7 +56,6 @@ Verdict = Literal["confirmed", "refuted", "inconclusive"]
 VERDICTS: tuple[Verdict, ...] = ("confirmed", "refuted", "inconclusive")
 #: Re-measured samples per key: (samples at the parent, samples at the culprit).
 Samples = dict[SeriesKey, tuple[list[float], list[float]]]
-MIN_SAMPLES = 5   # per side, below which a re-measurement cannot decide
 
 
 class RemeasureError(Exception):
@@ -153,7 +152,7 @@ def judge(pending: Sequence[Candidate], pooled: Samples, config: DetectorConfig,
           rounds: int) -> dict[Candidate, Confirmation]:
     """Verdicts after one look; candidates still undecided are left out."""
     sized = [c for c in pending
-             if min(clean(pooled[c.key][0]).size, clean(pooled[c.key][1]).size) >= MIN_SAMPLES]
+             if min(clean(pooled[c.key][0]).size, clean(pooled[c.key][1]).size) >= config.confirm_min_samples]
     before = {c.key: pooled[c.key][0] for c in sized}   # the look's family for BH
     after = {c.key: pooled[c.key][1] for c in sized}
     units = {c.key: c.unit for c in sized}
@@ -164,7 +163,7 @@ def judge(pending: Sequence[Candidate], pooled: Samples, config: DetectorConfig,
     for c in pending:
         a, b = clean(pooled[c.key][0]), clean(pooled[c.key][1])
         n = (int(a.size), int(b.size))
-        if min(n) < MIN_SAMPLES:
+        if min(n) < config.confirm_min_samples:
             out[c] = Confirmation(c, "inconclusive", math.nan, (math.nan, math.nan), math.nan,
                                   rounds, n, "the re-run measured too few samples")
             continue

@@ -141,7 +141,8 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
                                     split_alpha=config.split_alpha))
         segmented.append((s, idx, y, split, levels))
     # the run's spike sizes decide which level a spike at a change point belongs to
-    sizes = SpikeSizes.learn([spike_sample(y, sorted(split)) for _, idx, y, split, _ in segmented])
+    sizes = SpikeSizes.learn([spike_sample(y, sorted(split), config.spike_sds)
+                             for _, idx, y, split, _ in segmented], config.min_spikes)
     prepared: list[Prepared] = []
     for s, idx, y, split, levels in segmented:
         bad = levels[idx] if analyses[s.key].better == "lower" else 1.0 / levels[idx]

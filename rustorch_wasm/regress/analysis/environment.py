@@ -1,7 +1,7 @@
 """Environment findings: the shared events of ``shared``, applied to one run.
 
 For every (machine, env) this gathers the moves of its series (their step
-candidates of at least half the size guard with p <= ``MOVE_P`` and their
+candidates of at least half the size guard with p <= ``DetectorConfig.env_move_p`` and their
 spike runs), finds the shared events (:func:`.shared.shared_events`), and
 then, per event:
 
@@ -36,9 +36,7 @@ from .candidates import Candidate
 from .changepoint import noise_scale, segment_levels
 from .evidence import companion, count_ratio
 from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
-from .spikes import OUTLIER_SDS
 
-MOVE_P = 0.05
 
 
 @dataclass
@@ -66,11 +64,11 @@ def group_data(group: tuple[str, str], members: list[Prepared],
         t = config.threshold_for(p.series.key.benchmark)
         guard = math.log1p(config.guard * t)
         for c in p.candidates:
-            if c.kind == "step" and c.p_value <= MOVE_P and abs(math.log(c.ratio)) >= 0.5 * guard:
+            if c.kind == "step" and c.p_value <= config.env_move_p and abs(math.log(c.ratio)) >= 0.5 * guard:
                 short = c.tail is not None and c.tail.j <= 2      # spike-like: end = -1
                 moves.append(Move(i, int(p.series.columns.positions[c.at]), math.log(c.ratio), c,
                                   -1 if short else None))
-        limit = max(OUTLIER_SDS * noise_scale(p.y), guard)
+        limit = max(config.spike_sds * noise_scale(p.y), guard)
         moves.extend(spike_runs(p.y, segment_levels(p.y, p.cps), pos, i, limit,
                                 config.env_max_stretch))
     measured = np.zeros(top + 1, dtype=np.int64)

@@ -12,7 +12,7 @@ Moves
     the commit position ``p`` of the first changed commit and the log ratio
     ``r`` in badness terms (positive = worse), and its *spike runs*: one or
     more consecutive commits above their level by at least the size guard and
-    ``OUTLIER_SDS`` noise sds (a stretch too short, or too unclear in one
+    ``DetectorConfig.spike_sds`` noise sds (a stretch too short, or too unclear in one
     series, to be a level of its own).
 
 Co-movement

@@ -24,7 +24,7 @@ Learning ``f`` from the run
     holds too few spikes to estimate it, so it is learned from every timing
     series of the run (empirical Bayes). In each series, after segmentation,
     a commit is a spike when its excess over its segment's median exceeds
-    ``c s`` (``c = OUTLIER_SDS`` = 5, ``s`` the robust commit-to-commit noise
+    ``c s`` (``c`` = ``DetectorConfig.spike_sds`` = 5, ``s`` the robust commit-to-commit noise
     of :func:`~.changepoint.noise_scale`; ordinary noise passes that with
     probability ~ 6e-7); the two commits on each side of a change point are
     left out (their level is what is in question). A spike of size ``e`` can
@@ -36,7 +36,7 @@ Learning ``f`` from the run
 
     ``N(e)`` the number of commits (of every series) whose limit is below
     ``e``, ``K_h`` a Gaussian kernel of Silverman's bandwidth in ``log``
-    excess. With fewer than ``MIN_SPIKES`` spikes in the run nothing is
+    excess. With fewer than ``DetectorConfig.min_spikes`` (30) spikes in the run nothing is
     learned and the nearer-level rule stands.
 
 Placing a boundary spike
@@ -58,10 +58,6 @@ import numpy as np
 
 from .changepoint import noise_scale, segment_levels
 
-OUTLIER_SDS = 5.0       # a spike lies more than this many noise sds above its level
-MIN_SPIKES = 30         # fewer spikes in a run: no size model
-
-
 @dataclass(frozen=True)
 class SpikeSample:
     """What one series shows of the spike sizes."""
@@ -71,10 +67,11 @@ class SpikeSample:
     commits: int            # commits that could have shown a spike
 
 
-def spike_sample(y: np.ndarray, cps: list[int]) -> SpikeSample:
-    """The spikes of one series of log levels ``y`` segmented at ``cps``."""
+def spike_sample(y: np.ndarray, cps: list[int], outlier_sds: float) -> SpikeSample:
+    """The spikes (more than ``outlier_sds`` noise sds above the level) of one
+    series of log levels ``y`` segmented at ``cps``."""
     y = np.asarray(y, dtype=float)
-    limit = OUTLIER_SDS * noise_scale(y)
+    limit = outlier_sds * noise_scale(y)
     if y.size < 3 or limit <= 0:
         return SpikeSample(np.empty(0), math.inf, 0)
     level = segment_levels(y, cps)
@@ -94,10 +91,10 @@ class SpikeSizes:
     bandwidth: float
 
     @classmethod
-    def learn(cls, samples: list[SpikeSample]) -> SpikeSizes | None:
-        """The run's size model, or None with fewer than ``MIN_SPIKES`` spikes."""
+    def learn(cls, samples: list[SpikeSample], min_spikes: int) -> SpikeSizes | None:
+        """The run's size model, or None with fewer than ``min_spikes`` spikes."""
         excess = np.concatenate([s.excess for s in samples] or [np.empty(0)])
-        if excess.size < MIN_SPIKES:
+        if excess.size < min_spikes:
             return None
         limits = np.array([s.limit for s in samples])
         order = np.argsort(limits)

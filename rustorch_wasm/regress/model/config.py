@@ -39,6 +39,10 @@ DEFAULT_ENV_CONCENTRATION = 3.0  # ... at one commit: this many times a neighbou
 DEFAULT_ENV_ALPHA = 1e-4      # co-movement test level (Bonferroni over commit positions)
 DEFAULT_ENV_MAX_STRETCH = 64  # commits a slow stretch may last before it is two shifts
 DEFAULT_ENV_SPREAD_SDS = 3.0  # a member beyond this many spreads of the shift is its own change
+DEFAULT_ENV_MOVE_P = 0.05     # a member's own step counts as moving at this p-value or below
+DEFAULT_SPIKE_SDS = 5.0       # a spike lies more than this many noise sds above its level
+DEFAULT_MIN_SPIKES = 30       # fewer spikes in a run: no spike size model
+DEFAULT_CONFIRM_MIN_SAMPLES = 5  # per side, below which a re-measurement cannot decide
 
 
 class ConfigError(ValueError):
@@ -71,6 +75,10 @@ class DetectorConfig:
     env_alpha: float = DEFAULT_ENV_ALPHA
     env_max_stretch: int = DEFAULT_ENV_MAX_STRETCH
     env_spread_sds: float = DEFAULT_ENV_SPREAD_SDS
+    env_move_p: float = DEFAULT_ENV_MOVE_P
+    spike_sds: float = DEFAULT_SPIKE_SDS
+    min_spikes: int = DEFAULT_MIN_SPIKES
+    confirm_min_samples: int = DEFAULT_CONFIRM_MIN_SAMPLES
     overrides: tuple[Override, ...] = field(default_factory=tuple)
     direction: tuple[tuple[re.Pattern[str], Better], ...] = field(default_factory=tuple)
 
@@ -88,6 +96,9 @@ class DetectorConfig:
         if self.tail_reach < 0 or self.env_min_series < 2 or self.env_max_stretch < 1:
             raise ConfigError("need tail_reach >= 0, env_min_series >= 2, env_max_stretch >= 1")
         check_probability(self.env_alpha, "env_alpha")
+        check_probability(self.env_move_p, "env_move_p")
+        if self.spike_sds <= 0 or self.min_spikes < 1 or self.confirm_min_samples < 2:
+            raise ConfigError("need spike_sds > 0, min_spikes >= 1, confirm_min_samples >= 2")
 
     def threshold_for(self, benchmark: str) -> float:
         """The threshold of one benchmark: first matching override, else the default."""
