@@ -1,7 +1,8 @@
 """Readable quantities: seconds shown as ns, µs, ms or s.
 
-One place for the time scales used by the plots, the site and the gate's
-Markdown (the detector's own Markdown report keeps its ASCII "us").
+The detector's one value formatter (:func:`format_value`) and the time scales
+the plots use; the Markdown report, the site and the gate's Markdown all
+show values through it (each view escapes the text for its own format).
 """
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ def seconds_text(value: float) -> str:
     """``value`` seconds in the scale that suits it, three significant digits."""
     scale = display_scale("seconds", [abs(value)]) if value else Scale(1.0, "s")
     return f"{value * scale.factor:.3g} {scale.unit}"
+
+
+def format_value(value: float, unit: str) -> str:
+    """A measured value for people: ``n/a`` when not finite; seconds in the
+    scale that suits them; whole numbers with thousands separators from 1,000
+    up (counts, large rates); else four significant digits."""
+    if not math.isfinite(value):
+        return "n/a"
+    if unit == "seconds":
+        return seconds_text(value)
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return f"{text} {unit}".strip()

@@ -14,7 +14,7 @@ from collections import Counter
 from html import escape
 
 from ..model.kinds import KINDS, kind_order
-from ..model.units import seconds_text
+from ..model.units import format_value
 from ..analysis.gate_result import GateResult, Row
 
 _ICON = {k.name: f"{k.icon} {k.name}" for k in KINDS.values()}
@@ -27,13 +27,7 @@ def cell(text: str) -> str:
 
 def quantity(value: float, unit: str) -> str:
     """A value with a readable unit (seconds scaled to ns/µs/ms)."""
-    if not math.isfinite(value):
-        return "n/a"
-    if unit == "seconds":
-        return seconds_text(value)
-    if unit == "instructions" or abs(value) >= 1000:
-        return f"{value:,.0f}" + (f" {cell(unit)}" if unit and unit != "instructions" else "")
-    return f"{value:.4g} {cell(unit)}".strip()
+    return cell(format_value(value, unit))
 
 
 def instruction_change(row: Row) -> str:

@@ -8,21 +8,7 @@ import math
 from ..model.direction import change_text
 from ..model.findings import Finding, Report
 from ..model.kinds import KINDS, kind_info, status_text
-
-SCALES = {"seconds": [(1.0, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns")]}
-
-
-def format_value(value: float, unit: str) -> str:
-    """A value with a readable scale (seconds -> ms/us/ns)."""
-    if not math.isfinite(value):
-        return "n/a"
-    for factor, name in SCALES.get(unit, []):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g} {name}"
-    if unit in SCALES:
-        return f"{value / 1e-9:.3g} ns"
-    return f"{value:.4g} {unit}"
-
+from ..model.units import format_value
 
 def md_escape(text: str) -> str:
     """Keep table cells intact: escape pipes, backticks and angle brackets."""
@@ -46,7 +32,7 @@ def finding_row(f: Finding) -> str:
         values = "-"
     else:
         what = md_escape(f.key.benchmark)
-        values = f"{format_value(f.before, f.unit)} → {format_value(f.after, f.unit)}"
+        values = f"{md_escape(format_value(f.before, f.unit))} → {md_escape(format_value(f.after, f.unit))}"
     cells = [f"{info.icon} {info.label}", what, md_escape(params),
              md_escape(f"{f.key.machine}/{f.key.env}"), f"`{f.previous_commit[:10]}`", values,
              change_text(f.ratio, f.better, f.unit), ci, p, status(f),

@@ -36,7 +36,7 @@ from ..model.direction import change_text
 from ..model.findings import Finding, Report
 from ..model.kinds import KINDS, kind_info, status_text
 from ..model.series import Series, SeriesKey
-from ..model.units import seconds_text
+from ..model.units import format_value
 from ..io.atomic import staged_directory
 from ..io.history import CommitInfo
 from .plot import first_segment_level, plot_heatmap, plot_series, series_slug, short_env
@@ -102,11 +102,7 @@ def _page(title: str, body: str, root: str) -> str:
 
 
 def _fmt(value: float, unit: str) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    if unit == "seconds":
-        return seconds_text(value)
-    return f"{value:,.0f} {escape(unit)}" if abs(value) >= 1000 else f"{value:.4g} {escape(unit)}"
+    return escape(format_value(value, unit))
 
 
 def _name(benchmark: str) -> str:
