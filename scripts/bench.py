@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rustorch_wasm.regress.cli.asv_runner import asv_env  # noqa: E402
+from rustorch_wasm.regress.model.config import ConfigError, config_path, load_config  # noqa: E402
 from rustorch_wasm.regress.io.history import (HistoryError, range_commits,  # noqa: E402
                                               same_build)
 
@@ -152,6 +153,11 @@ def results_dir() -> Path:
     return ROOT / conf.get("results_dir", "results")
 
 
+def project_build_paths() -> tuple[str, ...]:
+    """This project's build inputs: its profile's ``build_paths`` (regress.json)."""
+    return load_config(config_path(None, ROOT)).profile.build_paths
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--range", default="HEAD~50..HEAD", help="git range (default HEAD~50..HEAD)")
@@ -173,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         machine = args.machine or platform.node()
         work = plan(ROOT, commits, measured_commits(results_dir(), machine),
-                    paths=args.build_path, every_commit=args.all_commits)
-    except HistoryError as exc:
+                    paths=args.build_path or project_build_paths(), every_commit=args.all_commits)
+    except (HistoryError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"bench: {work.summary(args.range)} [{clock_text(time.monotonic() - started)}]",

@@ -40,12 +40,14 @@ from pathlib import Path
 from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT       # whose regress.json (profile) the main job reads; ROOT may be patched in tests
 sys.path.insert(0, str(ROOT))
 
 from rustorch_wasm.regress.cli.asv_runner import AsvRunError, PairRunner  # noqa: E402
 from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
 from rustorch_wasm.regress.io.baseline import BaselineError, load_baseline  # noqa: E402
-from rustorch_wasm.regress.model.config import ConfigError, DetectorConfig, load_config  # noqa: E402
+from rustorch_wasm.regress.model.profile import Profile  # noqa: E402
+from rustorch_wasm.regress.model.config import ConfigError, DetectorConfig, config_path, load_config  # noqa: E402
 from rustorch_wasm.regress.analysis.confirm import (Candidate, Confirmation, RemeasureError,  # noqa: E402
                                                     Rule, Samples, confirm)
 from rustorch_wasm.regress.analysis import attribution  # noqa: E402
@@ -99,13 +101,13 @@ def stored_baselines(directory: Path, series: list[Series]) -> tuple[dict[Series
     return levels, ", ".join(sources)
 
 
-def build_paths(args: argparse.Namespace) -> Sequence[str] | None:
+def build_paths(args: argparse.Namespace, config: DetectorConfig) -> Sequence[str]:
     """The build inputs of ``--repo``: ``--build-path``, else this project's
-    (``None``: :data:`~rustorch_wasm.regress.io.history.DEFAULT_BUILD_PATHS`),
-    else, for another repository, everything but docs, tests and Markdown."""
+    (its profile's ``build_paths``, regress.json), else, for another
+    repository, everything but docs, tests and Markdown."""
     if args.build_path:
         return args.build_path
-    return None if args.repo.resolve() == ROOT else GENERIC_BUILD_PATHS
+    return config.profile.build_paths if args.repo.resolve() == ROOT else GENERIC_BUILD_PATHS
 
 
 class Remeasure:
@@ -126,7 +128,7 @@ def confirmation(report: Report, series: list[Series], config: DetectorConfig,
                  args: argparse.Namespace,
                  rule: Rule) -> tuple[list[Candidate], list[Confirmation], str]:
     """Re-measure every timing-only regression (when asv can run for ``--repo``)."""
-    cands = verdicts.candidates(report, series)
+    cands = verdicts.candidates(report, series, config.profile)
     todo = verdicts.to_confirm(cands, report, config)
     if not todo:
         return cands, [], ""
@@ -164,15 +166,15 @@ def print_findings(report: Report, entries: list[verdicts.Entry], note: str) -> 
               f"(p={f.p_value:.2g}) [{f.key.machine}]")
 
 
-def with_engine_attribution(report: Report, series: list[Series]) -> Report:
+def with_engine_attribution(report: Report, series: list[Series], profile: Profile) -> Report:
     """Each finding says whether it is ours (seen in every engine measured at
-    that commit) or one engine's (``attribution``; the engine is the asv
-    environment's ``RUSTORCH_WASM_ENGINE``)."""
+    that commit) or one engine's (``attribution``; the engine is the profile's
+    environment label, regress.json: ``RUSTORCH_WASM_ENGINE<name>``)."""
     commits = {s.key: s.commits for s in series}
-    measured = attribution.measured_from_envs(commits, lambda key: commits[key])
+    measured = attribution.measured_from_envs(commits, lambda key: commits[key], profile.label_of)
     found = [f for f in report.findings if not f.is_environment]
     label = {(a.machine, a.commit, a.benchmark, a.params, a.kind): a.label
-             for a in attribution.attribute(found, measured) if a.verdict != "unattributed"}
+             for a in attribution.attribute(found, measured, profile.label_of) if a.verdict != "unattributed"}
     out = []
     for f in report.findings:
         what = label.get((f.key.machine, f.commit, f.key.benchmark, f.key.params, f.kind))
@@ -191,7 +193,7 @@ def findings_markdown(report: Report, entries: list[verdicts.Entry]) -> str:
 
 
 def pipeline(args: argparse.Namespace) -> int:
-    config = load_config(args.config) if args.config else DetectorConfig()
+    config = load_config(config_path(args.config, PROJECT))
     if not args.skip_bench:
         if args.repo.resolve() != ROOT:
             raise ValueError("--repo other than this project needs --skip-bench")
@@ -203,7 +205,7 @@ def pipeline(args: argparse.Namespace) -> int:
     series = [s for s in build_series(result_set, order) if s.points]
     if not series:
         raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
-    paths = build_paths(args)
+    paths = build_paths(args, config)
     shared_build = same_build(args.repo, order, paths)
     report = detect(series, config, metadata=result_set.file_meta, same_build=shared_build)
     rule = Rule()
@@ -212,7 +214,7 @@ def pipeline(args: argparse.Namespace) -> int:
     keys = build_keys(args.repo, sorted(involved), paths)
     entries = verdicts.listing(report, cands, confirmations, config, keys, order)
     report = verdicts.confirmed_report(report, entries)     # every view shows the verdicts
-    report = with_engine_attribution(report, series)
+    report = with_engine_attribution(report, series, config.profile)
     measured = [c for c in order if c in result_set.commits]
     first = order.index(measured[0]) if measured else len(order)
     unmeasured = {c: shared_build[c] for c in order[first:]
@@ -226,7 +228,7 @@ def pipeline(args: argparse.Namespace) -> int:
         data = SiteData(series=series, report=report, commits=measured, change_points=cps,
                         baselines=levels, baseline_source=source,
                         commit_info=commit_infos(args.repo, [*measured, *unmeasured]),
-                        same_build=unmeasured)
+                        same_build=unmeasured, profile=config.profile)
         index = build_site(data, args.out, asv_html=asv_html, progress=True)
     write_atomic(Path(args.out) / "findings.md", findings_markdown(report, entries))
     write_atomic(Path(args.out) / "confirmations.json", json.dumps(

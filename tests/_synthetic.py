@@ -6,11 +6,17 @@ and are stable; samples are drawn from a seeded generator.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 
+from rustorch_wasm.regress.model.config import load_config
 from rustorch_wasm.regress.model.findings import Finding
 from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
+
+#: The detector configured with this project's profile (regress.json: instruction
+#: counts, their timing companions, engine labels), as the CLI reads it here.
+PROJECT = load_config(Path(__file__).resolve().parent.parent / "regress.json")
 
 
 def fake_sha(i: int) -> str:

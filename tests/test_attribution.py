@@ -5,7 +5,23 @@ from dataclasses import dataclass
 
 import pytest
 
-from rustorch_wasm.regress.analysis.attribution import attribute, engine_of, measured_from_envs, verdict
+from pathlib import Path
+
+from rustorch_wasm.regress.analysis import attribution
+from rustorch_wasm.regress.analysis.attribution import verdict
+from rustorch_wasm.regress.model.config import load_config
+
+#: This project's profile (regress.json) reads the engine from the env name.
+PROFILE = load_config(Path(__file__).resolve().parent.parent / "regress.json").profile
+engine_of = PROFILE.label_of
+
+
+def attribute(findings, measured):
+    return attribution.attribute(findings, measured, PROFILE.label_of)
+
+
+def measured_from_envs(keys, commits_of):
+    return attribution.measured_from_envs(keys, commits_of, PROFILE.label_of)
 
 ENV = "virtualenv-py3.10-build-hatchling-numpy-wasmer1.1.0-RUSTORCH_WASM_ENGINE{}"
 BENCH = "engines.EngineKernels.track_seconds"
@@ -145,6 +161,6 @@ def test_make_run_reports_an_engine_only_slowdown_as_that_engines():
             pts.append(Point(f"{i:040x}", i, tuple(s), float(np.median(s)), 0.0, 0.0))
         series.append(Series(SeriesKey("box", env.format(engine), "engines.K.track_seconds",
                                        (("case", "add"),)), "seconds", pts))
-    report = pipeline.with_engine_attribution(detect(series), series)
+    report = pipeline.with_engine_attribution(detect(series), series, PROFILE)
     [f] = report.regressions
     assert f.key.env.endswith("firefox") and "engines: firefox only" in f.evidence

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rustorch_wasm.regress.model.config import load_config
 from rustorch_wasm.regress.io import history
 from rustorch_wasm.regress.io.history import HistoryError, build_keys, same_build
 from test_asv_integration import git
@@ -139,4 +140,5 @@ def test_the_suite_never_imports_the_detector():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "[]"
-    assert "!/rustorch_wasm/regress/" in history.DEFAULT_BUILD_PATHS
+    profile = load_config(root / "regress.json").profile      # this project's build inputs
+    assert "!/rustorch_wasm/regress/" in profile.build_paths

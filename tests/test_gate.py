@@ -103,6 +103,7 @@ def test_slower_kernel_fails_the_gate_and_instructions_corroborate(history, tmp_
 def test_recheck_measures_flagged_timings_again(history, monkeypatch):
     """The confirmation run: forced here for the slowed kernel, whose instruction
     count would otherwise vouch for it."""
+    from _synthetic import PROJECT
     from rustorch_wasm.regress.cli import gate as gate_module
 
     repo, home, sha = history
@@ -112,7 +113,7 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
 
     def every_timing_regression(result, config=None):
         keys = [r.key for r in result.rows if r.finding is not None
-                and r.finding.kind == "regression" and not r.key.is_instruction_count]
+                and r.finding.kind == "regression" and not r.exact]
         flagged.extend(keys)
         return keys
 
@@ -123,14 +124,15 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
                               progress=False)
     assert flagged and result.rechecked == [k.label for k in flagged]
     assert result.exit_code == 1
-    confirmed = {f.key.label for f in result.report.regressions if not f.key.is_instruction_count}
+    confirmed = {f.key.label for f in result.report.regressions
+                 if not PROJECT.profile.is_exact(f.key)}
     # size=10000 is ~1.7x slower; size=1000 less so (call overhead dilutes the
     # extra work), so the second run is only required to confirm size=10000
     assert "activations.Sigmoid.time_sigmoid(size=10000)" in confirmed
     assert confirmed | set(result.unconfirmed) == set(result.rechecked)
     assert not confirmed & set(result.unconfirmed)
     for f in result.report.regressions:
-        if not f.key.is_instruction_count:
+        if not PROJECT.profile.is_exact(f.key):
             assert f.evidence[-1].startswith("confirmed by a re-run: x1.")
     verdicts = {c.candidate.key.label: c for c in result.confirmations}
     assert set(verdicts) == set(result.rechecked)

@@ -8,8 +8,9 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-from _synthetic import fake_sha, make_series, regression_at
+from _synthetic import PROJECT, fake_sha, make_series, regression_at
 from rustorch_wasm.regress.model import units
+from rustorch_wasm.regress.model.profile import short_labels
 from rustorch_wasm.regress.render import plot
 from rustorch_wasm.regress.model.series import SeriesKey
 
@@ -89,10 +90,12 @@ def test_empty_series_is_refused(tmp_path):
 def test_long_heatmap_labels_keep_their_params():
     keys = [SeriesKey("m", "e", "special_functions.BesselJ.track_bessel_j_instructions",
                       (("size", s),)) for s in ("'single'", "1000", "10000")]
-    labels = [plot._row_label(k, False) for k in keys]
+    labels = [plot._row_label(k, False, {}) for k in keys]
     assert len(set(labels)) == 3 and all(len(label) <= 64 for label in labels)
     assert labels[0].endswith("(size='single')") and "…" in labels[0]
-    assert plot._row_label(SeriesKey("m", "e", "short"), True) == "short @m/e"
-    # engines (the asv matrix dimension) tell otherwise identical rows apart
-    node = SeriesKey("m", "virtualenv-py3.10-numpy-RUSTORCH_WASM_ENGINEnode", "short")
-    assert plot._row_label(node, True) == "short @m/node"
+    assert plot._row_label(SeriesKey("m", "e", "short"), True, {}) == "short @m/e"
+    # engines (the asv matrix dimension) tell otherwise identical rows apart: the
+    # labels come from the profile (this project's reads RUSTORCH_WASM_ENGINE<name>)
+    env = "virtualenv-py3.10-numpy-RUSTORCH_WASM_ENGINEnode"
+    labels = short_labels([env, env.replace("node", "wasmer")], PROJECT.profile)
+    assert plot._row_label(SeriesKey("m", env, "short"), True, labels) == "short @m/node"

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _synthetic import PROJECT
 from rustorch_wasm.regress.analysis.changepoint import change_points, segment
 from rustorch_wasm.regress.model.config import DetectorConfig
 from rustorch_wasm.regress.analysis.detect import detect
@@ -81,7 +82,7 @@ def test_instruction_counts_are_exact_and_corroborate():
     counts[10:] += 1.0                       # a tiny exact change: not flagged
     instr = series_of(counts, name="m.C.track_x_instructions")
     time = series_of(noisy(n, 25, 1.3, seed=6), name="m.C.time_x")
-    report = detect([instr, time])
+    report = detect([instr, time], PROJECT)
     by_kind = {(f.key.benchmark, f.kind): f for f in report.findings}
     f_instr = by_kind[("m.C.track_x_instructions", "regression")]
     assert f_instr.commit == instr.points[25].commit and f_instr.p_value == 0.0
@@ -164,7 +165,7 @@ def test_compare_samples_rule():
               k_instr: [100.0], k_stats: [1.0]}
     after = {k_slow: list(rng.lognormal(np.log(1.3), 0.02, 10)),
              k_same: list(rng.lognormal(0, 0.02, 10)), k_instr: [125.0], k_stats: [1.5]}
-    report = compare_samples(before, after, {}, "a" * 40, "b" * 40)
+    report = compare_samples(before, after, {}, "a" * 40, "b" * 40, PROJECT)
     got = {f.key.benchmark: f for f in report.findings}
     assert set(got) == {"m.C.time_slow", "m.C.track_slow_instructions", "m.C.time_stats"}
     assert got["m.C.track_slow_instructions"].p_value == 0.0

@@ -1,9 +1,10 @@
 """Engine attribution: is a regression ours (every engine) or one engine's?
 
-The engine is an asv matrix dimension (``$RUSTORCH_WASM_ENGINE``), so the
-same benchmark at the same commit is a separate series per engine, told
-apart by the asv environment name, which contains ``RUSTORCH_WASM_ENGINE``
-followed by the engine's name (e.g. ``virtualenv-py3.10-...-RUSTORCH_WASM_ENGINEfirefox``).
+The engine is an asv matrix dimension, so the same benchmark at the same
+commit is a separate series per engine, told apart by the asv environment
+name. The profile's environment label (:meth:`~..model.profile.Profile.label_of`,
+``label_of`` below) reads the engine from it: this project's profile finds
+``firefox`` in ``virtualenv-py3.10-...-RUSTORCH_WASM_ENGINEfirefox``.
 
 :func:`attribute` groups findings by (machine, commit, benchmark, params,
 kind) and compares the engines they were found in with the engines that
@@ -32,7 +33,6 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Union
 
-ENGINE_MARKER = "RUSTORCH_WASM_ENGINE"
 Verdict = Literal["ours", "engine", "engines", "unattributed"]
 
 
@@ -56,15 +56,6 @@ class FindingLike(Protocol):
 # (looked up first), or a function (commit, benchmark, params) -> engines.
 Measured = Union[Mapping[tuple[Hashable, ...], Collection[str]],
                  Callable[[str, str, tuple[tuple[str, str], ...]], Collection[str]]]
-
-
-def engine_of(env: str) -> str | None:
-    """The engine named in an asv environment name, or None when it names none."""
-    i = env.find(ENGINE_MARKER)
-    if i < 0:
-        return None
-    name = env[i + len(ENGINE_MARKER):].split("-")[0]
-    return name or None
 
 
 def _params(params: Any) -> tuple[tuple[str, str], ...]:
@@ -120,7 +111,8 @@ def verdict(seen: Collection[str], measured: Collection[str]) -> Verdict:
     return "engine" if len(seen_set) == 1 else "engines"
 
 
-def attribute(findings: Iterable[FindingLike], measured: Measured) -> list[Attribution]:
+def attribute(findings: Iterable[FindingLike], measured: Measured,
+              label_of: Callable[[str], str | None]) -> list[Attribution]:
     """One :class:`Attribution` per (machine, commit, benchmark, params, kind) among
     ``findings``, in the order first met. Findings whose environment names no
     engine form their own "unattributed" groups (per environment)."""
@@ -128,7 +120,7 @@ def attribute(findings: Iterable[FindingLike], measured: Measured) -> list[Attri
     for f in findings:
         key = f.key
         params = _params(key.params)
-        engine = engine_of(key.env)
+        engine = label_of(key.env)
         group = (key.machine, f.commit, key.benchmark, params, f.kind, None if engine else key.env)
         seen = groups.setdefault(group, set())
         if engine:
@@ -142,13 +134,13 @@ def attribute(findings: Iterable[FindingLike], measured: Measured) -> list[Attri
 
 
 def measured_from_envs(series_keys: Iterable[Any], commits_of: Callable[[Any], Iterable[str]],
-                       ) -> dict[tuple[str, str], set[str]]:
+                       label_of: Callable[[str], str | None]) -> dict[tuple[str, str], set[str]]:
     """The ``measured`` mapping built from series: for each series key (with
     ``.env`` and ``.benchmark``) and each commit ``commits_of(key)`` has a value
     at, the key's engine is measured for (commit, benchmark)."""
     out: dict[tuple[str, str], set[str]] = {}
     for key in series_keys:
-        engine = engine_of(key.env)
+        engine = label_of(key.env)
         if engine is None:
             continue
         for commit in commits_of(key):

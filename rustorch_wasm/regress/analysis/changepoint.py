@@ -355,9 +355,11 @@ def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
     return out
 
 
-def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.001) -> list[int]:
-    """Indices into ``series.points`` where a new level starts (for plots)."""
-    if series.key.is_instruction_count:
+def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.001,
+                  exact: bool = False) -> list[int]:
+    """Indices into ``series.points`` where a new level starts (for plots);
+    ``exact``: the series counts exactly (every change is one)."""
+    if exact:
         return exact_changes(np.asarray(series.medians, dtype=float))
     idx, y = log_levels(commit_levels(series))
     return [int(idx[k]) for k in segment(y, min_segment=min_segment, split_alpha=split_alpha)]

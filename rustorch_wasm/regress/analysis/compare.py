@@ -62,13 +62,13 @@ def clean(values: list[float]) -> np.ndarray:
 
 def raw_finding(kind: Kind, key: SeriesKey, commit: str, previous: str, b: np.ndarray,
                 a: np.ndarray, ratio: float, ci: tuple[float, float], p: float, unit: str,
-                better: str, evidence: tuple[str, ...] = ()) -> Finding:
+                better: str, evidence: tuple[str, ...] = (), exact: bool = False) -> Finding:
     """A finding judged in badness terms, reported in the unit's own terms."""
     before, after = float(np.median(b)), float(np.median(a))
     if better == "higher":
         before, after, ratio, ci = 1 / before, 1 / after, 1 / ratio, (1 / ci[1], 1 / ci[0])
     return Finding(kind, key, commit, previous, before, after, ratio, ci, p, unit, evidence,
-                   better, 1, key.is_instruction_count)
+                   better, 1, exact)
 
 
 def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey, list[float]],
@@ -91,13 +91,13 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
         if better == "higher":                  # judged in badness terms (direction)
             b, a = 1.0 / b, 1.0 / a
         ratio = float(np.median(a) / np.median(b))
-        if key.is_instruction_count or min(a.size, b.size) < 2:
+        exact = config.profile.is_exact(key)
+        if exact or min(a.size, b.size) < 2:
             kind = exact_kind(ratio, t)
             if kind is not None:
-                exact = key.is_instruction_count
                 findings.append(raw_finding(kind, key, commit_after, commit_before, b, a,
                                             ratio, (ratio, ratio), 0.0 if exact else math.nan,
-                                            unit, better, () if exact else (UNTESTED,)))
+                                            unit, better, () if exact else (UNTESTED,), exact))
             continue
         if guard_passed(ratio, t, config.guard):     # only sized changes are hypotheses
             tested.append((key, b, a, ratio, mann_whitney_p(b, a)))

@@ -72,11 +72,11 @@ from ..model.series import Series
 from .candidates import Candidate, sized, step_candidates, verdict
 from .changepoint import commit_levels, log_levels, segment_with_p
 from .environment import FileMeta, Prepared, apply_events
-from .evidence import add_evidence, companion, instruction_findings
+from .evidence import add_evidence, instruction_findings
 from .spikes import SpikeSizes, spike_sample
 from .stats import benjamini_hochberg
 
-__all__ = ["detect", "companion", "Candidate"]
+__all__ = ["detect", "Candidate"]
 
 
 def finding_of(c: Candidate, kind: str, ci: tuple[float, float], better: str,
@@ -100,10 +100,10 @@ def finding_of(c: Candidate, kind: str, ci: tuple[float, float], better: str,
                    False, shared)
 
 
-def same_build_commit(f: Finding, same_build: Mapping[str, str]) -> Finding | None:
+def same_build_commit(f: Finding, same_build: Mapping[str, str], exact: bool) -> Finding | None:
     """``f`` moved to the commit that changed the build, or None when its
     commit and the previous measured one share one build."""
-    if f.is_environment or f.key.is_instruction_count:
+    if f.is_environment or exact:
         return f
     here, there = same_build.get(f.commit, f.commit), same_build.get(f.previous_commit,
                                                                      f.previous_commit)
@@ -127,7 +127,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
         if len(s) < 2:
             continue
         better = config.better_for(s.key.benchmark, s.unit)
-        if s.key.is_instruction_count:
+        if config.profile.is_exact(s.key):
             findings.extend(instruction_findings(s, config))
             analyses[s.key] = SeriesAnalysis(s.key, better, np.asarray(s.medians, dtype=float), [])
             continue
@@ -166,7 +166,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
         findings.append(f)
     findings = add_evidence(findings, series_list, config)
     if same_build:
-        findings = [g for f in findings if (g := same_build_commit(f, same_build)) is not None]
+        findings = [g for f in findings if (g := same_build_commit(f, same_build, config.profile.is_exact(f.key))) is not None]
     findings.extend(environment)
     position = {c: int(p) for s in series_list
                 for c, p in zip(s.commits, s.columns.positions.tolist())}

@@ -31,10 +31,11 @@ import numpy as np
 from ..model.config import DetectorConfig
 from ..model.environment_meta import FileMeta
 from ..model.findings import Finding
+from ..model.profile import Profile
 from ..model.series import Series, SeriesKey
 from .candidates import Candidate
 from .changepoint import noise_scale, segment_levels
-from .evidence import companion, count_ratio
+from .evidence import count_ratio
 from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
 
 
@@ -77,13 +78,13 @@ def group_data(group: tuple[str, str], members: list[Prepared],
     return GroupData(group, moves, measured, int(measured.sum()), int(np.count_nonzero(measured)))
 
 
-def code_moved(event: SharedEvent, members: list[Prepared],
-               by_key: Mapping[SeriesKey, Series]) -> tuple[int, int]:
+def code_moved(event: SharedEvent, members: list[Prepared], by_key: Mapping[SeriesKey, Series],
+               profile: Profile) -> tuple[int, int]:
     """(members whose instruction count changed at their commit, members with a count)."""
     changed = counted = 0
     for m in event.members:
         s = members[m.series].series
-        other = companion(s.key)
+        other = profile.companion(s.key)
         inst = by_key.get(other) if other else None
         if inst is None:
             continue
@@ -143,7 +144,7 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
                                    min_share=config.env_min_share,
                                    concentration=config.env_concentration,
                                    tolerance=math.log1p(config.guard * config.threshold)):
-            changed, counted = code_moved(event, members, by_key)
+            changed, counted = code_moved(event, members, by_key, config.profile)
             if counted and changed > counted / 2:
                 continue                                   # the code moved them
             if event.end is not None:

@@ -23,7 +23,7 @@ import numpy as np
 from ..model.config import DetectorConfig
 from ..model.findings import Finding
 from ..model.kinds import Kind
-from ..model.series import Series, SeriesKey
+from ..model.series import Series
 from .changepoint import exact_changes
 
 
@@ -58,19 +58,6 @@ def instruction_findings(series: Series, config: DetectorConfig) -> list[Finding
     return out
 
 
-def companion(key: SeriesKey) -> SeriesKey | None:
-    """``time_x`` <-> ``track_x_instructions`` of the same class and params."""
-    head, _, method = key.benchmark.rpartition(".")
-    prefix = f"{head}." if head else ""
-    if method.startswith("time_"):
-        name = f"track_{method[5:]}_instructions"
-    elif key.is_instruction_count:
-        name = f"time_{method[6:-len('_instructions')]}"
-    else:
-        return None
-    return SeriesKey(key.machine, key.env, prefix + name, key.params)
-
-
 def count_ratio(series: Series, commit: str) -> float | None:
     """The instruction count at ``commit`` over the previous measured one."""
     pos = {c: i for i, c in enumerate(series.commits)}
@@ -89,14 +76,14 @@ def add_evidence(findings: list[Finding], series_list: list[Series],
     flagged = {(f.key, f.commit): f for f in findings}
     out = []
     for f in findings:
-        other_key = companion(f.key)
+        other_key = config.profile.companion(f.key)
         other = by_key.get(other_key) if other_key else None
         if other is None or f.is_environment:
             out.append(f)
             continue
         evidence = list(f.evidence)
         confirmed = f.confirmed
-        if f.key.is_instruction_count:
+        if config.profile.is_exact(f.key):
             twin = flagged.get((other.key, f.commit))
             if twin is not None:
                 evidence.append(f"{other.key.benchmark} x{twin.ratio:.3f} at the same commit")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.findings import Finding, Report
+from ..model.profile import Profile
 from ..model.series import SeriesKey
 from .confirm import Confirmation
 
@@ -26,6 +27,7 @@ class Row:
     head: float
     finding: Finding | None = None
     instructions: tuple[float, float] | None = None  # companion counts (base, head)
+    exact: bool = False     # the series is an exact count (the profile says)
 
     @property
     def ratio(self) -> float:
@@ -45,6 +47,7 @@ class GateResult:
     rechecked: list[str] = field(default_factory=list)    # re-run to confirm
     unconfirmed: list[str] = field(default_factory=list)  # ... and not confirmed
     confirmations: list[Confirmation] = field(default_factory=list)
+    profile: Profile = field(default_factory=Profile)
 
     @property
     def exit_code(self) -> int:

@@ -28,9 +28,9 @@ from typing import Any, Sequence
 
 from ..model.config import DetectorConfig
 from ..model.findings import Finding, Report
+from ..model.profile import Profile
 from ..model.series import Series
 from .confirm import Candidate, Confirmation, Rule, instruction_backed
-from .detect import companion
 
 SECTIONS = ("confirmed", "environment", "refuted", "inconclusive", "unconfirmed")
 TITLES = {"confirmed": "Confirmed regressions", "environment": "Environment shifts",
@@ -78,14 +78,14 @@ def _counts(series: Series | None, commits: tuple[str, str]) -> tuple[float, flo
     return None
 
 
-def candidates(report: Report, series: Sequence[Series]) -> list[Candidate]:
+def candidates(report: Report, series: Sequence[Series], profile: Profile) -> list[Candidate]:
     """Every timing regression of ``report`` with its companion instruction counts."""
     by_key = {s.key: s for s in series}
     out = []
     for f in report.findings:
-        if f.kind != "regression" or f.key.is_instruction_count:
+        if f.kind != "regression" or profile.is_exact(f.key):
             continue
-        twin = companion(f.key)
+        twin = profile.companion(f.key)
         counts = _counts(by_key.get(twin) if twin else None, (f.previous_commit, f.commit))
         out.append(Candidate(f.key, f.commit, f.previous_commit, f.unit, counts))
     return out
@@ -115,7 +115,7 @@ def listing(report: Report, cands: Sequence[Candidate], confirmations: Sequence[
         c = verdict.get((f.key, f.commit))
         if f.kind == "environment":
             section = "environment"
-        elif f.key.is_instruction_count or getattr(f, "confirmed", False) \
+        elif config.profile.is_exact(f.key) or getattr(f, "confirmed", False) \
                 or (f.key, f.commit) in backed:
             section = "confirmed"
         else:

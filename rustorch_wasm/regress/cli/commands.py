@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..model.config import DetectorConfig, load_config
+from ..model.config import DetectorConfig, config_path, load_config
 from ..model.direction import change_text
 from ..model.findings import Report
 from ..model.kinds import failing_kinds, status_text
@@ -38,13 +38,14 @@ def add_rule_options(p: argparse.ArgumentParser, repo: Path | None = Path(".")) 
     p.add_argument("--alpha", type=float, default=None,
                    help="false discovery rate (default 0.01)")
     p.add_argument("--config", type=Path, default=None,
-                   help="JSON file: threshold, alpha, per-benchmark regex overrides")
+                   help="JSON file: threshold, alpha, per-benchmark regex overrides, the project's "
+                        "profile (default: ./regress.json when present)")
     p.add_argument("--json", type=Path, default=None, dest="json_out", help="write the JSON report")
     p.add_argument("--markdown", type=Path, default=None, help="write a Markdown report")
 
 
 def config_from_args(args: argparse.Namespace) -> DetectorConfig:
-    config = load_config(args.config)
+    config = load_config(config_path(args.config, Path.cwd()))
     return config.with_values(threshold=args.threshold, alpha=args.alpha)
 
 

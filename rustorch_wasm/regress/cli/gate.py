@@ -42,14 +42,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..model.config import ConfigError, DetectorConfig, load_config
+from ..model.config import ConfigError, DetectorConfig, config_path, load_config
 from ..model.findings import Report
 from ..model.series import SeriesKey
 from ..io.atomic import write_atomic
 from ..io.history import HistoryError, changed_files, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis.confirm import Candidate, Confirmation, confirm, instruction_backed
-from ..analysis.detect import companion
 from ..analysis.gate_result import EXIT_ERROR, GateResult, Row
 from .asv_runner import AsvRunError, PairRunner, run_commits
 
@@ -116,12 +115,14 @@ def compare(result_set: ResultSet, base: str, head: str, config: DetectorConfig,
     by_key = {f.key: f for f in report.findings}
     rows = []
     for k in common:
-        twin = companion(k)
+        twin = config.profile.companion(k)
+        exact = config.profile.is_exact(k)
         counts = None
-        if twin is not None and not k.is_instruction_count and twin in before and twin in after:
+        if twin is not None and not exact and twin in before and twin in after:
             counts = (_median(before[twin]), _median(after[twin]))
-        rows.append(Row(k, units[k], _median(before[k]), _median(after[k]), by_key.get(k), counts))
-    return GateResult(base, head, report, rows, failed, only_head)
+        rows.append(Row(k, units[k], _median(before[k]), _median(after[k]), by_key.get(k), counts,
+                        exact))
+    return GateResult(base, head, report, rows, failed, only_head, profile=config.profile)
 
 
 def candidate(row: Row, base: str, head: str) -> Candidate:
@@ -140,7 +141,7 @@ def needs_recheck(result: GateResult, config: DetectorConfig | None = None) -> l
     out = []
     for r in result.rows:
         f = r.finding
-        if f is None or f.kind != "regression" or r.key.is_instruction_count:
+        if f is None or f.kind != "regression" or r.exact:
             continue
         if instruction_backed(candidate(r, result.base, result.head), config):
             continue
@@ -175,9 +176,13 @@ def apply_confirmations(first: GateResult, confirmations: Sequence[Confirmation]
 def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (),
          config: DetectorConfig | None = None, allow_dirty: bool = False,
          asv_args: Sequence[str] = (), progress: bool = True, recheck: bool = True) -> GateResult:
-    """Benchmark ``base_rev`` and ``head_rev`` in ``repo`` and compare them."""
-    config = config or DetectorConfig()
+    """Benchmark ``base_rev`` and ``head_rev`` in ``repo`` and compare them
+    (``config`` default: the repository's regress.json, else the defaults)."""
     repo = repo_root(repo)
+    try:
+        config = config or load_config(config_path(None, repo))
+    except ConfigError as exc:
+        raise GateError(str(exc)) from None
     try:
         base, head = resolve_commit(repo, base_rev), resolve_commit(repo, head_rev)
     except HistoryError as exc:
@@ -252,7 +257,8 @@ def run(args: argparse.Namespace) -> int:
     from ..render.gate_markdown import render_markdown
 
     try:
-        config = load_config(args.config).with_values(threshold=args.threshold, alpha=args.alpha)
+        config = load_config(config_path(args.config, repo_root(args.repo)))
+        config = config.with_values(threshold=args.threshold, alpha=args.alpha)
         result = gate(args.repo, args.base, args.head, benches=args.bench, config=config,
                       allow_dirty=args.allow_dirty, asv_args=args.asv_arg, progress=not args.quiet,
                       recheck=not args.no_recheck)
@@ -276,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rustorch_wasm.regress.cli.gate")
+    parser = argparse.ArgumentParser(prog="rustorch-regress gate")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)
     return run(parser.parse_args(["gate", *(sys.argv[1:] if argv is None else argv)]))

@@ -25,6 +25,8 @@ from typing import Iterable, Sequence
 
 import git
 
+from ..model.profile import GENERIC_BUILD_PATHS
+
 
 class HistoryError(ValueError):
     """The repository or a revision cannot be used; one-line message."""
@@ -126,15 +128,9 @@ def range_commits(repo_path: Path, spec: str) -> list[str]:
 # ---------------------------------------------------------------------------
 # Build identity: which commits can differ in what they measure.
 
-#: This project's build inputs: what goes into the wheel and the suite.
-#: This project's build inputs. The detector (``rustorch_wasm/regress/``) ships
-#: in the wheel but the suite never imports it (tests/test_build_keys.py checks
-#: that), so a change to it cannot change a measurement.
-DEFAULT_BUILD_PATHS: tuple[str, ...] = ("rustorch_wasm/", "benchmarks/", "pyproject.toml",
-                                        "hatch_build.py", "asv.conf.json",
-                                        "!/rustorch_wasm/regress/")
-#: A default for other projects: everything except docs, tests, Markdown and CI files.
-GENERIC_BUILD_PATHS: tuple[str, ...] = (".", "!/docs/", "!/tests/", "!/.github/", "!*.md")
+# A project names its build inputs in its profile (``build_paths``); without
+# one, everything but docs, tests, Markdown and CI files
+# (:data:`~..model.profile.GENERIC_BUILD_PATHS`).
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _HEX = re.compile(r"^[0-9a-f]{7,40}$")
@@ -157,7 +153,7 @@ class BuildInputs:
     @classmethod
     def parse(cls, paths: Sequence[str] | None) -> "BuildInputs":
         include, exclude = [], []
-        for p in DEFAULT_BUILD_PATHS if paths is None else paths:
+        for p in GENERIC_BUILD_PATHS if paths is None else paths:
             if not isinstance(p, str) or not p.strip() or any(c in p for c in "\0\n\r"):
                 raise HistoryError(f"bad build path {p!r}")
             if p.startswith("!"):
@@ -234,9 +230,8 @@ def build_keys(repo_path: Path, commits: list[str],
                paths: Sequence[str] | None = None) -> dict[str, str]:
     """For each commit (a sha), a key of the build inputs at that commit.
 
-    The key is a hash of the object ids of ``paths`` (default
-    :data:`DEFAULT_BUILD_PATHS`; :data:`GENERIC_BUILD_PATHS` suits other
-    projects) at the commit, computed from git alone: equal keys mean
+    The key is a hash of the object ids of ``paths`` (the profile's
+    ``build_paths``; default :data:`GENERIC_BUILD_PATHS`) at the commit, computed from git alone: equal keys mean
     byte-identical inputs, so (with a deterministic build) identical
     measurements up to noise. One ``git cat-file --batch-check`` serves all
     commits; trees are read only when there are exclude patterns, each

@@ -46,14 +46,14 @@ class Row:
 
 
 def write_result_file(results_dir: Path, machine: str, commit: str, env: str,
-                      rows: dict[str, Row]) -> Path:
-    """``<results>/<machine>/<sha8>-<env>.json``."""
+                      rows: dict[str, Row], date: int = 1700000000000) -> Path:
+    """``<results>/<machine>/<sha8>-<env>.json``; ``date``: the commit's, in ms."""
     path = results_dir / machine / f"{commit[:8]}-{env}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     machine_json = path.parent / "machine.json"
     if not machine_json.exists():
         machine_json.write_text(json.dumps({"machine": machine, "version": 1}))
-    data = {"commit_hash": commit, "env_name": env, "date": 1700000000000,
+    data = {"commit_hash": commit, "env_name": env, "date": date,
             "params": {"machine": machine, "python": "3.10"}, "python": "3.10",
             "requirements": {}, "env_vars": {}, "result_columns": list(COLUMNS),
             "results": {name: row.as_list() for name, row in rows.items()},

@@ -1,12 +1,15 @@
 """The detector's settings in one place, and the per-benchmark override file.
 
-Override file (JSON; Python 3.10 has no tomllib)::
+Config file (JSON; Python 3.10 has no tomllib)::
 
     {"threshold": 0.2, "alpha": 0.01,
      "overrides": [{"pattern": "^special_functions\\\\.", "threshold": 0.3}],
-     "direction": [{"pattern": "track_.*_gflops$", "better": "higher"}]}
+     "direction": [{"pattern": "track_.*_gflops$", "better": "higher"}],
+     "profile": {"title": "...", "exact_counts": {...}, ...}}
 
-Every key is optional. ``pattern`` is a Python regular expression searched in
+Every key is optional; ``profile`` is the project's conventions
+(:mod:`.profile`). The commands read ``regress.json`` in the current
+directory (the gate: the repository's root) when no ``--config`` is given. ``pattern`` is a Python regular expression searched in
 the benchmark's full name (``module.Class.method``); the first matching
 override sets that benchmark's threshold, the first matching ``direction``
 entry which way is better for it (otherwise ``direction.better_of`` decides
@@ -22,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from .direction import Better, better_of
+from .profile import Profile, ProfileError, direction_rules, load_profile
+
+#: The config file the commands read when none is named.
+CONFIG_NAME = "regress.json"
 
 DEFAULT_THRESHOLD = 0.20      # the size of change that matters (the seed's 20 %)
 DEFAULT_ALPHA = 0.01          # Benjamini-Hochberg false discovery rate
@@ -81,6 +88,7 @@ class DetectorConfig:
     confirm_min_samples: int = DEFAULT_CONFIRM_MIN_SAMPLES
     overrides: tuple[Override, ...] = field(default_factory=tuple)
     direction: tuple[tuple[re.Pattern[str], Better], ...] = field(default_factory=tuple)
+    profile: Profile = field(default_factory=Profile)
 
     def __post_init__(self) -> None:
         check_threshold(self.threshold, "threshold")
@@ -109,7 +117,7 @@ class DetectorConfig:
 
     def better_for(self, benchmark: str, unit: str) -> Better:
         """Which way is better for one benchmark (``direction.better_of``)."""
-        return better_of(benchmark, unit, self.direction)
+        return better_of(benchmark, unit, self.direction + self.profile.direction)
 
     def with_values(self, **changes: Any) -> "DetectorConfig":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -142,7 +150,7 @@ def load_config(path: Path | None, base: DetectorConfig | None = None) -> Detect
         raise ConfigError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object")
-    unknown = set(data) - {"threshold", "alpha", "overrides", "direction"}
+    unknown = set(data) - {"threshold", "alpha", "overrides", "direction", "profile"}
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)}")
     overrides: list[Override] = []
@@ -161,24 +169,25 @@ def load_config(path: Path | None, base: DetectorConfig | None = None) -> Detect
                                                                "threshold")))
         except ConfigError as exc:
             raise ConfigError(f"{path}: overrides[{i}]: {exc}") from None
-    direction: list[tuple[re.Pattern[str], Better]] = []
-    raw = data.get("direction", [])
-    if not isinstance(raw, list):
-        raise ConfigError(f"{path}: 'direction' must be a list")
-    for i, entry in enumerate(raw):
-        if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str) \
-                or entry.get("better") not in ("lower", "higher"):
-            raise ConfigError(f"{path}: direction[{i}] needs a string 'pattern' and "
-                              "'better': 'lower' or 'higher'")
-        try:
-            direction.append((re.compile(entry["pattern"]), entry["better"]))
-        except re.error as exc:
-            raise ConfigError(f"{path}: direction[{i}]: bad regex: {exc}") from None
     try:
-        return replace(config, direction=tuple(direction),
+        direction = direction_rules(data.get("direction", []), "direction")
+        profile = load_profile(data["profile"], config.profile) if "profile" in data \
+            else config.profile
+    except ProfileError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        return replace(config, direction=tuple(direction), profile=profile,
                        threshold=check_threshold(data.get("threshold", config.threshold),
                                                  "threshold"),
                        alpha=check_probability(data.get("alpha", config.alpha), "alpha"),
                        overrides=tuple(overrides))
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def config_path(given: Path | None, directory: Path) -> Path | None:
+    """The config file to read: ``given``, else ``directory/regress.json`` if it exists."""
+    if given is not None:
+        return Path(given)
+    default = Path(directory) / CONFIG_NAME
+    return default if default.is_file() else None

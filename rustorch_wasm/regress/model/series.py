@@ -22,9 +22,6 @@ from typing import Any
 
 import numpy as np
 
-INSTRUCTIONS_SUFFIX = "_instructions"
-
-
 @dataclass(frozen=True, order=True)
 class SeriesKey:
     """What identifies a series. ``params`` is a sorted tuple of (name, value)."""
@@ -46,11 +43,6 @@ class SeriesKey:
         inner = ", ".join(f"{k}={v}" for k, v in self.params)
         return f"{self.benchmark}({inner})"
 
-    @property
-    def is_instruction_count(self) -> bool:
-        """Deterministic wasm instruction counts (``track_*_instructions``)."""
-        name = self.benchmark.rsplit(".", 1)[-1]
-        return name.startswith("track_") and name.endswith(INSTRUCTIONS_SUFFIX)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def quantity(value: float, unit: str) -> str:
 
 
 def instruction_change(row: Row) -> str:
-    if row.key.is_instruction_count:
+    if row.exact:
         return "exact count"
     if row.instructions is None:
         return "—"
@@ -47,14 +47,14 @@ def _params(row: Row) -> str:
     return cell(", ".join(f"{k}={v}" for k, v in row.key.params)) or "—"
 
 
-def _changed_table(rows: list[Row]) -> list[str]:
+def _changed_table(rows: list[Row], counts: str) -> list[str]:
     lines = ["| verdict | benchmark | params | base | head | ratio | CI of ratio | p-value "
-             "| instructions |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
+             f"| {counts} |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         f = r.finding
         assert f is not None
         ci = f"{f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
-        p = ("exact" if r.key.is_instruction_count else
+        p = ("exact" if r.exact else
              f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "n/a")
         lines.append(f"| {_ICON.get(f.kind, cell(f.kind))} | {cell(r.key.benchmark)} | {_params(r)} "
                      f"| {quantity(r.base, r.unit)} | {quantity(r.head, r.unit)} | ×{f.ratio:.3f} "
@@ -62,8 +62,8 @@ def _changed_table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def _unchanged_table(rows: list[Row]) -> list[str]:
-    lines = ["| benchmark | params | base | head | ratio | instructions |",
+def _unchanged_table(rows: list[Row], counts: str) -> list[str]:
+    lines = [f"| benchmark | params | base | head | ratio | {counts} |",
              "|---|---|---:|---:|---:|---|"]
     for r in rows:
         ratio = f"×{r.ratio:.3f}" if math.isfinite(r.ratio) else "n/a"
@@ -82,6 +82,14 @@ def verdict_line(result: GateResult) -> str:
     return f"## ✅ Benchmark gate: no regression ({span})"
 
 
+def _exact_rule(result: GateResult) -> str:
+    """How the profile's exact counts are judged, for the rule line."""
+    ec = result.profile.exact_counts
+    if ec is None:
+        return ""
+    return f"; {cell(ec.what)} (`{cell(ec.prefix)}*{cell(ec.suffix)}`) are exact and compared without statistics"
+
+
 def render_markdown(result: GateResult) -> str:
     """The whole report."""
     rep = result.report
@@ -92,14 +100,14 @@ def render_markdown(result: GateResult) -> str:
     lines = [verdict_line(result), "",
              f"{len(result.rows)} benchmark series compared on {cell(', '.join(hosts)) or 'n/a'}. "
              f"Rule: a change of at least {rep.threshold:.0%} that is significant (Mann-Whitney U, "
-             f"Benjamini-Hochberg FDR α = {rep.alpha:g} over all benchmarks); wasm instruction "
-             "counts (`track_*_instructions`) are exact and compared without statistics.", ""]
+             f"Benjamini-Hochberg FDR α = {rep.alpha:g} over all benchmarks)"
+             + _exact_rule(result) + ".", ""]
     if result.failed_on_head:
         lines += ["**Fail on head, worked on base:** "
                   + ", ".join(cell(n) for n in result.failed_on_head), ""]
     if result.rechecked:
         kept = len(result.rechecked) - len(result.unconfirmed)
-        lines += [f"Timing regressions without an instruction-count change were measured again: "
+        lines += [f"Timing regressions that no {cell(result.profile.exact_what)} change backs were measured again: "
                   f"{kept} of {len(result.rechecked)} confirmed."
                   + (" Not confirmed (not counted): " + ", ".join(cell(n) for n in result.unconfirmed)
                      if result.unconfirmed else ""), ""]
@@ -112,10 +120,10 @@ def render_markdown(result: GateResult) -> str:
                           sorted(counts.items(), key=lambda kv: kind_order(kv[0])))
         lines += [f"### Changed ({len(changed)})", "",
                   f"One alert group, at head `{result.head[:10]}`: {group}.", "",
-                  *_changed_table(changed), ""]
+                  *_changed_table(changed, cell(result.profile.exact_what)), ""]
     else:
         lines += ["No benchmark changed by the threshold with significance.", ""]
     if unchanged:
         lines += ["<details>", f"<summary>{len(unchanged)} unchanged benchmark series</summary>", "",
-                  *_unchanged_table(unchanged), "", "</details>", ""]
+                  *_unchanged_table(unchanged, cell(result.profile.exact_what)), "", "</details>", ""]
     return "\n".join(lines)

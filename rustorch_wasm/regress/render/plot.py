@@ -28,7 +28,7 @@ import re
 import textwrap
 from pathlib import Path
 from statistics import median
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import matplotlib
 
@@ -201,22 +201,14 @@ def ratio_matrix(
     return out
 
 
-def _row_label(key: SeriesKey, many_hosts: bool, width: int = 64) -> str:
+def _row_label(key: SeriesKey, many_hosts: bool, env_labels: Mapping[str, str],
+               width: int = 64) -> str:
     """The series label; long ones lose their middle, so the params stay visible."""
     label = key.label
     if len(label) > width:
         tail = width * 3 // 5
         label = label[: width - tail - 1] + "…" + label[-tail:]
-    return f"{label} @{key.machine}/{short_env(key.env)}" if many_hosts else label
-
-
-def short_env(env: str) -> str:
-    """The part of an asv environment name that tells series apart here: the
-    engine (``RUSTORCH_WASM_ENGINE<name>``, the asv matrix dimension), else
-    the whole name."""
-    marker = "RUSTORCH_WASM_ENGINE"
-    i = env.find(marker)
-    return env[i + len(marker):].split("-")[0] or env if i >= 0 else env
+    return f"{label} @{key.machine}/{env_labels.get(key.env, key.env)}" if many_hosts else label
 
 
 def plot_heatmap(
@@ -226,8 +218,10 @@ def plot_heatmap(
     out_base: Path,
     *,
     last: int = 50,
+    env_labels: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Heat map of ratio to baseline, series x the last ``last`` commits; PNG and SVG."""
+    """Heat map of ratio to baseline, series x the last ``last`` commits; PNG and SVG.
+    Rows of several hosts are labelled ``@machine/<env label>`` (``env_labels``)."""
     cols = list(commits)[-last:]
     rows = sorted(series_list, key=lambda s: s.key)
     if not rows or not cols:
@@ -244,7 +238,7 @@ def plot_heatmap(
     image = ax.imshow(np.ma.masked_invalid(logs), aspect="auto", cmap=cmap, vmin=-1, vmax=1,
                       interpolation="nearest")
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([_row_label(s.key, many_hosts) for s in rows], fontsize=7)
+    ax.set_yticklabels([_row_label(s.key, many_hosts, env_labels or {}) for s in rows], fontsize=7)
     ax.set_xticks(range(len(cols)))
     ax.set_xticklabels([c[:7] for c in cols], rotation=90, fontsize=7, family="monospace")
     ax.set_xlabel("commit (oldest → newest)")

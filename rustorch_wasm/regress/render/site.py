@@ -28,6 +28,7 @@ import shutil
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Sequence
@@ -35,11 +36,12 @@ from typing import Sequence
 from ..model.direction import change_text
 from ..model.findings import Finding, Report
 from ..model.kinds import KINDS, kind_info, status_text
+from ..model.profile import Profile, short_labels
 from ..model.series import Series, SeriesKey
 from ..model.units import format_value
 from ..io.atomic import staged_directory
 from ..io.history import CommitInfo
-from .plot import first_segment_level, plot_heatmap, plot_series, series_slug, short_env
+from .plot import first_segment_level, plot_heatmap, plot_series, series_slug
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 96rem; padding: 0 1rem; color: #1c2833; }
@@ -69,8 +71,17 @@ class SiteData:
     baselines: dict[SeriesKey, float] = field(default_factory=dict)  # stored levels
     baseline_source: str = ""               # e.g. "baselines/box.json at 1a2b3c4"
     commit_info: dict[str, CommitInfo] = field(default_factory=dict)
-    title: str = "rustorch_wasm benchmarks"
+    profile: Profile = field(default_factory=Profile)   # title, exact counts, env labels
     same_build: dict[str, str] = field(default_factory=dict)   # commit -> commit whose build it has
+
+    @cached_property
+    def env_labels(self) -> dict[str, str]:
+        """Short environment labels (the profile's, else the words that differ)."""
+        return short_labels({s.key.env for s in self.series} | {f.key.env for f in self.report.findings},
+                            self.profile)
+
+    def env_label(self, env: str) -> str:
+        return self.env_labels.get(env, env)
 
 
 def baseline_levels(data: SiteData) -> dict[SeriesKey, float]:
@@ -135,7 +146,7 @@ def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with
     for f in findings:
         info = kind_info(f.kind)
         slug = series_slug(f.key)
-        env = short_env(f.key.env)
+        env = data.env_label(f.key.env)
         if f.is_environment:
             bench = (f"<td>{f.moved} series ({f.share:.0%}) together<br><span class=\"muted\">"
                      f"{escape(f.key.machine)} · {escape(env)}</span></td>") if with_bench else ""
@@ -148,7 +159,7 @@ def _findings_table(findings: Sequence[Finding], data: SiteData, root: str, with
             plot = f"<a href=\"{root}plots/{slug}.png\">plot</a>"
         change = escape(change_text(f.ratio, f.better, f.unit))
         ci = f"{f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
-        p = ("exact" if f.key.is_instruction_count else
+        p = ("exact" if data.profile.is_exact(f.key) else
              f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "n/a")
         evidence = "<br>".join(_name(e) for e in f.evidence) or "—"
         rows.append(
@@ -206,7 +217,7 @@ def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
         if found or k.name == "regression":
             sections.append(f"<h2 id=\"{escape(k.name)}s\">{escape(k.label)}s</h2>"
                             f"{_findings_table(found, data, '', True)}")
-    body = (f"<h1>{escape(data.title)}</h1>{verdict}{summary}"
+    body = (f"<h1>{escape(data.profile.title)}</h1>{verdict}{summary}"
             f"<h2 id=\"changes\">What changed, by commit</h2>{_groups_table(data)}"
             + "".join(sections) +
             "<h2 id=\"heatmap\">Ratio to baseline, last 50 commits</h2>"
@@ -214,7 +225,7 @@ def _index(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
             "alt=\"heat map of ratio to baseline\"></a></p>"
             "<h2 id=\"benchmarks\">Benchmarks</h2><table><tr><th>benchmark</th><th>series</th>"
             f"<th>regressions</th></tr>{bench_rows}</table>")
-    return _page(data.title, body, "")
+    return _page(data.profile.title, body, "")
 
 
 def _bench_page(benchmark: str, series: list[Series], data: SiteData, levels: dict[SeriesKey, float]) -> str:
@@ -280,7 +291,8 @@ def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
                         change_points=data.change_points.get(s.key, []), baseline=levels.get(s.key),
                         threshold=data.report.threshold)
         if plotted and data.commits:
-            plot_heatmap(plotted, levels, data.commits, tmp / "plots" / "heatmap")
+            plot_heatmap(plotted, levels, data.commits, tmp / "plots" / "heatmap",
+                         env_labels=data.env_labels)
         _write(tmp / "style.css", CSS.lstrip())
         _write(tmp / "findings.json", data.report.dumps() + "\n")
         _write(tmp / "index.html", _index(data, by_bench))
