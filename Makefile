@@ -3,13 +3,14 @@
 #   make run     the main job: benchmark RANGE, detect, plots, site/index.html
 #   make test    setup + all tests
 #   make bench   asv over RANGE (default HEAD~50..HEAD)
+#   make dist-regress   the detector alone: dist/rustorch_regress-*.whl (no wasm stack), offline
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain browser cilint engines wasm run test bench report peers seed-tables eval-detector clean
+.PHONY: setup toolchain browser cilint engines wasm run test bench report peers seed-tables eval-detector dist-regress clean
 
 setup: toolchain browser cilint $(STAMP) wasm engines
 
@@ -80,6 +81,13 @@ peers: setup
 # (from docs/peers.json; SEED_TABLES_FLAGS=--measure runs the peer report first)
 seed-tables: setup
 	$(PY) scripts/seed_tables.py $(SEED_TABLES_FLAGS)
+
+# The detector alone (packaging/rustorch-regress: rustorch_wasm/regress/ as rustorch_regress,
+# needing only numpy, scipy, GitPython, matplotlib). No setup: no Rust, no network, only
+# build and hatchling in $(PY) (the dev extras).
+dist-regress:
+	@$(PY) -c 'import build, hatchling' 2>/dev/null || { echo "error: $(PY) needs build and hatchling (make setup, or pip install build hatchling)" >&2; exit 1; }
+	$(PY) -m build --no-isolation --wheel --outdir dist packaging/rustorch-regress
 
 clean:
 	rm -rf $(VENV) rustorch_wasm/_kernels.wasm rustorch_wasm/_kernels.wasm.src-sha256
