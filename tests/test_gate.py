@@ -180,3 +180,13 @@ def test_dirty_tree_is_refused_unless_allowed(tmp_path):
     assert proc.returncode == 2 and "uncommitted changes (f)" in proc.stderr, proc.stderr
     proc = gate_cmd(repo, tmp_path, "--base", "HEAD~1", "--head", "HEAD", "--allow-dirty")
     assert proc.returncode == 2 and "asv.conf.json" in proc.stderr  # got past the check
+
+
+def test_without_asv_the_gate_says_so_in_one_line(tmp_path, monkeypatch):
+    """The detector installs without asv; only the gate needs it, and says so."""
+    from rustorch_wasm.regress.cli.asv_runner import AsvRunError, private_config
+
+    monkeypatch.setitem(sys.modules, "asv", None)          # import asv fails
+    with pytest.raises(AsvRunError, match="asv is not installed") as err:
+        private_config(tmp_path, tmp_path / "work")
+    assert "\n" not in str(err.value)

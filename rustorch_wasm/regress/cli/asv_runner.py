@@ -50,7 +50,11 @@ def asv_env() -> dict[str, str]:
 
 def private_config(repo: Path, workdir: Path) -> Path:
     """A copy of ``repo/asv.conf.json`` with private results/html dirs; returns its path."""
-    from asv import util  # asv is a dev dependency; imported only when benchmarking
+    try:
+        from asv import util  # asv is not a dependency of the detector: only the gate runs it
+    except ModuleNotFoundError:
+        raise AsvRunError("asv is not installed; the gate benchmarks with it "
+                          "(pip install asv==0.6.6)") from None
 
     source = repo / "asv.conf.json"
     if not source.is_file():
