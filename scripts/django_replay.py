@@ -1,7 +1,7 @@
 """django-asv's public asv results, replayed in date order into a local git repository.
 
-    python scripts/django_replay.py --cache DIR [--mirror GITDIR] [--machine ubuntu-latest]
-                                    [--out DIR] [--markdown FILE]
+    python scripts/django_replay.py --cache DIR [--mirror GITDIR] [--machine ubuntu-latest|all]
+                                    [--no-repo-check] [--out DIR] [--markdown FILE]
 
 ``DIR/results`` holds django-asv's ``results/`` (github django/django-asv).
 Nothing is downloaded here: with ``--mirror`` (a clone, bare or not) the
@@ -16,6 +16,12 @@ commit's new sha (file name ``<sha8>-<env>.json`` and ``commit_hash``),
 everything else kept. ``commit_order.tsv`` maps position, new sha, original
 sha and date. Then ``python -m rustorch_wasm.regress detect --results DIR
 --repo REPO --branch main`` runs on it, timed.
+
+With ``--machine all`` every machine's files go into one history. With
+``--no-repo-check`` the same detect also runs on the original results with no
+repository at all (commits ordered by asv's dates), timed, and its findings
+are compared one by one (kind, machine, env, benchmark, params, commit) with
+the replay's, mapped back to the original shas.
 
 Report: files, series, findings by kind, the run's time; the commits where
 at least ``--together`` (10) series moved the same way together (a series
@@ -92,13 +98,23 @@ class Replay:
     order: list[tuple[str, str, int]]        # (new sha, original sha, date ms), oldest first
 
 
+def machines_of(source: Path, machine: str) -> list[str]:
+    """``[machine]``, or every machine directory of ``source`` for ``all``."""
+    names = sorted(d.name for d in source.iterdir() if d.is_dir()) if machine == "all" else [machine]
+    for name in names:
+        if not (source / name).is_dir():
+            raise ReplayError(f"{source / name}: no such machine directory")
+    if not names:
+        raise ReplayError(f"{source}: no machine directories")
+    return names
+
+
 def replay(source: Path, machine: str, out: Path) -> Replay:
-    """Rewrite ``source/machine``'s result files over a new date-ordered history in ``out``."""
-    src = source / machine
-    if not src.is_dir():
-        raise ReplayError(f"{src}: no such machine directory")
+    """Rewrite ``source/machine``'s result files (``all``: every machine's) over
+    a new date-ordered history in ``out``."""
+    machines = machines_of(source, machine)
     files: list[tuple[Path, dict]] = []
-    for path in sorted(src.glob("*.json")):
+    for path in sorted(p for m in machines for p in (source / m).glob("*.json")):
         if path.name == "machine.json":
             continue
         try:
@@ -108,7 +124,7 @@ def replay(source: Path, machine: str, out: Path) -> Replay:
             raise ReplayError(f"{path}: not an asv result file ({exc})") from None
         files.append((path, data))
     if not files:
-        raise ReplayError(f"{src}: no result files")
+        raise ReplayError(f"{source}/{machine}: no result files")
     dates: dict[str, int] = {}
     for _, data in files:
         c = data["commit_hash"]
@@ -117,17 +133,18 @@ def replay(source: Path, machine: str, out: Path) -> Replay:
     repo, results = out / "repo", out / "results"
     shas = make_history(repo, len(originals))
     new_of = dict(zip(originals, shas))
-    dest = results / machine
-    dest.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
     for name in ("benchmarks.json",):
         if (source / name).is_file():
             shutil.copy(source / name, results / name)
-    if (src / "machine.json").is_file():
-        shutil.copy(src / "machine.json", dest / "machine.json")
+    for m in machines:
+        (results / m).mkdir(parents=True, exist_ok=True)
+        if (source / m / "machine.json").is_file():
+            shutil.copy(source / m / "machine.json", results / m / "machine.json")
     for path, data in files:
         new = new_of[data["commit_hash"]]
         data["commit_hash"] = new
-        (dest / f"{new[:8]}-{data['env_name']}.json").write_text(json.dumps(data))
+        (results / path.parent.name / f"{new[:8]}-{data['env_name']}.json").write_text(json.dumps(data))
     order = [(new_of[c], c, dates[c]) for c in originals]
     (out / "commit_order.tsv").write_text("".join(
         f"{i}\t{n}\t{c}\t{iso(d)}\n" for i, (n, c, d) in enumerate(order)))
@@ -162,11 +179,15 @@ def co_moving(rp: Replay) -> tuple[int, dict[int, tuple[int, int]]]:
 
 
 def run_detect(rp: Replay, out: Path) -> tuple[dict, float, int]:
-    report = out / "report.json"
+    return _detect(["--results", str(rp.results), "--repo", str(rp.repo), "--branch", "main"],
+                   out, out / "report.json")
+
+
+def _detect(args: list[str], cwd: Path, report: Path) -> tuple[dict, float, int]:
+    """``detect ARGS --json REPORT`` run in ``cwd`` (no regress.json there): report, time, exit."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "rustorch_wasm.regress", "detect",
-                           "--results", str(rp.results), "--repo", str(rp.repo),
-                           "--branch", "main", "--json", str(report)],
+    proc = subprocess.run([sys.executable, "-m", "rustorch_wasm.regress", "detect", *args,
+                           "--json", str(report)], cwd=cwd,
                           capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
@@ -217,8 +238,33 @@ def summary(rp: Replay, doc: dict, elapsed: float, code: int, together: int) -> 
          "findings there", "environment findings (env, share moved)"], rows)
 
 
+def finding_ids(doc: dict, original: dict[str, str]) -> set[tuple[str, ...]]:
+    """Each finding as (kind, machine, env, benchmark, params, commit), commits
+    mapped through ``original`` (replay sha -> django sha; identity if absent)."""
+    return {(f["kind"], f["machine"], f["env"], f["benchmark"],
+             json.dumps(f.get("params", {}), sort_keys=True), original.get(f["commit"], f["commit"]))
+            for f in doc.get("findings", [])}
+
+
+def no_repo_check(source: Path, rp: Replay, doc: dict, work: Path) -> list[str]:
+    """detect on the original results with no repository, against the replay."""
+    cwd = work / "no-repo"
+    cwd.mkdir()
+    bare, elapsed, code = _detect(["--results", str(source)], cwd, cwd / "report.json")
+    replayed = finding_ids(doc, {n: o for n, o, _ in rp.order})
+    alone = finding_ids(bare, {})
+    kinds = Counter(f["kind"] for f in bare.get("findings", []))
+    return ["", "The same results with no repository at all (`rustorch-regress detect --results"
+            " results`, commits in asv's date order):", ""] + md_table(
+        ["files", "series", "findings", "by kind", "detect time (s)", "exit",
+         "same as the replay", "only in the replay", "only without a repository"],
+        [[rp.files, bare.get("series_checked", "?"), len(alone),
+          ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none", f"{elapsed:.1f}",
+          code, len(alone & replayed), len(replayed - alone), len(alone - replayed)]])
+
+
 def evaluate(cache: Path, mirror: Path | None = None, machine: str = "ubuntu-latest",
-             together: int = 10, out: Path | None = None) -> list[str]:
+             together: int = 10, out: Path | None = None, check: bool = False) -> list[str]:
     """The Markdown report (raises ReplayError on missing input)."""
     source = ensure_results(cache, mirror)
     with tempfile.TemporaryDirectory(prefix="django-replay-") as tmp:
@@ -226,6 +272,8 @@ def evaluate(cache: Path, mirror: Path | None = None, machine: str = "ubuntu-lat
         rp = replay(source, machine, work)
         doc, elapsed, code = run_detect(rp, work)
         lines = summary(rp, doc, elapsed, code, together)
+        if check:
+            lines += no_repo_check(source, rp, doc, work)
     return [f"`results/{machine}` of github django/django-asv, replayed by"
             f" `scripts/django_replay.py` ({time.strftime('%Y-%m-%d', time.gmtime())}):", "",
             *lines]
@@ -235,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True, help="dir holding (or to hold) results/")
     ap.add_argument("--mirror", type=Path, default=None, help="a django-asv git clone to extract")
-    ap.add_argument("--machine", default="ubuntu-latest")
+    ap.add_argument("--machine", default="ubuntu-latest", help="a machine of results/, or all")
+    ap.add_argument("--no-repo-check", action="store_true",
+                    help="also detect on the original results with no repository and compare")
     ap.add_argument("--together", type=int, default=10, help="series moving at one commit")
     ap.add_argument("--out", type=Path, default=None, help="keep the replay here (new dir)")
     ap.add_argument("--markdown", type=Path, default=None, help="also write the report here")
@@ -244,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.out}: exists and is not empty", file=sys.stderr)
         return 2
     try:
-        lines = evaluate(args.cache, args.mirror, args.machine, args.together, args.out)
+        lines = evaluate(args.cache, args.mirror, args.machine, args.together, args.out,
+                         args.no_repo_check)
     except ReplayError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -138,3 +138,24 @@ def test_django_summary_counts_findings_at_commits_and_environment_shares(tmp_pa
     assert "| 8 | 8 | 3 | 2 | environment 1, regression 1 | 0.1 | 1 | 1 | 2 of 2 | 1 |" in text
     assert "| 6 | 0000000000 |" in text and "py3.9 100%" in text
 
+
+
+def test_django_replay_of_all_machines_is_one_history(tmp_path: Path) -> None:
+    from django_replay import finding_ids
+    src = tmp_path / "src"
+    dates = {"box": {"a" * 40: 1000, "c" * 40: 3000}, "mac": {"b" * 40: 2000, "c" * 40: 3000}}
+    for machine, commits in dates.items():
+        (src / machine).mkdir(parents=True)
+        (src / machine / "machine.json").write_text(json.dumps({"machine": machine, "version": 1}))
+        for sha, date in commits.items():
+            doc = {"commit_hash": sha, "env_name": "py3.10", "date": date, "version": 2,
+                   "result_columns": ["result", "params"], "results": {"m.time_x": [[1.0], []]}}
+            (src / machine / f"{sha[:8]}-py3.10.json").write_text(json.dumps(doc))
+    rp = replay(src, "all", tmp_path / "out")
+    assert [o for _, o, _ in rp.order] == ["a" * 40, "b" * 40, "c" * 40] and rp.files == 4
+    assert sorted(p.parent.name for p in rp.results.glob("*/*-py3.10.json")) == ["box", "box", "mac", "mac"]
+    new_c = rp.order[2][0]
+    doc = {"findings": [{"kind": "regression", "machine": "mac", "env": "py3.10",
+                         "benchmark": "m.time_x", "params": {}, "commit": new_c}]}
+    assert finding_ids(doc, {n: o for n, o, _ in rp.order}) == {
+        ("regression", "mac", "py3.10", "m.time_x", "{}", "c" * 40)}
