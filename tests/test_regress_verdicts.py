@@ -16,20 +16,23 @@ ENV = "venv-py3.10"
 
 
 def history(tmp: Path, n: int, levels: np.ndarray, names: list[str], units: list[str],
-            seed: int = 1) -> tuple[Path, Path, list[str]]:
+            seed: int = 1, envs: list[str] | None = None) -> tuple[Path, Path, list[str]]:
     """``levels[i, j]``: series ``j`` at commit ``i``; 10 samples each with 1.5 %
-    within-run and 1 % run-to-run noise, one benchmark per series."""
+    within-run and 1 % run-to-run noise, one benchmark per series, measured in
+    ``envs[j]`` (default: all in ``ENV``)."""
     repo, results = tmp / "repo", tmp / "results"
     shas = make_history(repo, n)
     write_benchmarks_json(results, {name: ([], [], unit) for name, unit in zip(names, units)})
     rng = np.random.default_rng(seed)
+    envs = envs or [ENV] * len(names)
     for i, sha in enumerate(shas):
-        rows = {}
+        rows: dict[str, dict[str, Row]] = {e: {} for e in envs}
         for j, name in enumerate(names):
             level = levels[i, j] * np.exp(rng.normal(0, 0.01))
             samples = list(level * np.exp(rng.normal(0, 0.015, 10)))
-            rows[name] = Row([float(np.median(samples))], [], [samples])
-        write_result_file(results, "box", sha, ENV, rows)
+            rows[envs[j]][name] = Row([float(np.median(samples))], [], [samples])
+        for env, env_rows in rows.items():
+            write_result_file(results, "box", sha, env, env_rows)
     return repo, results, shas
 
 
@@ -80,6 +83,32 @@ def test_a_shared_shift_is_one_environment_finding_and_a_series_beyond_it_a_regr
     assert len(doc["findings"]) == 3
     [group] = [g for g in doc["alert_groups"] if g["commit"] == shas[at]]
     assert group["counts"] == {"environment": 1, "regression": 1}
+
+
+@pytest.mark.parametrize("sibling_moved", [True, False])
+def test_a_runner_change_seen_in_one_env_is_looked_for_in_its_siblings(tmp_path, capsys,
+                                                                       sibling_moved):
+    """One machine, two envs of 24 series. The runner gets slower at one commit:
+    20 series of py3.12 show it, only 6 of py3.11 (below the 30 % an event
+    needs alone). Both are environment findings, none a regression. Without
+    the py3.12 event, the same 6 moves in py3.11 stay regressions."""
+    n, at = 40, 25
+    names = [f"m.S.time_{j}" for j in range(24)] * 2
+    envs = ["conda-py3.12"] * 24 + ["conda-py3.11"] * 24
+    levels = np.ones((n, 48)) * 1e-3
+    if sibling_moved:
+        levels[at:, :20] *= 1.5
+    levels[at:, 24:30] *= 1.5
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 48, envs=envs)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    found = sorted((f["kind"], f["env"]) for f in doc["findings"] if f["commit"] == shas[at])
+    if sibling_moved:
+        assert found == [("environment", "conda-py3.11"), ("environment", "conda-py3.12")]
+        [py311] = [f for f in doc["findings"] if f["env"] == "conda-py3.11"]
+        assert py311["moved"] == 6 and 1.4 < py311["ratio"] < 1.6
+        assert code == 0
+    else:
+        assert found == [("regression", "conda-py3.11")] * 6 and code == 1
 
 
 def test_a_slow_stretch_of_the_host_raises_no_regression(tmp_path, capsys):

@@ -5,6 +5,9 @@ candidates of at least half the size guard with p <= ``DetectorConfig.env_move_p
 spike runs), finds the shared events (:func:`.shared.shared_events`), and
 then, per event:
 
+* **Siblings.** An event in one env of a machine is looked for in its other
+  envs at that commit with a lower share (``env_sibling_share``): a runner
+  change moves every env, fewer series may show it in one of them.
 * **Code or environment.** When most of the members that have an
   instruction-count companion changed their count at that commit, the
   code moved them: the event is no environment, and its members are judged
@@ -123,68 +126,112 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
                  ) -> tuple[list[Candidate], list[Finding], dict[int, tuple[SharedEvent, str]]]:
     """Every candidate after judging the members of environment events
     against them; the environment findings; per kept member candidate
-    (by ``id``) its event and the commit of that event."""
-    by_key = {s.key: s for s in series_list}
+    (by ``id``) its event and the commit of that event.
+
+    Two passes: every (machine, env) alone, then, where an environment
+    event was found in one env of a machine, its sibling envs at that
+    commit (``p +- 1``) with the share asked of an event lowered to
+    ``env_sibling_share``: a runner change shifts every env of the machine,
+    and the env where fewer of its series show it is the same event."""
+    run = EventRun(series_list, config, meta)
     groups: dict[tuple[str, str], list[Prepared]] = {}
     for p in prepared:
         groups.setdefault((p.series.key.machine, p.series.key.env), []).append(p)
-    replaced: dict[int, Candidate | None] = {}
-    joined: dict[int, tuple[SharedEvent, str]] = {}
-    stretches: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    findings: list[Finding] = []
-    for group, members in sorted(groups.items()):
-        if len(members) < config.env_min_series:
+    groups = {g: m for g, m in sorted(groups.items()) if len(m) >= config.env_min_series}
+    data = {g: group_data(g, m, config) for g, m in groups.items()}
+    starts: dict[str, dict[int, str]] = {}             # machine -> event start -> env
+    for group, members in groups.items():
+        for event in run.events(data[group], config.env_min_share):
+            if run.apply(event, group, members):
+                starts.setdefault(group[0], {}).setdefault(event.start, group[1])
+    for group, members in groups.items():
+        mine = {s for s, env in starts.get(group[0], {}).items() if env == group[1]}
+        wanted = {s for s, env in starts.get(group[0], {}).items() if env != group[1]}
+        wanted = {s for s in wanted if not any(abs(s - m) <= 1 for m in mine)}
+        if not wanted:
             continue
-        data = group_data(group, members, config)
-        sha_at = {int(pos): c for p in members
-                  for pos, c in zip(p.series.columns.positions.tolist(), p.series.commits)}
-        ordered = sorted(sha_at)
-        for event in shared_events(data, min_series=config.env_min_series, alpha=config.env_alpha,
-                                   max_stretch=config.env_max_stretch,
-                                   min_share=config.env_min_share,
-                                   concentration=config.env_concentration,
-                                   tolerance=math.log1p(config.guard * config.threshold)):
-            changed, counted = code_moved(event, members, by_key, config.profile)
-            if counted and changed > counted / 2:
-                continue                                   # the code moved them
-            if event.end is not None:
-                stretches.setdefault(group, []).append((event.start, event.end))
-            commit = sha_at[event.start]
-            i = ordered.index(event.start)
-            previous = sha_at[ordered[i - 1]] if i > 0 else commit
-            for moves, shift in ((event.members, event.log_shift),
-                                 (event.returns, float(np.median([m.log_ratio for m in event.returns]))
-                                  if event.returns else 0.0)):
-                for m in moves:
-                    if m.ref is None:
-                        continue
-                    t = config.threshold_for(m.ref.series.key.benchmark)
-                    judged = m.ref.against(shift)
-                    if absorbed(math.log(judged.ratio), event, math.log1p(config.guard * t),
-                                config.env_spread_sds):
-                        replaced[id(m.ref)] = None
-                    else:
-                        replaced[id(m.ref)] = judged
-                        joined[id(judged)] = (event, commit)
-            findings.append(environment_finding(event, group, commit, previous, sha_at, ordered,
-                                                changed, counted,
-                                                metadata_changes(meta, group, commit, previous)))
+        for event in run.events(data[group], config.env_sibling_share):
+            if any(abs(event.start - s) <= 1 for s in wanted) \
+                    and not any(abs(event.start - m) <= 1 for m in mine):
+                if run.apply(event, group, members, sibling=True):
+                    mine.add(event.start)
     out: list[Candidate] = []
     for p in prepared:
-        spans = stretches.get((p.series.key.machine, p.series.key.env), [])
+        spans = run.stretches.get((p.series.key.machine, p.series.key.env), [])
         for c in p.candidates:
-            r = replaced.get(id(c), c)
+            r = run.replaced.get(id(c), c)
             if r is None:
                 continue
             if spans:
                 mine = [sp for sp in spans if not sp[0] <= int(p.series.columns.positions[r.at])
                         < sp[1] + 1]
                 t = r.without(mine)
-                if t is not r and id(r) in joined:
-                    joined[id(t)] = joined[id(r)]
+                if t is not r and id(r) in run.joined:
+                    run.joined[id(t)] = run.joined[id(r)]
                 r = t
             out.append(r)
-    return out, findings, joined
+    return out, run.findings, run.joined
+
+
+class EventRun:
+    """What applying the events of one detect run has decided so far."""
+
+    def __init__(self, series_list: list[Series], config: DetectorConfig,
+                 meta: Mapping[tuple[str, str, str], FileMeta] | None) -> None:
+        self.by_key = {s.key: s for s in series_list}
+        self.config, self.meta = config, meta
+        self.replaced: dict[int, Candidate | None] = {}
+        self.joined: dict[int, tuple[SharedEvent, str]] = {}
+        self.stretches: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.findings: list[Finding] = []
+        self.taken: set[int] = set()            # ids of candidates already an event's member
+
+    def events(self, data: GroupData, min_share: float) -> list[SharedEvent]:
+        c = self.config
+        return shared_events(data, min_series=c.env_min_series, alpha=c.env_alpha,
+                             max_stretch=c.env_max_stretch, min_share=min_share,
+                             concentration=c.env_concentration,
+                             tolerance=math.log1p(c.guard * c.threshold))
+
+    def apply(self, event: SharedEvent, group: tuple[str, str], members: list[Prepared],
+              sibling: bool = False) -> bool:
+        """Judge ``event``'s members against it and add its finding; False
+        (nothing done) when the code moved them or, for a ``sibling`` event,
+        when a member is already judged against another event."""
+        config = self.config
+        if sibling and any(id(m.ref) in self.taken for m in event.members if m.ref is not None):
+            return False
+        changed, counted = code_moved(event, members, self.by_key, config.profile)
+        if counted and changed > counted / 2:
+            return False                                   # the code moved them
+        if event.end is not None:
+            self.stretches.setdefault(group, []).append((event.start, event.end))
+        sha_at = {int(pos): c for p in members
+                  for pos, c in zip(p.series.columns.positions.tolist(), p.series.commits)}
+        ordered = sorted(sha_at)
+        commit = sha_at[event.start]
+        i = ordered.index(event.start)
+        previous = sha_at[ordered[i - 1]] if i > 0 else commit
+        for moves, shift in ((event.members, event.log_shift),
+                             (event.returns, float(np.median([m.log_ratio for m in event.returns]))
+                              if event.returns else 0.0)):
+            for m in moves:
+                if m.ref is None:
+                    continue
+                self.taken.add(id(m.ref))
+                t = config.threshold_for(m.ref.series.key.benchmark)
+                judged = m.ref.against(shift)
+                if absorbed(math.log(judged.ratio), event, math.log1p(config.guard * t),
+                            config.env_spread_sds):
+                    self.replaced[id(m.ref)] = None
+                else:
+                    self.replaced[id(m.ref)] = judged
+                    self.joined[id(judged)] = (event, commit)
+        self.findings.append(environment_finding(event, group, commit, previous, sha_at, ordered,
+                                                 changed, counted,
+                                                 metadata_changes(self.meta, group, commit,
+                                                                  previous)))
+        return True
 
 
 def environment_finding(event: SharedEvent, group: tuple[str, str], commit: str, previous: str,

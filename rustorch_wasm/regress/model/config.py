@@ -46,6 +46,7 @@ DEFAULT_ENV_CONCENTRATION = 3.0  # ... at one commit: this many times a neighbou
 DEFAULT_ENV_ALPHA = 1e-4      # co-movement test level (Bonferroni over commit positions)
 DEFAULT_ENV_MAX_STRETCH = 64  # commits a slow stretch may last before it is two shifts
 DEFAULT_ENV_SPREAD_SDS = 3.0  # a member beyond this many spreads of the shift is its own change
+DEFAULT_ENV_SIBLING_SHARE = 0.1  # ... in an env whose sibling env has an event at that commit
 DEFAULT_ENV_MOVE_P = 0.05     # a member's own step counts as moving at this p-value or below
 DEFAULT_SPIKE_SDS = 5.0       # a spike lies more than this many noise sds above its level
 DEFAULT_MIN_SPIKES = 30       # fewer spikes in a run: no spike size model
@@ -82,6 +83,7 @@ class DetectorConfig:
     env_alpha: float = DEFAULT_ENV_ALPHA
     env_max_stretch: int = DEFAULT_ENV_MAX_STRETCH
     env_spread_sds: float = DEFAULT_ENV_SPREAD_SDS
+    env_sibling_share: float = DEFAULT_ENV_SIBLING_SHARE
     env_move_p: float = DEFAULT_ENV_MOVE_P
     spike_sds: float = DEFAULT_SPIKE_SDS
     min_spikes: int = DEFAULT_MIN_SPIKES
