@@ -111,6 +111,27 @@ def test_a_runner_change_seen_in_one_env_is_looked_for_in_its_siblings(tmp_path,
         assert found == [("regression", "conda-py3.11")] * 6 and code == 1
 
 
+@pytest.mark.parametrize("stretch", [False, True])
+def test_each_env_has_one_finding_for_a_runner_change_however_many_siblings_see_it(
+        tmp_path, capsys, stretch):
+    """Two envs show the host's change (a lasting shift, or a 3-commit slow
+    stretch) on their own, a third only with their help: one environment
+    finding per env, never the same event twice."""
+    n, at = 40, 25
+    names = [f"m.S.time_{j}" for j in range(24)] * 3
+    envs = ["conda-py3.12"] * 24 + ["conda-py3.10"] * 24 + ["conda-py3.11"] * 24
+    levels = np.ones((n, 72)) * 1e-3
+    rows = slice(at, at + 3 if stretch else n)
+    levels[rows, :20] *= 1.5
+    levels[rows, 24:44] *= 1.5
+    levels[rows, 48:54] *= 1.5
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 72, envs=envs)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    found = sorted((f["kind"], f["env"]) for f in doc["findings"])
+    assert found == [("environment", e) for e in ("conda-py3.10", "conda-py3.11", "conda-py3.12")]
+    assert code == 0
+
+
 def test_a_slow_stretch_of_the_host_raises_no_regression(tmp_path, capsys):
     """Commits 20-23 slow on every series; asv measures one benchmark after
     another, so the stretch began while commit 20 was measured (only its

@@ -139,14 +139,14 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
         groups.setdefault((p.series.key.machine, p.series.key.env), []).append(p)
     groups = {g: m for g, m in sorted(groups.items()) if len(m) >= config.env_min_series}
     data = {g: group_data(g, m, config) for g, m in groups.items()}
-    starts: dict[str, dict[int, str]] = {}             # machine -> event start -> env
+    starts: dict[str, set[tuple[int, str]]] = {}       # machine -> (event start, env)
     for group, members in groups.items():
         for event in run.events(data[group], config.env_min_share):
             if run.apply(event, group, members):
-                starts.setdefault(group[0], {}).setdefault(event.start, group[1])
+                starts.setdefault(group[0], set()).add((event.start, group[1]))
     for group, members in groups.items():
-        mine = {s for s, env in starts.get(group[0], {}).items() if env == group[1]}
-        wanted = {s for s, env in starts.get(group[0], {}).items() if env != group[1]}
+        mine = {s for s, env in starts.get(group[0], set()) if env == group[1]}
+        wanted = {s for s, env in starts.get(group[0], set()) if env != group[1]}
         wanted = {s for s in wanted if not any(abs(s - m) <= 1 for m in mine)}
         if not wanted:
             continue
