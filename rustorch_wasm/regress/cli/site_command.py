@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
             f"{len(history.series)} series, {len(history.measured)} commits")
         report = detect(history.series, config, metadata=history.result_set.file_meta)
     write_reports(report, args, "site")
-    say(f"site: {len(report.findings)} finding(s); plotting and writing {args.out}")
+    say(f"site: {len(report.findings)} finding(s) at {time.monotonic() - started:.1f} s; "
+        f"plotting and writing {args.out}")
     index = publish_site(args.out, history.series, report, history.measured, config.profile,
                          repo=history.repo, results=args.results, baselines=args.baselines,
                          asv=not args.no_asv_publish, workers=args.jobs or default_workers())

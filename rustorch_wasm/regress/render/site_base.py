@@ -23,10 +23,10 @@ from ..io.history import CommitInfo
 from .plot import first_segment_level
 
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 96rem; padding: 0 1rem; color: #1c2833; overflow-wrap: anywhere; }
+body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 96rem; padding: 0 1rem; color: #1c2833; overflow-wrap: break-word; }
 h1 { font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d5d8dc; }
 table { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.9rem; margin: 0.5rem 0 1rem; }
-th, td { border-bottom: 1px solid #e5e8e8; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border-bottom: 1px solid #e5e8e8; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: #f4f6f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody.group > tr:first-child > td { border-top: 1px solid #d5d8dc; }
 code, .sha { font-family: ui-monospace, monospace; font-size: 0.85rem; }

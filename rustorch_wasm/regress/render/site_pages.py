@@ -35,13 +35,22 @@ def _change(f: Finding) -> str:
     return escape(change_text(f.ratio, f.better, f.unit))
 
 
+#: What one finding of a kind is called in counts ("3 regressions").
+NOUNS = {"environment": "environment shift", "refuted": "refuted candidate"}
+
+
+def _count(kind: str, n: int) -> str:
+    noun = NOUNS.get(kind, KINDS[kind].label.lower() if kind in KINDS else kind)
+    return escape(f"{n} {noun}{'s' if n != 1 else ''}")
+
+
 def _kind_badge(kind: str, text: str = "") -> str:
     info = kind_info(kind)
     return f"<span class=\"kind-{escape(kind)}\">{info.icon} {text or escape(info.label)}</span>"
 
 
-def _summary_of(f: Finding, data: SiteData, root: str) -> str:
-    """One line: what moved, where, by how much."""
+def _summary_of(f: Finding, data: SiteData, root: str, sep: str = " ") -> str:
+    """What moved, where, by how much (``sep`` before where)."""
     if f.is_environment:
         what = f"{f.moved} series ({f.share:.0%}) moved together"
     else:
@@ -49,7 +58,7 @@ def _summary_of(f: Finding, data: SiteData, root: str) -> str:
                 f"{label_html(f.key)}</a>")
     info = kind_info(f.kind)
     icon = f"<span class=\"kind-{escape(f.kind)}\" title=\"{escape(info.label)}\">{info.icon}</span>"
-    return f"{icon} {what} {where_html(f.key, data)} <strong>{_change(f)}</strong>"
+    return f"{icon} {what}{sep}{where_html(f.key, data)} <strong>{_change(f)}</strong>"
 
 
 def _where(findings: Sequence[Finding], data: SiteData, shown: int = 3) -> str:
@@ -69,7 +78,7 @@ def groups_table(data: SiteData, groups: Sequence[AlertGroup]) -> str:
     for g in groups:
         fs = [report.findings[i] for i in g.findings]
         counts = g.counts(report.findings)
-        kinds = "<br>".join(_kind_badge(k, f"{n} {escape(KINDS[k].label.lower())}")
+        kinds = "<br>".join(_kind_badge(k, _count(k, n))
                             for k, n in sorted(counts.items(), key=lambda kv: KINDS[kv[0]].order))
         confirmed = sum(1 for f in fs if f.kind == "regression" and f.confirmed)
         if confirmed:
@@ -84,8 +93,9 @@ def groups_table(data: SiteData, groups: Sequence[AlertGroup]) -> str:
         bodies.append(
             f"<tbody class=\"group\"{data_attrs(counts, {f.key.machine for f in fs})}><tr>"
             f"<td>{commit_html(g.commit, data.commit_info, '')}</td><td>{kinds}<br>{link}</td>"
-            f"<td>{_where(fs, data)}</td><td>{_summary_of(top, data, '')}{rest}</td></tr></tbody>")
-    return ("<table class=\"groups\">" + colgroup(24, 16, 17, 43) +
+            f"<td>{_where(fs, data)}</td><td>{_summary_of(top, data, '', '<br>')}{rest}</td></tr></tbody>")
+    widths = (24, 16, 17, 43) if data.commit_info else (12, 17, 19, 52)   # subjects need room
+    return ("<table class=\"groups\">" + colgroup(*widths) +
             "<thead><tr><th>commit</th><th>findings</th><th>where</th><th>largest change</th>"
             f"</tr></thead>{''.join(bodies)}</table>")
 
@@ -156,7 +166,7 @@ def index_page(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
         found = by_kind.get(k.name, [])
         if found or k.name == "regression":
             links.append(f"<a href=\"findings/{k.name}.html\">"
-                         f"{_kind_badge(k.name, f'{len(found)} {escape(k.label.lower())}')}</a>")
+                         f"{_kind_badge(k.name, _count(k.name, len(found)))}</a>")
     groups = report.alert_groups()
     body = (f"<h1>{escape(data.profile.title)}</h1>{verdict}{summary}"
             f"<p class=\"kinds\">All findings by kind: {''.join(links)}</p>"
@@ -174,7 +184,7 @@ def commit_page(group: AlertGroup, data: SiteData) -> str:
     report = data.report
     fs = [report.findings[i] for i in group.findings]
     ci = data.commit_info.get(group.commit)
-    counts = ", ".join(f"{n} {KINDS[k].label.lower()}" for k, n in
+    counts = ", ".join(_count(k, n) for k, n in
                        sorted(group.counts(report.findings).items(), key=lambda kv: KINDS[kv[0]].order))
     keys = list(dict.fromkeys(f.key for f in fs if not f.is_environment))
     plots = "".join(f"<h3>{label_html(k)} {where_html(k, data)}</h3>"
@@ -184,9 +194,9 @@ def commit_page(group: AlertGroup, data: SiteData) -> str:
         plots += (f"<p class=\"muted\">{len(keys) - COMMIT_PAGE_PLOTS} more series: see their "
                   "benchmark pages (linked in the table above).</p>")
     body = (f"<h1>Commit <span class=\"sha\">{escape(group.commit[:10])}</span></h1>"
-            f"<p>{escape(ci.subject) if ci and ci.subject else ''}</p>"
+            + (f"<p>{escape(ci.subject)}</p>" if ci and ci.subject else "") +
             f"<p class=\"muted\">{escape(group.commit)}{' · ' + escape(ci.date) if ci and ci.date else ''}"
-            f" · previous measured commit {escape(group.previous_commit[:10])} · {escape(counts)}</p>"
+            f" · previous measured commit {escape(group.previous_commit[:10])} · {counts}</p>"
             f"{findings_table(fs, data, '../', True)}"
             + (f"<h2>Plots</h2>{plots}" if plots else ""))
     return page(f"Commit {group.commit[:10]}", body, "../")
