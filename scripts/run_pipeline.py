@@ -16,8 +16,10 @@
    re-measured). Build keys (``--build-path``; for another ``--repo``
    everything except docs, tests, CI files and Markdown) say for each
    finding whether the build changed between its two commits.
-4. Change points per series, the stored baselines (``baselines/*.json``),
-   trend plots and the heat map, ``asv publish``, and the static site.
+4. The site, by the code of ``rustorch-regress site``
+   (:func:`rustorch_wasm.regress.cli.site_command.publish_site`): change
+   points per series, the stored baselines (``baselines/*.json``), trend
+   plots (in worker processes) and the heat map, ``asv publish``, the pages.
 5. Prints confirmed regressions, environment shifts, refuted and
    inconclusive candidates (with their evidence), then the other findings,
    and the path of ``site/index.html``; ``findings.md`` starts with the
@@ -32,7 +34,6 @@ import argparse
 import dataclasses
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from rustorch_wasm.regress.cli.asv_runner import AsvRunError, PairRunner  # noqa: E402
 from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
-from rustorch_wasm.regress.io.baseline import BaselineError, load_baseline  # noqa: E402
+from rustorch_wasm.regress.io.baseline import BaselineError  # noqa: E402
 from rustorch_wasm.regress.model.profile import Profile  # noqa: E402
 from rustorch_wasm.regress.model.config import ConfigError, DetectorConfig, config_path, load_config  # noqa: E402
 from rustorch_wasm.regress.analysis.confirm import (Candidate, Confirmation, RemeasureError,  # noqa: E402
@@ -59,9 +60,8 @@ from rustorch_wasm.regress.render.report import render_markdown  # noqa: E402
 from rustorch_wasm.regress.io.results import ResultsError, load_results  # noqa: E402
 from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
 from rustorch_wasm.regress.model.series import Series, SeriesKey  # noqa: E402
-from rustorch_wasm.regress.cli.asv_runner import asv_publish  # noqa: E402
-from rustorch_wasm.regress.io.history import commit_infos  # noqa: E402
-from rustorch_wasm.regress.render.site import SiteData, build_site  # noqa: E402
+from rustorch_wasm.regress.cli.site_command import publish_site  # noqa: E402
+from rustorch_wasm.regress.render.plot_jobs import default_workers  # noqa: E402
 from rustorch_wasm.regress.analysis import verdicts  # noqa: E402
 
 
@@ -79,26 +79,6 @@ def run_benchmarks(range_spec: str, benches: list[str]) -> None:
     if code != 0:
         print(f"warning: asv exited with status {code} (some commits or benchmarks failed); "
               "continuing with the results that exist", file=sys.stderr)
-
-
-def stored_baselines(directory: Path, series: list[Series]) -> tuple[dict[SeriesKey, float], str]:
-    """Median of the stored baseline samples per series key, and a description."""
-    levels: dict[SeriesKey, float] = {}
-    sources = []
-    machines = {s.key.machine for s in series}
-    for path in sorted(directory.glob("*.json")):
-        if path.stem not in machines:
-            continue
-        try:
-            base = load_baseline(path)
-        except BaselineError as exc:
-            print(f"warning: {exc}; not used", file=sys.stderr)
-            continue
-        for key, samples in base.samples.items():
-            if samples:
-                levels[key] = float(statistics.median(samples))
-        sources.append(f"{directory.name}/{path.name} (commit {base.commit[:10]})")
-    return levels, ", ".join(sources)
 
 
 def build_paths(args: argparse.Namespace, config: DetectorConfig) -> Sequence[str]:
@@ -220,16 +200,10 @@ def pipeline(args: argparse.Namespace) -> int:
     unmeasured = {c: shared_build[c] for c in order[first:]
                   if c in shared_build and c not in result_set.commits}
     step(f"plotting {len(series)} series and building the site")
-    # the plots draw the change points the detector decided (after merging and re-placement)
-    cps = {key: a.change_points for key, a in report.analyses.items()}
-    levels, source = stored_baselines(args.baselines, series)
-    with tempfile.TemporaryDirectory(prefix="asv-html-") as tmp:
-        asv_html = None if args.no_asv_publish else asv_publish(args.repo, Path(tmp) / "html")
-        data = SiteData(series=series, report=report, commits=measured, change_points=cps,
-                        baselines=levels, baseline_source=source,
-                        commit_info=commit_infos(args.repo, [*measured, *unmeasured]),
-                        same_build=unmeasured, profile=config.profile)
-        index = build_site(data, args.out, asv_html=asv_html, progress=True)
+    # the site command's code path: plots of the change points the detector decided
+    index = publish_site(args.out, series, report, measured, config.profile, repo=args.repo,
+                         results=args.results, baselines=args.baselines, same_build=unmeasured,
+                         asv=not args.no_asv_publish, workers=default_workers())
     write_atomic(Path(args.out) / "findings.md", findings_markdown(report, entries))
     write_atomic(Path(args.out) / "confirmations.json", json.dumps(
         verdicts.document(entries, confirmations, config, rule, note), indent=2,

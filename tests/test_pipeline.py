@@ -64,9 +64,14 @@ def test_pipeline_builds_the_site_with_the_regression(history, tmp_path):
     regs = {(f["benchmark"], f["commit"]) for f in doc["findings"] if f["kind"] == "regression"}
     assert regs == {("mod.C.time_a", shas[STEP]), ("mod.C.track_a_instructions", shas[STEP])}
     index = (out / "index.html").read_text()
-    block = index[index.index('id="regressions"'):index.index('id="heatmap"')]
-    assert shas[STEP][:10] in block and f"commit {STEP}" in block  # sha and its message
-    assert "<script>" not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    group = index[index.index('<tbody class="group"'):index.index("</tbody>")]
+    assert shas[STEP][:10] in group and f"commit {STEP}" in group  # sha and its message
+    regressions = (out / "findings" / "regression.html").read_text()
+    assert shas[STEP][:10] in regressions and "mod.C.time_a" in regressions
+    assert (out / "commit" / f"{shas[STEP]}.html").is_file()
+    for page in out.rglob("*.html"):
+        assert "<script>alert(1)" not in page.read_text(), page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (out / "benchmarks.html").read_text()
     pngs = list((out / "plots").glob("*.png"))
     assert len(pngs) == 4  # three series + heat map
     assert (out / "findings.md").read_text().startswith("# ")

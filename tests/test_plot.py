@@ -99,3 +99,37 @@ def test_long_heatmap_labels_keep_their_params():
     env = "virtualenv-py3.10-numpy-RUSTORCH_WASM_ENGINEnode"
     labels = short_labels([env, env.replace("node", "wasmer")], PROJECT.profile)
     assert plot._row_label(SeriesKey("m", env, "short"), True, labels) == "short @m/node"
+
+
+def test_a_3000_commit_series_is_drawn_in_buckets_that_keep_its_finding(tmp_path):
+    s = make_series("m.C.time_x", n=3000, level=3e-5, step_at=2000, step=1.3, noise=0.05)
+    finding = regression_at(s, 2000, 1.3)
+    drawn = plot.decimate(s, keep={2000}, cuts=[2000])
+    assert drawn.bucket > 1 and len(drawn.positions) <= plot.MAX_POINTS
+    # buckets stop at the change point; both sides of it and the finding are exact points
+    assert {s.points[1999].position, s.points[2000].position} <= set(drawn.positions)
+    assert drawn.medians[list(drawn.positions).index(2000)] == s.points[2000].median
+
+    fig = plot.series_figure(s, findings=[finding], change_points=[2000])
+    lines = fig.axes[0].lines
+    with_markers = [ln for ln in lines if ln.get_marker() not in (None, "None", "", " ")]
+    assert sum(len(ln.get_xdata()) for ln in with_markers) == 1    # only the finding's marker
+    assert list(with_markers[0].get_xdata()) == [2000]
+    assert max(len(ln.get_xdata()) for ln in lines) <= plot.MAX_POINTS
+
+    # in the SVG: markers (<use> of a marker path "#m...", tick marks included) stay
+    # few, and the finding keeps its label; drawn in full, there is one per point
+    [svg] = plot.plot_series(s, tmp_path / "long", findings=[finding], change_points=[2000],
+                             formats=("svg",))
+    text = svg.read_text()
+    assert text.count('<use xlink:href="#m') < 60 and finding.commit[:7] in text
+    [full] = plot.plot_series(s, tmp_path / "full", findings=[finding], change_points=[2000],
+                              formats=("svg",), max_points=10**6)
+    assert full.read_text().count('<use xlink:href="#m') > 3000
+
+
+def test_short_series_are_drawn_point_by_point():
+    s = make_series("m.C.time_x", n=50)
+    drawn = plot.decimate(s)
+    assert drawn.bucket == 1 and list(drawn.positions) == list(range(50))
+    np.testing.assert_array_equal(drawn.low, s.columns.q25)

@@ -9,10 +9,13 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from _synthetic import fake_sha, make_series, regression_at
+from _synthetic import PROJECT, fake_sha, make_series, regression_at
 from rustorch_wasm.regress.model.findings import Report
 from rustorch_wasm.regress.io.history import CommitInfo, commit_infos
-from rustorch_wasm.regress.render.site import SiteData, build_site
+from rustorch_wasm.regress.model.series import SeriesKey
+from rustorch_wasm.regress.render.plot import series_slug
+from rustorch_wasm.regress.render.site import SiteData, baseline_levels, build_site, heatmap_series
+from rustorch_wasm.regress.render.site_base import FILTER_SCRIPT
 
 EVIL = "<script>alert(1)</script>"
 
@@ -21,11 +24,14 @@ class Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.refs: list[str] = []
-        self.scripts = 0
+        self.scripts: list[dict] = []
+        self.images: list[dict] = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "script":
-            self.scripts += 1
+            self.scripts.append(dict(attrs))
+        if tag == "img":
+            self.images.append(dict(attrs))
         for name, value in attrs:
             if name in ("href", "src") and value:
                 self.refs.append(value)
@@ -53,13 +59,19 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def test_every_local_link_resolves_and_there_is_no_script(site):
+def test_every_local_link_resolves_and_the_only_script_is_the_inline_filter(site):
     pages = list(site.rglob("*.html"))
-    assert len(pages) >= 5  # index, baseline, asv placeholder, one per benchmark
+    # index, benchmarks, heat map, baseline, asv placeholder, one per benchmark,
+    # one per alert group (commit), one per kind found
+    assert len(pages) >= 11
     for page in pages:
+        text = page.read_text()
         parser = Links()
-        parser.feed(page.read_text())
-        assert parser.scripts == 0, page
+        parser.feed(text)
+        assert all(not s for s in parser.scripts), f"script with attributes in {page}"
+        assert text.count("<script>") == len(parser.scripts) <= 1, page
+        if parser.scripts:
+            assert FILTER_SCRIPT in text, page
         for ref in parser.refs:
             url = urlparse(ref)
             if url.scheme == "data":
@@ -77,16 +89,64 @@ def test_names_and_commit_messages_are_escaped(site):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
 
 
-def test_dashboard_lists_the_regression_first_with_commit_and_magnitude(site):
+def groups_of(index: str) -> list[str]:
+    return re.findall(r'<tbody class="group".*?</tbody>', index, re.S)
+
+
+def test_dashboard_opens_on_the_alert_groups_worst_first(site):
     index = (site / "index.html").read_text()
-    regressions = index.index('id="regressions"')
-    other = index.index('id="improvements"')
-    assert index.index('id="changes"') < regressions      # the overview comes first
-    block = index[regressions:other]
-    assert "tensor_ops.Add.time_add" in block and fake_sha(30)[:10] in block
-    assert "+31.0%" in block and "2e-06" in block
-    assert EVIL not in block and "&lt;script&gt;" in index[other:]  # the improvement is below
     assert "1 regression(s) found" in index
+    assert index.index("verdict") < index.index('id="changes"')
+    first, second = groups_of(index)                     # one row per commit
+    assert "tensor_ops.<wbr>Add.<wbr>time_add" in first and fake_sha(30)[:10] in first
+    assert "+31.0%" in first and 'data-kinds="regression"' in first
+    assert f'href="commit/{fake_sha(30)}.html"' in first   # the details, one click away
+    assert 'data-kinds="improvement"' in second and "&lt;script&gt;" in second
+    assert "<img" not in index                           # the dashboard only links
+    # without scripts every row shows and no dead control: only the script un-hides the form
+    assert '<form id="filter" class="filter" hidden>' in index
+    assert re.findall(r"<[^>]* hidden[ >]", index) == ['<form id="filter" class="filter" hidden>']
+    for kind in ("regression", "improvement"):
+        assert f'href="findings/{kind}.html"' in index
+
+
+def test_each_kind_and_each_commit_has_its_page_with_every_detail(site):
+    regressions = (site / "findings" / "regression.html").read_text()
+    rows = re.findall(r'<tr class="finding".*?</tr>', regressions, re.S)
+    assert len(rows) == 1
+    assert "tensor_ops.<wbr>Add.<wbr>time_add" in rows[0] and fake_sha(30)[:10] in rows[0]
+    assert "+31.0%" in rows[0] and "2e-06" in rows[0] and "data-filter" in rows[0]
+    commit = (site / "commit" / f"{fake_sha(30)}.html").read_text()
+    assert "+31.0%" in commit and "&lt;script&gt;alert(1)&lt;/script&gt; message 30" in commit
+    parser = Links()
+    parser.feed(commit)
+    assert [Path(i["src"]).name for i in parser.images] == [
+        series_slug(site_data().series[0].key) + ".png"]
+
+
+def test_benchmark_pages_load_plots_lazily_beyond_the_first_two(tmp_path):
+    envs = [f"virtualenv-py3.10-RUSTORCH_WASM_ENGINE{e}" for e in ("node", "wasmer", "v8", "x")]
+    series = [make_series("m.C.time_x", n=12, seed=i) for i in range(4)]
+    for s, env in zip(series, envs):
+        s.key = SeriesKey(s.key.machine, env, s.key.benchmark)
+    out = tmp_path / "site"
+    build_site(SiteData(series=series, report=Report(0.2, 0.01, 4), commits=[
+        fake_sha(i) for i in range(12)], profile=PROJECT.profile), out)
+    page = next((out / "bench").glob("*.html")).read_text()
+    parser = Links()
+    parser.feed(page)
+    assert [i.get("loading") for i in parser.images] == [None, None, "lazy", "lazy"]
+    assert ">node<" in page and ">wasmer<" in page      # the profile's short labels
+
+
+def test_the_heat_map_of_many_series_keeps_those_that_moved(tmp_path):
+    flat = [make_series(f"m.C.time_{i:03d}", n=60, seed=i) for i in range(130)]
+    moved = make_series("m.C.time_moved", n=60, step_at=55, step=1.5)
+    report = Report(0.2, 0.01, 131, [regression_at(moved, 55, 1.5)])
+    data = SiteData(series=[*flat, moved], report=report, commits=[fake_sha(i) for i in range(60)])
+    data.change_points = {moved.key: [55]}
+    rows = heatmap_series(data.series, data, baseline_levels(data), limit=20)
+    assert len(rows) == 20 and rows[0] is moved
 
 
 def test_findings_json_is_the_report(site):

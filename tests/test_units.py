@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from rustorch_wasm.regress.model.units import format_value
-from rustorch_wasm.regress.render import gate_markdown, report, site
+from rustorch_wasm.regress.render import gate_markdown, report, site_base as site
 
 
 def test_format_value_scales_seconds_and_groups_large_numbers():
@@ -21,6 +21,6 @@ def test_every_view_shows_a_value_the_same_way():
     for value, unit in ((3.7e-5, "seconds"), (1234567.0, "instructions"), (12.5, "GB/s")):
         text = format_value(value, unit)
         assert gate_markdown.quantity(value, unit) == text
-        assert site._fmt(value, unit) == text
+        assert site.fmt(value, unit) == text
     assert "format_value" in vars(report)          # the Markdown report imports the same one
-    assert site._fmt(1.0, "<b>") == "1 &lt;b&gt;"  # each view escapes for itself
+    assert site.fmt(1.0, "<b>") == "1 &lt;b&gt;"  # each view escapes for itself

@@ -20,6 +20,7 @@ commits, with ``-a rounds=N``, of just the benchmarks asked for.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -48,8 +49,9 @@ def asv_env() -> dict[str, str]:
     return env
 
 
-def private_config(repo: Path, workdir: Path) -> Path:
-    """A copy of ``repo/asv.conf.json`` with private results/html dirs; returns its path."""
+def private_config(repo: Path, workdir: Path, results: Path | None = None) -> Path:
+    """A copy of ``repo/asv.conf.json`` with private results/html dirs (or the
+    given ``results`` directory); returns its path."""
     try:
         from asv import util  # asv is not a dependency of the detector: only the gate runs it
     except ModuleNotFoundError:
@@ -66,7 +68,7 @@ def private_config(repo: Path, workdir: Path) -> Path:
     conf["repo"] = str(repo)
     conf["benchmark_dir"] = str((repo / conf.get("benchmark_dir", "benchmarks")).resolve())
     conf["env_dir"] = str((repo / conf.get("env_dir", "env")).resolve())
-    conf["results_dir"] = str(workdir / "results")
+    conf["results_dir"] = str(Path(results).resolve() if results is not None else workdir / "results")
     conf["html_dir"] = str(workdir / "html")
     path = workdir / "asv.conf.json"
     path.write_text(json.dumps(conf, indent=2))
@@ -156,11 +158,23 @@ class PairRunner:
         return {k: (before.get(k, []), after.get(k, [])) for k in keys}
 
 
-def asv_publish(repo: Path, out: Path) -> Path | None:
-    """Run ``asv publish`` into ``out``; returns it, or None when asv failed."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--no-pull", "--html-dir", str(out)],
-                          cwd=repo, env=env, capture_output=True, text=True, check=False)
+def asv_publish(repo: Path, out: Path, results: Path | None = None) -> Path | None:
+    """Run ``asv publish`` into ``out``; returns it, or None when asv failed.
+    With ``results``, asv publishes that directory (through a copy of the
+    project's config), else the config's own ``results_dir``."""
+    if importlib.util.find_spec("asv") is None:
+        print("warning: asv is not installed: no asv pages", file=sys.stderr)
+        return None
+    cmd = [sys.executable, "-m", "asv", "publish", "--no-pull", "--html-dir", str(out)]
+    if results is not None:
+        workdir = Path(out).parent / "asv-config"
+        workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            cmd += ["--config", str(private_config(Path(repo).resolve(), workdir, results))]
+        except AsvRunError as exc:
+            print(f"warning: asv publish not run: {exc}", file=sys.stderr)
+            return None
+    proc = subprocess.run(cmd, cwd=repo, env=asv_env(), capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not (out / "index.html").is_file():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         print(f"warning: asv publish failed: {tail[0]}", file=sys.stderr)

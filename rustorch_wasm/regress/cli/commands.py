@@ -1,19 +1,22 @@
 """The built-in subcommands: detect, baseline set|check, compare.
 
-Shared pieces other command modules (the PR gate) can reuse:
-:func:`add_rule_options`, :func:`config_from_args`, :func:`emit`.
+Shared pieces other command modules (the PR gate, ``site``) can reuse:
+:func:`add_rule_options`, :func:`config_from_args`, :func:`emit`,
+:func:`write_reports`, :func:`load_history` (results read and ordered as
+``detect`` does).
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.config import DetectorConfig, config_path, load_config
 from ..model.direction import change_text
 from ..model.findings import Report
 from ..model.kinds import failing_kinds, status_text
-from ..model.series import SeriesKey, paused_gc
+from ..model.series import Series, SeriesKey, paused_gc
 from ..io.atomic import write_atomic
 from ..io.baseline import set_baselines
 from ..io.columns import build_series
@@ -49,8 +52,8 @@ def config_from_args(args: argparse.Namespace) -> DetectorConfig:
     return config.with_values(threshold=args.threshold, alpha=args.alpha)
 
 
-def emit(report: Report, args: argparse.Namespace, title: str) -> int:
-    """Write the requested outputs, print a summary; the exit code."""
+def write_reports(report: Report, args: argparse.Namespace, title: str) -> None:
+    """``--json`` (``-`` for stdout) and ``--markdown``, when asked for."""
     if args.json_out is not None:
         text = report.dumps() + "\n"
         if str(args.json_out) == "-":
@@ -59,6 +62,11 @@ def emit(report: Report, args: argparse.Namespace, title: str) -> int:
             write_atomic(args.json_out, text)
     if args.markdown is not None:
         write_atomic(args.markdown, render_markdown(report, title))
+
+
+def emit(report: Report, args: argparse.Namespace, title: str) -> int:
+    """Write the requested outputs, print a summary; the exit code."""
+    write_reports(report, args, title)
     out = sys.stderr if args.json_out is not None and str(args.json_out) == "-" else sys.stdout
     print(f"{title}: {report.series_checked} series checked, {len(report.findings)} finding(s)",
           file=out)
@@ -110,7 +118,7 @@ def git_repo(args: argparse.Namespace) -> Path | None:
     return Path(".")
 
 
-def date_order(result_set: ResultSet) -> list[str]:
+def date_order(result_set: ResultSet, why: str = "no git repository here") -> list[str]:
     """Commits ordered by the commit date asv records in each result file.
     Files without a date are skipped with a warning; commits that share a
     date are ordered by sha, with one warning saying how many."""
@@ -120,28 +128,61 @@ def date_order(result_set: ResultSet) -> list[str]:
     dates = result_set.dates
     order = sorted(result_set.commits, key=lambda c: (dates[c], c))
     tied = len(order) - len({dates[c] for c in order})
-    result_set.warnings.append(f"{result_set.root}: no git repository here, commits ordered by "
+    result_set.warnings.append(f"{result_set.root}: {why}, commits ordered by "
                                "asv's commit dates (--repo gives first-parent order)"
                                + (f"; {tied} commit(s) share a date with another, ordered by sha"
                                   if tied else ""))
     return order
 
 
+@dataclass
+class History:
+    """The results of ``--results`` along the chosen commit order, as series."""
+
+    result_set: ResultSet
+    repo: Path | None           # the repository that gave the order (None: asv's dates)
+    order: list[str]            # every commit of that order, oldest first
+    series: list[Series]
+
+    @property
+    def measured(self) -> list[str]:
+        """The commits of the order that have results."""
+        have = self.result_set.commits
+        return [c for c in self.order if c in have]
+
+
+def load_history(args: argparse.Namespace) -> History:
+    """Read ``args.results`` and order its commits: the first-parent history
+    of ``args.branch`` in ``--repo`` (or the working directory's repository),
+    else asv's recorded commit dates. The working directory's repository is
+    ignored, with a warning, when none of the results' commits is on that
+    branch (the results are another project's). Warnings go to stderr."""
+    result_set = load_results(args.results)
+    repo = git_repo(args)
+    order: list[str] = []
+    why = "no git repository here"
+    if repo is not None:
+        order = first_parent_commits(repo, args.branch)
+        if args.repo is None and result_set.commits and not result_set.commits & set(order):
+            why = (f"none of its commits is on {args.branch!r} of the working directory's "
+                   "repository")
+            repo = None
+        else:
+            skip_off_branch(result_set, repo, order, args.branch)
+    if repo is None:
+        order = date_order(result_set, why)
+    warn_all(result_set)
+    series = build_series(result_set, order)
+    if not series:
+        raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
+    return History(result_set, repo, order, series)
+
+
 def run_detect(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
-        result_set = load_results(args.results)
-        repo = git_repo(args)
-        if repo is not None:
-            order = first_parent_commits(repo, args.branch)
-            skip_off_branch(result_set, repo, order, args.branch)
-        else:
-            order = date_order(result_set)
-        warn_all(result_set)
-        series = build_series(result_set, order)
-        if not series:
-            raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
-        report = detect(series, config, metadata=result_set.file_meta)
+        history = load_history(args)
+        report = detect(history.series, config, metadata=history.result_set.file_meta)
     return emit(report, args, "detect")
 
 
@@ -212,4 +253,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_baseline_check)
 
 
-__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit"]
+__all__ = ["History", "add_parser", "add_rule_options", "config_from_args", "emit",
+           "load_history", "write_reports"]

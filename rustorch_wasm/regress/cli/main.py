@@ -1,12 +1,12 @@
 """``python -m rustorch_wasm.regress`` (also ``rustorch-regress``).
 
 Subcommands: ``detect``, ``baseline set``, ``baseline check``, ``compare``,
-and any module listed in :data:`OPTIONAL_COMMANDS` that exists (``gate`` is added by
-its own module). Each command module provides ``add_parser(subparsers)``,
+and any module listed in :data:`OPTIONAL_COMMANDS` that exists (``gate`` and
+``site`` are added by their own modules). Each command module provides ``add_parser(subparsers)``,
 which registers its parser and sets ``func=run``, and ``run(args) -> int``.
 
 Exit codes: 0 no regression, 1 at least one regression (or upward drift),
-2 usage or input error, reported as one line ``error: ...`` on stderr.
+(``site``: 0 whenever the site was built), 2 usage or input error, reported as one line ``error: ...`` on stderr.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ..io.results import ResultsError
 from . import commands
 
 # Further command modules (add_parser/run); skipped while absent.
-OPTIONAL_COMMANDS = ("gate",)
+OPTIONAL_COMMANDS = ("gate", "site_command")
 INPUT_ERRORS = (ResultsError, HistoryError, ConfigError, BaselineError)
 
 

@@ -1,0 +1,156 @@
+"""``rustorch-regress site``: the static trend site of any asv results directory.
+
+    rustorch-regress site --results DIR [--repo R] [--branch B] [--config F]
+        [--baselines DIR] [--out SITE] [--no-asv-publish] [--jobs N]
+
+The results are read and ordered as ``detect`` reads them (the first-parent
+history of ``--branch`` in ``--repo`` or the working directory's
+repository, else asv's recorded commit dates, with the same warnings), the
+detector runs with the same config (``--config``, else ``./regress.json``),
+and :func:`publish_site` draws the plots and the heat map and writes the
+pages (:mod:`..render.site`), with the stored baselines of ``--baselines``,
+commit subjects and dates when there is a repository, and asv's own pages
+when ``--repo`` is an asv project (``asv publish``).
+
+``make run`` (``scripts/run_pipeline.py``) builds its site with
+:func:`publish_site` too, after benchmarking and confirmation.
+
+Exit status 0 when the site was built, findings or not (the site is a view:
+``detect`` is the command whose exit status says whether something
+regressed); 2 on bad input, one line ``error: ...`` on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..model.findings import Report
+from ..model.profile import Profile
+from ..model.series import Series, SeriesKey, paused_gc
+from ..io.baseline import BaselineError, load_baseline
+from ..io.history import commit_infos
+from ..analysis.detect import detect
+from ..render.plot_jobs import default_workers
+from ..render.site import SiteData, build_site
+from .asv_runner import asv_publish
+from .commands import add_rule_options, config_from_args, load_history, write_reports
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def stored_baselines(directory: Path, series: Sequence[Series]) -> tuple[dict[SeriesKey, float], str]:
+    """Median of the stored baseline samples per series key (``<machine>.json``
+    of the machines measured), and where they came from."""
+    levels: dict[SeriesKey, float] = {}
+    sources = []
+    machines = {s.key.machine for s in series}
+    for path in sorted(Path(directory).glob("*.json")):
+        if path.stem not in machines:
+            continue
+        try:
+            base = load_baseline(path)
+        except BaselineError as exc:
+            print(f"warning: {exc}; not used", file=sys.stderr)
+            continue
+        for key, samples in base.samples.items():
+            if samples:
+                levels[key] = float(statistics.median(samples))
+        sources.append(f"{Path(directory).name}/{path.name} (commit {base.commit[:10]})")
+    return levels, ", ".join(sources)
+
+
+def publish_site(out: Path, series: Sequence[Series], report: Report, commits: Sequence[str],
+                 profile: Profile, *, repo: Path | None = None, results: Path | None = None,
+                 baselines: Path | None = None, same_build: Mapping[str, str] | None = None,
+                 asv: bool = True, progress: bool = True, workers: int = 1) -> Path:
+    """The site of a detector run (``commits``: the measured ones, oldest
+    first): plots of the change points the report decided, stored baselines
+    from ``baselines`` when given, commit subjects and dates from ``repo``
+    when given, ``asv publish`` of ``results`` when ``repo`` is an asv
+    project (``asv``: try it at all). ``same_build``: commits not measured,
+    each with the commit whose build it has; ``workers``: plotting processes
+(see :func:`~..render.site.build_site`). Returns ``out/index.html``."""
+    series = [s for s in series if len(s)]
+    same = dict(same_build or {})
+    levels, source = stored_baselines(baselines, series) if baselines is not None else ({}, "")
+    info = commit_infos(repo, [*commits, *same]) if repo is not None else {}
+    with tempfile.TemporaryDirectory(prefix="asv-html-") as tmp:
+        asv_html = None
+        if asv and repo is not None and (Path(repo) / "asv.conf.json").is_file():
+            if progress:
+                say("site: asv publish")
+            asv_html = asv_publish(repo, Path(tmp) / "html", results)
+        data = SiteData(series=list(series), report=report, commits=list(commits),
+                        change_points={k: a.change_points for k, a in report.analyses.items()},
+                        baselines=levels, baseline_source=source, commit_info=info,
+                        same_build=same, profile=profile)
+        return build_site(data, out, asv_html=asv_html, progress=progress, workers=workers)
+
+
+def _refuse_to_replace(out: Path) -> str | None:
+    """Why ``out`` must not be replaced by a site (None: it may)."""
+    if out.is_file():
+        return f"{out}: is a file, not a site directory"
+    if out.is_dir() and any(out.iterdir()) and not ((out / "index.html").is_file()
+                                                     and (out / "findings.json").is_file()):
+        return f"{out}: not empty and not a site built by this command; refusing to replace it"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    why = _refuse_to_replace(args.out)
+    if why:
+        print(f"error: {why}", file=sys.stderr)
+        return 2
+    config = config_from_args(args)
+    started = time.monotonic()
+    with paused_gc(freeze=True):
+        history = load_history(args)        # (no line before: an error stays the only line)
+        say(f"site: {args.results} read in {time.monotonic() - started:.1f} s; detecting over "
+            f"{len(history.series)} series, {len(history.measured)} commits")
+        report = detect(history.series, config, metadata=history.result_set.file_meta)
+    write_reports(report, args, "site")
+    say(f"site: {len(report.findings)} finding(s) at {time.monotonic() - started:.1f} s; "
+        f"plotting and writing {args.out}")
+    index = publish_site(args.out, history.series, report, history.measured, config.profile,
+                         repo=history.repo, results=args.results, baselines=args.baselines,
+                         asv=not args.no_asv_publish, workers=args.jobs or default_workers())
+    kinds: dict[str, int] = {}
+    for f in report.findings:
+        kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    counts = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    print(f"site: {report.series_checked} series checked, {len(report.findings)} finding(s)"
+          f"{' (' + counts + ')' if counts else ''} in {time.monotonic() - started:.1f} s: {index}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "site", help="build the static trend site (findings, plots, heat map) of a results directory",
+        description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+        epilog="Exit status 0 when the site was built, whether or not there are findings "
+               "(the site is a view; use `detect` for an exit status that fails on a "
+               "regression); 2 on bad input.")
+    add_rule_options(p, repo=None)
+    p.add_argument("--branch", default="main",
+                   help="branch whose first-parent history orders the commits (with a repository)")
+    p.add_argument("--baselines", type=Path, default=None,
+                   help="directory of stored baselines (<machine>.json, `baseline set`)")
+    p.add_argument("--out", type=Path, default=Path("site"),
+                   help="site directory, replaced as a whole (default: ./site)")
+    p.add_argument("--no-asv-publish", action="store_true",
+                   help="skip asv's own pages (they need --repo to be an asv project)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="plotting processes (default: the CPUs available)")
+    p.set_defaults(func=run)
+    return p
+
+
+__all__ = ["add_parser", "publish_site", "run", "stored_baselines"]
