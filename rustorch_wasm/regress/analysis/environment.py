@@ -185,6 +185,17 @@ class EventRun:
         self.stretches: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.findings: list[Finding] = []
         self.taken: set[int] = set()            # ids of candidates already an event's member
+        self.positions: dict[tuple[str, str], tuple[dict[int, str], list[int]]] = {}
+
+    def commits_of(self, group: tuple[str, str], members: list[Prepared]
+                   ) -> tuple[dict[int, str], list[int]]:
+        """The group's commit at each position it measured, and those positions
+        in order (built once per group)."""
+        if group not in self.positions:
+            sha_at = {int(pos): c for p in members
+                      for pos, c in zip(p.series.columns.positions.tolist(), p.series.commits)}
+            self.positions[group] = (sha_at, sorted(sha_at))
+        return self.positions[group]
 
     def events(self, data: GroupData, min_share: float) -> list[SharedEvent]:
         c = self.config
@@ -206,9 +217,7 @@ class EventRun:
             return False                                   # the code moved them
         if event.end is not None:
             self.stretches.setdefault(group, []).append((event.start, event.end))
-        sha_at = {int(pos): c for p in members
-                  for pos, c in zip(p.series.columns.positions.tolist(), p.series.commits)}
-        ordered = sorted(sha_at)
+        sha_at, ordered = self.commits_of(group, members)
         commit = sha_at[event.start]
         i = ordered.index(event.start)
         previous = sha_at[ordered[i - 1]] if i > 0 else commit
