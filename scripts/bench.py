@@ -5,7 +5,7 @@
 
 1. The range's first-parent commits, bounded by the history that exists
    (``HEAD~50..HEAD`` on a 12-commit history means those 12 commits).
-2. Build keys (:func:`rustorch_wasm.regress.io.history.same_build`): a commit
+2. Build keys (:func:`rustorch_wasm.regress.io.repository.same_build`): a commit
    whose build inputs (``rustorch_wasm/``, ``benchmarks/``,
    ``pyproject.toml``, ``hatch_build.py``, ``asv.conf.json``; ``--build-path``
    overrides, ``!pattern`` excludes) equal its first parent's builds the same
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from rustorch_wasm.regress.cli.asv_runner import asv_env  # noqa: E402
 from rustorch_wasm.regress.model.config import ConfigError, config_path, load_config  # noqa: E402
-from rustorch_wasm.regress.io.history import (HistoryError, range_commits,  # noqa: E402
+from rustorch_wasm.regress.io.repository import (HistoryError, range_commits,  # noqa: E402
                                               same_build)
 
 _COMMIT_LINE = re.compile(r"For \S+ commit ([0-9a-f]{8})")

@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_common import md_table  # noqa: E402
 
-from rustorch_wasm.regress.io.history import first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.io.repository import first_parent_commits  # noqa: E402
 from rustorch_wasm.regress.io.results import load_results  # noqa: E402
 from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
 from rustorch_wasm.regress.io.synth import make_history  # noqa: E402

@@ -24,7 +24,7 @@ from eval_detector import peer_asv_step, peer_otava  # noqa: E402
 
 from rustorch_wasm.regress.model.config import DetectorConfig  # noqa: E402
 from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
-from rustorch_wasm.regress.io.history import first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.io.repository import first_parent_commits  # noqa: E402
 from rustorch_wasm.regress.io.results import load_results  # noqa: E402
 from rustorch_wasm.regress.model.series import Series  # noqa: E402
 from rustorch_wasm.regress.io.columns import build_series  # noqa: E402

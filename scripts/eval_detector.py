@@ -58,7 +58,7 @@ from eval_corpus import (N_COMMITS, Spec, aa_series, generate, series_index,  # 
 
 from rustorch_wasm.regress.model.config import DetectorConfig  # noqa: E402
 from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
-from rustorch_wasm.regress.io.history import first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.io.repository import first_parent_commits  # noqa: E402
 from rustorch_wasm.regress.io.results import load_results  # noqa: E402
 from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
 from rustorch_wasm.regress.model.series import Series  # noqa: E402

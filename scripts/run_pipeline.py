@@ -31,7 +31,6 @@ error), 2 on an error (one line, no traceback).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import shutil
 import subprocess
@@ -47,18 +46,16 @@ sys.path.insert(0, str(ROOT))
 from rustorch_wasm.regress.cli.asv_runner import AsvRunError, PairRunner  # noqa: E402
 from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
 from rustorch_wasm.regress.io.baseline import BaselineError  # noqa: E402
-from rustorch_wasm.regress.model.profile import Profile  # noqa: E402
 from rustorch_wasm.regress.model.config import ConfigError, DetectorConfig, config_path, load_config  # noqa: E402
 from rustorch_wasm.regress.analysis.confirm import (Candidate, Confirmation, RemeasureError,  # noqa: E402
                                                     Rule, Samples, confirm)
-from rustorch_wasm.regress.analysis import attribution  # noqa: E402
-from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
+from rustorch_wasm.regress.analysis.pipeline import analyse  # noqa: E402
+from rustorch_wasm.regress.io.history import load_history  # noqa: E402
 from rustorch_wasm.regress.model.findings import Report  # noqa: E402
-from rustorch_wasm.regress.io.history import (GENERIC_BUILD_PATHS, HistoryError,  # noqa: E402
-                                              build_keys, first_parent_commits, same_build)
+from rustorch_wasm.regress.io.repository import (GENERIC_BUILD_PATHS, HistoryError,  # noqa: E402
+                                                 build_keys)
 from rustorch_wasm.regress.render.report import render_markdown  # noqa: E402
-from rustorch_wasm.regress.io.results import ResultsError, load_results  # noqa: E402
-from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
+from rustorch_wasm.regress.io.results import ResultsError  # noqa: E402
 from rustorch_wasm.regress.model.series import Series, SeriesKey  # noqa: E402
 from rustorch_wasm.regress.cli.site_command import publish_site  # noqa: E402
 from rustorch_wasm.regress.render.plot_jobs import default_workers  # noqa: E402
@@ -146,23 +143,6 @@ def print_findings(report: Report, entries: list[verdicts.Entry], note: str) -> 
               f"(p={f.p_value:.2g}) [{f.key.machine}]")
 
 
-def with_engine_attribution(report: Report, series: list[Series], profile: Profile) -> Report:
-    """Each finding says whether it is ours (seen in every engine measured at
-    that commit) or one engine's (``attribution``; the engine is the profile's
-    environment label, regress.json: ``RUSTORCH_WASM_ENGINE<name>``)."""
-    commits = {s.key: s.commits for s in series}
-    measured = attribution.measured_from_envs(commits, lambda key: commits[key], profile.label_of)
-    found = [f for f in report.findings if not f.is_environment]
-    label = {(a.machine, a.commit, a.benchmark, a.params, a.kind): a.label
-             for a in attribution.attribute(found, measured, profile.label_of) if a.verdict != "unattributed"}
-    out = []
-    for f in report.findings:
-        what = label.get((f.key.machine, f.commit, f.key.benchmark, f.key.params, f.kind))
-        out.append(f if what is None or f.is_environment else
-                   dataclasses.replace(f, evidence=f.evidence + (f"engines: {what}",)))
-    return dataclasses.replace(report, findings=out)
-
-
 def findings_markdown(report: Report, entries: list[verdicts.Entry]) -> str:
     """The detector's Markdown with the listing by verdict after its title."""
     text = render_markdown(report)
@@ -180,30 +160,21 @@ def pipeline(args: argparse.Namespace) -> int:
         step(f"benchmarking {args.range} with asv")
         run_benchmarks(args.range, args.bench)
     step(f"detecting over {args.results}")
-    result_set = load_results(args.results)
-    order = first_parent_commits(args.repo, args.branch)
-    series = [s for s in build_series(result_set, order) if s.points]
-    if not series:
-        raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
-    paths = build_paths(args, config)
-    shared_build = same_build(args.repo, order, paths)
-    report = detect(series, config, metadata=result_set.file_meta, same_build=shared_build)
+    history = load_history(args.results, repo=args.repo, branch=args.branch,
+                           build_paths=build_paths(args, config))
+    series, order = history.series, history.order
+    report = analyse(history, config)
     rule = Rule()
     cands, confirmations, note = confirmation(report, series, config, args, rule)
     involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
-    keys = build_keys(args.repo, sorted(involved), paths)
+    keys = build_keys(args.repo, sorted(involved), build_paths(args, config))
     entries = verdicts.listing(report, cands, confirmations, config, keys, order)
     report = verdicts.confirmed_report(report, entries)     # every view shows the verdicts
-    report = with_engine_attribution(report, series, config.profile)
-    measured = [c for c in order if c in result_set.commits]
-    first = order.index(measured[0]) if measured else len(order)
-    unmeasured = {c: shared_build[c] for c in order[first:]
-                  if c in shared_build and c not in result_set.commits}
     step(f"plotting {len(series)} series and building the site")
     # the site command's code path: plots of the change points the detector decided
-    index = publish_site(args.out, series, report, measured, config.profile, repo=args.repo,
-                         results=args.results, baselines=args.baselines, same_build=unmeasured,
-                         asv=not args.no_asv_publish, workers=default_workers())
+    index = publish_site(args.out, history, report, config.profile, results=args.results,
+                         baselines=args.baselines, asv=not args.no_asv_publish,
+                         workers=default_workers())
     write_atomic(Path(args.out) / "findings.md", findings_markdown(report, entries))
     write_atomic(Path(args.out) / "confirmations.json", json.dumps(
         verdicts.document(entries, confirmations, config, rule, note), indent=2,

@@ -139,17 +139,16 @@ def test_measured_sets_come_from_the_series_present() -> None:
     assert measured == {("c1", BENCH): {"wasmer"}, ("c2", BENCH): {"wasmer", "firefox"}}
 
 
-def test_make_run_reports_an_engine_only_slowdown_as_that_engines():
-    """The main job's reports carry the attribution: a slowdown seen in the
+def test_the_analysis_reports_an_engine_only_slowdown_as_that_engines():
+    """Every command's analysis carries the attribution: a slowdown seen in the
     firefox environment only, where wasmer and node measured the same
     benchmark at that commit, says "firefox only" in its evidence."""
     import numpy as np
 
-    from _scripts import load_script
     from rustorch_wasm.regress.analysis.detect import detect
+    from rustorch_wasm.regress.analysis.pipeline import with_attribution
     from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
 
-    pipeline = load_script("run_pipeline")
     rng = np.random.default_rng(2)
     env = "virtualenv-py3.10-RUSTORCH_WASM_ENGINE{}"
     series = []
@@ -161,6 +160,6 @@ def test_make_run_reports_an_engine_only_slowdown_as_that_engines():
             pts.append(Point(f"{i:040x}", i, tuple(s), float(np.median(s)), 0.0, 0.0))
         series.append(Series(SeriesKey("box", env.format(engine), "engines.K.track_seconds",
                                        (("case", "add"),)), "seconds", pts))
-    report = pipeline.with_engine_attribution(detect(series), series, PROFILE)
+    report = with_attribution(detect(series), series, PROFILE)
     [f] = report.regressions
     assert f.key.env.endswith("firefox") and "engines: firefox only" in f.evidence

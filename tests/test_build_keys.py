@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from rustorch_wasm.regress.model.config import load_config
-from rustorch_wasm.regress.io import history
-from rustorch_wasm.regress.io.history import HistoryError, build_keys, same_build
+from rustorch_wasm.regress.io import repository as history
+from rustorch_wasm.regress.io.repository import HistoryError, build_keys, same_build
 from test_asv_integration import git
 
 NAMES = ["base", "docs", "docs2", "kernel", "docs3", "bench", "tests", "merge", "pyproject"]

@@ -21,7 +21,7 @@ from eval_shared_corpus import ENV, machine_name, series_of, shared_corpus, writ
 from eval_users import expected, markers_row, recent_row  # noqa: E402
 from eval_users_corpus import recent_corpus, sid_of, write_corpus  # noqa: E402
 
-from rustorch_wasm.regress.io.history import first_parent_commits  # noqa: E402
+from rustorch_wasm.regress.io.repository import first_parent_commits  # noqa: E402
 from rustorch_wasm.regress.io.results import load_results  # noqa: E402
 from rustorch_wasm.regress.model.series import SeriesKey  # noqa: E402
 

@@ -76,10 +76,10 @@ def test_no_import_cycles():
 
 
 @pytest.mark.parametrize("needle, home", [
-    ('"git"', {"io.history"}),
+    ('"git"', {"io.repository"}),
     ("os.replace", {"io.atomic"}),
     (".rename(", {"io.atomic"}),
-    ("subprocess", {"io.history", "cli.asv_runner"}),
+    ("subprocess", {"io.repository", "cli.asv_runner"}),
 ])
 def test_one_home_for_git_and_for_replacing_files(needle, home):
     users = {n for n, p in modules().items() if needle in p.read_text(encoding="utf-8")}

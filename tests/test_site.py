@@ -11,7 +11,7 @@ import pytest
 
 from _synthetic import PROJECT, fake_sha, make_series, regression_at
 from rustorch_wasm.regress.model.findings import Report
-from rustorch_wasm.regress.io.history import CommitInfo, commit_infos
+from rustorch_wasm.regress.io.repository import CommitInfo, commit_infos
 from rustorch_wasm.regress.model.series import SeriesKey
 from rustorch_wasm.regress.render.plot import series_slug
 from rustorch_wasm.regress.render.site import SiteData, baseline_levels, build_site, heatmap_series

@@ -2,29 +2,27 @@
 
 Shared pieces other command modules (the PR gate, ``site``) can reuse:
 :func:`add_rule_options`, :func:`config_from_args`, :func:`emit`,
-:func:`write_reports`, :func:`load_history` (results read and ordered as
+:func:`write_reports`, :func:`history_of` (results read and ordered as
 ``detect`` does).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.config import DetectorConfig, config_path, load_config
 from ..model.direction import change_text
 from ..model.findings import Report
 from ..model.kinds import failing_kinds, status_text
-from ..model.series import Series, SeriesKey, paused_gc
+from ..model.series import SeriesKey, paused_gc
 from ..io.atomic import write_atomic
 from ..io.baseline import set_baselines
-from ..io.columns import build_series
-from ..io.history import (HistoryError, first_parent_commits, open_repo, resolve_commit,
-                          unknown_commits)
+from ..io.history import History, load_history
+from ..io.repository import HistoryError, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis.compare import check_against_baselines, compare_samples
-from ..analysis.detect import detect
+from ..analysis.pipeline import analyse
 from ..render.report import render_markdown
 
 FAILING_KINDS = failing_kinds()
@@ -92,97 +90,34 @@ def warn_all(result_set: ResultSet) -> None:
         print(f"warning: {line}", file=sys.stderr)
 
 
-def skip_off_branch(result_set: ResultSet, repo: Path, order: list[str], branch: str) -> None:
-    """Files of commits the repository lacks or that are not on ``branch``
-    (rebased or force-pushed away; asv keeps their files) are skipped, one
-    warning line each."""
-    on_branch = set(order)
-    off = result_set.commits - on_branch
-    if not off:
-        return
-    missing = unknown_commits(repo, off)
-    result_set.skip_commits(missing, f"is not in the repository {repo}")
-    result_set.skip_commits(off - missing, f"is not on {branch!r}")
+def history_of(args: argparse.Namespace, config: DetectorConfig) -> History:
+    """``--results`` along the first-parent history of ``--branch`` in ``--repo``
+    (or the working directory's repository), else asv's recorded dates
+    (:func:`..io.history.load_history`); warnings go to stderr."""
+    history = load_history(args.results, repo=args.repo, search=Path("."), branch=args.branch,
+                           build_paths=build_paths_of(args, config))
+    warn_all(history.result_set)
+    return history
 
 
-def git_repo(args: argparse.Namespace) -> Path | None:
-    """The repository whose first-parent order ``detect`` uses: the one named,
-    else the working directory's; None where there is none (results kept in
-    a repository of their own, or received as CI artifacts)."""
-    if args.repo is not None:
-        return args.repo
+def build_paths_of(args: argparse.Namespace, config: DetectorConfig) -> tuple[str, ...] | None:
+    """The profile's build paths when the profile is the repository's own (its
+    config file lies at the repository's root, or the repository is the
+    working directory's); None (the generic paths) for another repository."""
+    source = config_path(args.config, Path.cwd())
+    repo = args.repo if args.repo is not None else Path(".")
     try:
-        open_repo(Path("."))
+        root = toplevel(repo).resolve()
     except HistoryError:
         return None
-    return Path(".")
-
-
-def date_order(result_set: ResultSet, why: str = "no git repository here") -> list[str]:
-    """Commits ordered by the commit date asv records in each result file.
-    Files without a date are skipped with a warning; commits that share a
-    date are ordered by sha, with one warning saying how many."""
-    undated = result_set.commits - set(result_set.dates)
-    result_set.skip_commits(undated, "has no commit date in its result file (and no --repo "
-                                     "gives the order)")
-    dates = result_set.dates
-    order = sorted(result_set.commits, key=lambda c: (dates[c], c))
-    tied = len(order) - len({dates[c] for c in order})
-    result_set.warnings.append(f"{result_set.root}: {why}, commits ordered by "
-                               "asv's commit dates (--repo gives first-parent order)"
-                               + (f"; {tied} commit(s) share a date with another, ordered by sha"
-                                  if tied else ""))
-    return order
-
-
-@dataclass
-class History:
-    """The results of ``--results`` along the chosen commit order, as series."""
-
-    result_set: ResultSet
-    repo: Path | None           # the repository that gave the order (None: asv's dates)
-    order: list[str]            # every commit of that order, oldest first
-    series: list[Series]
-
-    @property
-    def measured(self) -> list[str]:
-        """The commits of the order that have results."""
-        have = self.result_set.commits
-        return [c for c in self.order if c in have]
-
-
-def load_history(args: argparse.Namespace) -> History:
-    """Read ``args.results`` and order its commits: the first-parent history
-    of ``args.branch`` in ``--repo`` (or the working directory's repository),
-    else asv's recorded commit dates. The working directory's repository is
-    ignored, with a warning, when none of the results' commits is on that
-    branch (the results are another project's). Warnings go to stderr."""
-    result_set = load_results(args.results)
-    repo = git_repo(args)
-    order: list[str] = []
-    why = "no git repository here"
-    if repo is not None:
-        order = first_parent_commits(repo, args.branch)
-        if args.repo is None and result_set.commits and not result_set.commits & set(order):
-            why = (f"none of its commits is on {args.branch!r} of the working directory's "
-                   "repository")
-            repo = None
-        else:
-            skip_off_branch(result_set, repo, order, args.branch)
-    if repo is None:
-        order = date_order(result_set, why)
-    warn_all(result_set)
-    series = build_series(result_set, order)
-    if not series:
-        raise ResultsError(f"{args.results}: no results for any commit of {args.branch!r}")
-    return History(result_set, repo, order, series)
+    home = source.resolve().parent if source is not None else Path.cwd().resolve()
+    return config.profile.build_paths if home == root else None
 
 
 def run_detect(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
-        history = load_history(args)
-        report = detect(history.series, config, metadata=history.result_set.file_meta)
+        report = analyse(history_of(args, config), config)
     return emit(report, args, "detect")
 
 
@@ -253,5 +188,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_baseline_check)
 
 
-__all__ = ["History", "add_parser", "add_rule_options", "config_from_args", "emit",
-           "load_history", "write_reports"]
+__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit", "history_of",
+           "write_reports"]

@@ -46,7 +46,7 @@ from ..model.config import ConfigError, DetectorConfig, config_path, load_config
 from ..model.findings import Report
 from ..model.series import SeriesKey
 from ..io.atomic import write_atomic
-from ..io.history import HistoryError, changed_files, resolve_commit, toplevel
+from ..io.repository import HistoryError, changed_files, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis.confirm import Candidate, Confirmation, confirm, instruction_backed
 from ..analysis.gate_result import EXIT_ERROR, GateResult, Row

@@ -17,7 +17,7 @@ from typing import NoReturn, Sequence
 
 from ..model.config import ConfigError
 from ..io.baseline import BaselineError
-from ..io.history import HistoryError
+from ..io.repository import HistoryError
 from ..io.results import ResultsError
 from . import commands
 

@@ -12,7 +12,7 @@ pages (:mod:`..render.site`), with the stored baselines of ``--baselines``,
 commit subjects and dates when there is a repository, and asv's own pages
 when ``--repo`` is an asv project (``asv publish``).
 
-``make run`` (``scripts/run_pipeline.py``) builds its site with
+``rustorch-regress run`` (``make run``) builds its site with
 :func:`publish_site` too, after benchmarking and confirmation.
 
 Exit status 0 when the site was built, findings or not (the site is a view:
@@ -27,18 +27,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from ..model.findings import Report
 from ..model.profile import Profile
 from ..model.series import Series, SeriesKey, paused_gc
 from ..io.baseline import BaselineError, load_baseline
-from ..io.history import commit_infos
-from ..analysis.detect import detect
+from ..io.history import History
+from ..io.repository import commit_infos
+from ..analysis.pipeline import analyse
 from ..render.plot_jobs import default_workers
 from ..render.site import SiteData, build_site
 from .asv_runner import asv_publish
-from .commands import add_rule_options, config_from_args, load_history, write_reports
+from .commands import add_rule_options, config_from_args, history_of, write_reports
 
 
 def say(text: str) -> None:
@@ -66,19 +67,18 @@ def stored_baselines(directory: Path, series: Sequence[Series]) -> tuple[dict[Se
     return levels, ", ".join(sources)
 
 
-def publish_site(out: Path, series: Sequence[Series], report: Report, commits: Sequence[str],
-                 profile: Profile, *, repo: Path | None = None, results: Path | None = None,
-                 baselines: Path | None = None, same_build: Mapping[str, str] | None = None,
-                 asv: bool = True, progress: bool = True, workers: int = 1) -> Path:
-    """The site of a detector run (``commits``: the measured ones, oldest
-    first): plots of the change points the report decided, stored baselines
-    from ``baselines`` when given, commit subjects and dates from ``repo``
-    when given, ``asv publish`` of ``results`` when ``repo`` is an asv
-    project (``asv``: try it at all). ``same_build``: commits not measured,
-    each with the commit whose build it has; ``workers``: plotting processes
-(see :func:`~..render.site.build_site`). Returns ``out/index.html``."""
-    series = [s for s in series if len(s)]
-    same = dict(same_build or {})
+def publish_site(out: Path, history: History, report: Report, profile: Profile, *,
+                 results: Path | None = None, baselines: Path | None = None, asv: bool = True,
+                 progress: bool = True, workers: int = 1) -> Path:
+    """The site of the analysis ``report`` of ``history``: plots of the change
+    points the report decided, stored baselines from ``baselines`` when
+    given, commit subjects and dates from the history's repository when it
+    has one, ``asv publish`` of ``results`` when that repository is an asv
+    project (``asv``: try it at all), the commits not measured with the
+    commit whose build they have; ``workers``: plotting processes (see
+    :func:`~..render.site.build_site`). Returns ``out/index.html``."""
+    series, commits, repo = history.series, history.measured, history.repo
+    same = history.unmeasured_builds
     levels, source = stored_baselines(baselines, series) if baselines is not None else ({}, "")
     info = commit_infos(repo, [*commits, *same]) if repo is not None else {}
     with tempfile.TemporaryDirectory(prefix="asv-html-") as tmp:
@@ -112,16 +112,16 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     started = time.monotonic()
     with paused_gc(freeze=True):
-        history = load_history(args)        # (no line before: an error stays the only line)
+        history = history_of(args, config)   # (no line before: an error stays the only line)
         say(f"site: {args.results} read in {time.monotonic() - started:.1f} s; detecting over "
             f"{len(history.series)} series, {len(history.measured)} commits")
-        report = detect(history.series, config, metadata=history.result_set.file_meta)
+        report = analyse(history, config)
     write_reports(report, args, "site")
     say(f"site: {len(report.findings)} finding(s) at {time.monotonic() - started:.1f} s; "
         f"plotting and writing {args.out}")
-    index = publish_site(args.out, history.series, report, history.measured, config.profile,
-                         repo=history.repo, results=args.results, baselines=args.baselines,
-                         asv=not args.no_asv_publish, workers=args.jobs or default_workers())
+    index = publish_site(args.out, history, report, config.profile, results=args.results,
+                         baselines=args.baselines, asv=not args.no_asv_publish,
+                         workers=args.jobs or default_workers())
     kinds: dict[str, int] = {}
     for f in report.findings:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1

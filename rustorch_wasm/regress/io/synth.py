@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .history import make_history
+from .repository import make_history
 from .results import COLUMNS
 
 __all__ = ["Row", "make_history", "write_benchmarks_json", "write_result_file"]

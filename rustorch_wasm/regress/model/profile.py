@@ -21,7 +21,7 @@ file's ``"profile"`` object, see :func:`~.config.load_config`)::
   first group of ``pattern`` (e.g. the engine of an asv matrix dimension);
   ``name`` says what it is. Without a match, the label is the part of the
   name that tells it from the other environments of the same machine.
-* ``build_paths``: the build inputs :func:`~..io.history.build_keys` hashes.
+* ``build_paths``: the build inputs :func:`~..io.repository.build_keys` hashes.
 * ``direction``: rules like the config file's (which way is better).
 
 The default profile has no exact counts, no label pattern and the generic

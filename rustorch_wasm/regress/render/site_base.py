@@ -19,7 +19,7 @@ from ..model.kinds import KINDS, status_text
 from ..model.profile import Profile, short_labels
 from ..model.series import Series, SeriesKey
 from ..model.units import format_value
-from ..io.history import CommitInfo
+from ..io.repository import CommitInfo
 from .plot import first_segment_level
 
 CSS = """
