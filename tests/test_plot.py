@@ -19,7 +19,7 @@ def test_series_plot_writes_png_and_svg_with_sha_label(tmp_path):
     s = make_series("tensor_ops.Add.time_add", params=(("size", "100000"),), level=3e-5,
                     step_at=25, step=1.3)
     finding = regression_at(s, 25, 1.3)
-    png, svg = plot.plot_series(s, tmp_path / "add", findings=[finding], change_points=[25])
+    png, svg = plot.plot_series(s, tmp_path / "add", threshold=0.2, findings=[finding], change_points=[25])
     image = mpimg.imread(png)
     assert image.shape[0] > 300 and image.shape[1] > 600
     assert image[..., :3].std() > 0.05  # not a blank canvas
@@ -32,7 +32,7 @@ def test_series_plot_writes_png_and_svg_with_sha_label(tmp_path):
 def test_dotted_names_keep_both_formats(tmp_path):
     key_series = make_series("a.b.c.time_x", params=(("n", "1.5"),))
     base = tmp_path / plot.series_slug(key_series.key)
-    paths = plot.plot_series(key_series, base)
+    paths = plot.plot_series(key_series, base, threshold=0.2)
     assert sorted(p.name for p in paths) == sorted([base.name + ".png", base.name + ".svg"])
     assert all(p.exists() for p in paths)
 
@@ -84,7 +84,7 @@ def test_series_slug_unique_and_safe():
 def test_empty_series_is_refused(tmp_path):
     s = make_series("m.C.time_x", n=0)
     with pytest.raises(ValueError, match="no points"):
-        plot.plot_series(s, tmp_path / "x")
+        plot.plot_series(s, tmp_path / "x", threshold=0.2)
 
 
 def test_long_heatmap_labels_keep_their_params():
@@ -110,7 +110,7 @@ def test_a_3000_commit_series_is_drawn_in_buckets_that_keep_its_finding(tmp_path
     assert {s.points[1999].position, s.points[2000].position} <= set(drawn.positions)
     assert drawn.medians[list(drawn.positions).index(2000)] == s.points[2000].median
 
-    fig = plot.series_figure(s, findings=[finding], change_points=[2000])
+    fig = plot.series_figure(s, threshold=0.2, findings=[finding], change_points=[2000])
     lines = fig.axes[0].lines
     with_markers = [ln for ln in lines if ln.get_marker() not in (None, "None", "", " ")]
     assert sum(len(ln.get_xdata()) for ln in with_markers) == 1    # only the finding's marker
@@ -119,11 +119,11 @@ def test_a_3000_commit_series_is_drawn_in_buckets_that_keep_its_finding(tmp_path
 
     # in the SVG: markers (<use> of a marker path "#m...", tick marks included) stay
     # few, and the finding keeps its label; drawn in full, there is one per point
-    [svg] = plot.plot_series(s, tmp_path / "long", findings=[finding], change_points=[2000],
+    [svg] = plot.plot_series(s, tmp_path / "long", threshold=0.2, findings=[finding], change_points=[2000],
                              formats=("svg",))
     text = svg.read_text()
     assert text.count('<use xlink:href="#m') < 60 and finding.commit[:7] in text
-    [full] = plot.plot_series(s, tmp_path / "full", findings=[finding], change_points=[2000],
+    [full] = plot.plot_series(s, tmp_path / "full", threshold=0.2, findings=[finding], change_points=[2000],
                               formats=("svg",), max_points=10**6)
     assert full.read_text().count('<use xlink:href="#m') > 3000
 

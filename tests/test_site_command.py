@@ -150,7 +150,7 @@ def test_plots_from_worker_processes_equal_those_drawn_here(tmp_path):
     outputs = {}
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
-        jobs = [plot_jobs.PlotJob(s, out / series_slug(s.key), (), (20,) if i % 7 == 0 else (),
+        jobs = [plot_jobs.PlotJob(s, out / series_slug(s.key), 0.2, (), (20,) if i % 7 == 0 else (),
                                   math.nan) for i, s in enumerate(series)]
         seen: list[int] = []
         plot_jobs.plot_all(jobs, workers, lambda done, total: seen.append(done))

@@ -129,12 +129,14 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
         better = config.better_for(s.key.benchmark, s.unit)
         if config.profile.is_exact(s.key):
             findings.extend(instruction_findings(s, config))
-            analyses[s.key] = SeriesAnalysis(s.key, better, np.asarray(s.medians, dtype=float), [])
+            analyses[s.key] = SeriesAnalysis(s.key, better, np.asarray(s.medians, dtype=float), [],
+                                             config.threshold_for(s.key.benchmark))
             continue
         levels = commit_levels(s)
         idx, y = log_levels(levels)
         y = sign(better) * y
-        analyses[s.key] = SeriesAnalysis(s.key, better, levels, [])
+        analyses[s.key] = SeriesAnalysis(s.key, better, levels, [],
+                                         config.threshold_for(s.key.benchmark))
         if y.size < 2 * config.min_segment:
             continue
         split = dict(segment_with_p(y, min_segment=config.min_segment,

@@ -19,7 +19,7 @@ field is still there with its meaning) is an interface; keep it stable::
                    "end_commit": "<sha>"|null, "moved": int, "share": float|null}],
      "alert_groups": [{"commit": "<sha>", "previous_commit": "<sha>",
                        "counts": {"regression": 1, ...}, "findings": [index, ...]}],
-     "series": [{"benchmark", "params", "machine", "env", "better",
+     "series": [{"benchmark", "params", "machine", "env", "better", "threshold",
                  "change_points": ["<sha>", ...]}]}
 
 * ``before``/``after``/``ratio``/``ci`` are in the series' own unit
@@ -43,7 +43,9 @@ field is still there with its meaning) is an interface; keep it stable::
 * ``alert_groups``: the findings at one commit form one group (as
   Perfherder's alert summaries), ordered by the worst kind in them.
 * ``series``: what the detector decided per series: the commits where a new
-  level starts, after merging and re-placement (the plots draw these).
+  level starts, after merging and re-placement (the plots draw these), and
+  the threshold it was judged at (the top-level ``threshold`` is the run's
+  default; a per-benchmark override changes it).
 """
 from __future__ import annotations
 
@@ -129,6 +131,7 @@ class SeriesAnalysis:
     better: str
     levels: np.ndarray              # one level per point of the series (NaN: unusable)
     change_points: list[int]        # indices into the series' points: a new level starts
+    threshold: float                # the relative change that matters for this series
     findings: list[int] = field(default_factory=list)   # indices into Report.findings
 
     def change_point_commits(self, commits: list[str]) -> list[str]:
@@ -162,6 +165,11 @@ class Report:
     commits: dict[SeriesKey, list[str]] = field(default_factory=dict)  # per series, its points' shas
     positions: dict[str, int] = field(default_factory=dict)   # commit -> first-parent position
 
+    def threshold_of(self, key: SeriesKey) -> float:
+        """The threshold ``key`` was judged at (the run's when it was not analysed)."""
+        a = self.analyses.get(key)
+        return a.threshold if a is not None else self.threshold
+
     @property
     def regressions(self) -> list[Finding]:
         return [f for f in self.findings if f.kind == "regression"]
@@ -194,6 +202,7 @@ class Report:
             commits = self.commits.get(key, [])
             series.append({"benchmark": key.benchmark, "params": key.params_dict,
                            "machine": key.machine, "env": key.env, "better": a.better,
+                           "threshold": a.threshold,
                            "change_points": a.change_point_commits(commits)})
         return {
             "schema": SCHEMA,

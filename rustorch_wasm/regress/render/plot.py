@@ -6,7 +6,7 @@ Two kinds of figure:
   the median per commit, the shaded band its inter-quartile range
   (q25..q75 of the recorded samples). A horizontal line marks the baseline
   level ``b`` and a lighter band the threshold zone ``b*(1-t) .. b*(1+t)``
-  (t = 0.20 by default): a level that leaves the band by a significant step
+  (t: the threshold the series was judged at): a level that leaves the band by a significant step
   is what the detector flags. Change points (index ``i`` = first point of a
   new level) are drawn as vertical dashed lines half-way between point
   ``i-1`` and point ``i``. Regressions, improvements and drift are marked at
@@ -185,10 +185,10 @@ def _layout(fig: Figure, title_lines: int) -> None:
 def series_figure(
     series: Series,
     *,
+    threshold: float,
     findings: Sequence[Finding] = (),
     change_points: Sequence[int] = (),
     baseline: float | None = None,
-    threshold: float = 0.20,
     max_points: int = MAX_POINTS,
 ) -> Figure:
     """The trend figure of one series (see the module docstring)."""
@@ -271,10 +271,10 @@ def plot_series(
     series: Series,
     out_base: Path,
     *,
+    threshold: float,
     findings: Sequence[Finding] = (),
     change_points: Sequence[int] = (),
     baseline: float | None = None,
-    threshold: float = 0.20,
     formats: Sequence[str] = FORMATS,
     max_points: int = MAX_POINTS,
 ) -> list[Path]:

@@ -38,10 +38,10 @@ class PlotJob:
 
     series: Series
     out_base: Path
+    threshold: float                  # the one the series was judged at
     findings: tuple[Finding, ...] = ()
     change_points: tuple[int, ...] = ()
     baseline: float | None = None
-    threshold: float = 0.20
     formats: tuple[str, ...] = ("png",)
 
     def run(self) -> list[Path]:
@@ -55,7 +55,7 @@ class PlotJob:
         light = SeriesColumns(list(c.commits), c.positions, c.medians, c.q25, c.q75,
                               np.ones(len(c), dtype=bool), c.ci_lo, c.ci_hi, [()] * len(c))
         return PlotJob(Series(self.series.key, self.series.unit, columns=light), self.out_base,
-                       self.findings, self.change_points, self.baseline, self.threshold,
+                       self.threshold, self.findings, self.change_points, self.baseline,
                        self.formats)
 
 

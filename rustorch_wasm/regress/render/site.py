@@ -103,10 +103,10 @@ def build_site(data: SiteData, out: Path, *, asv_html: Path | None = None,
         for s in data.series:
             by_bench[s.key.benchmark].append(s)
         plotted = [s for s in data.series if len(s)]
-        jobs = [PlotJob(s, tmp / "plots" / series_slug(s.key),
+        jobs = [PlotJob(s, tmp / "plots" / series_slug(s.key), data.report.threshold_of(s.key),
                         tuple(data.findings_of.get(s.key, ())),
-                        tuple(data.change_points.get(s.key, [])), levels.get(s.key),
-                        data.report.threshold) for s in plotted]
+                        tuple(data.change_points.get(s.key, [])), levels.get(s.key))
+                for s in plotted]
         step = max(10, len(jobs) // 10)
         marks = set()
 
