@@ -50,13 +50,13 @@ wasm: $(STAMP)
 
 # The main job: asv over RANGE (skipping measured commits), detect, plots, site/.
 run: setup
-	$(PY) scripts/run_pipeline.py --range '$(RANGE)'
+	$(VENV)/bin/rustorch-regress run --range '$(RANGE)' --baselines baselines
 
 test: setup
 	$(PY) -m pytest -q
 
 bench: setup
-	$(PY) scripts/bench.py --range '$(RANGE)'
+	$(VENV)/bin/rustorch-regress run --no-analysis --range '$(RANGE)'
 
 report: setup
 	$(PY) scripts/kernel_report.py --markdown docs/benchmarks.md

@@ -8,11 +8,11 @@ one commit of the project, ``before - 1`` README-only commits, the commit
 computes the first 35 % of its input twice), then ``after - 1`` README-only
 commits. Then, inside ``DEST``::
 
-    python scripts/run_pipeline.py --range HEAD~20..HEAD \\
+    rustorch-regress run --range HEAD~20..HEAD \\
         --bench '^activations\\.' --bench '^tensor_ops\\.Add\\.'
 
-benchmarks every commit and builds ``DEST/site``; the README's screenshots
-come from that run.
+benchmarks every distinct build and builds ``DEST/site``; the README's
+screenshots come from that run.
 """
 from __future__ import annotations
 

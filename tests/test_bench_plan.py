@@ -1,15 +1,17 @@
-"""scripts/bench.py: which commits go to asv (one per distinct build), and its progress."""
+"""Which commits `rustorch-regress run` hands to asv (one per distinct build), and its progress."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from _scripts import load_script
+from rustorch_wasm.regress.cli import run_command
+from rustorch_wasm.regress.cli.asv_runner import Progress
+from rustorch_wasm.regress.cli.main import main
+from rustorch_wasm.regress.io.builds import plan
 from test_asv_integration import git
 
 NAMES = ["base", "docs", "kernel", "docs2", "tests", "bench", "docs3"]
-bench = load_script("bench")
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,7 @@ def repo(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 
 def test_only_commits_that_change_the_build_are_measured(repo):
     path, sha = repo
-    work = bench.plan(path, list(sha.values()), set())
+    work = plan(path, list(sha.values()), set())
     assert work.to_measure == [sha["base"], sha["kernel"], sha["bench"]]
     assert work.same_build == 4
     assert "7 commit(s), 3 distinct build(s) (4 commit(s) skipped" in work.summary("R")
@@ -40,15 +42,15 @@ def test_only_commits_that_change_the_build_are_measured(repo):
 
 def test_a_range_starting_inside_a_build_measures_that_builds_commit(repo):
     path, sha = repo
-    work = bench.plan(path, [sha["docs2"], sha["tests"], sha["bench"]], set())
+    work = plan(path, [sha["docs2"], sha["tests"], sha["bench"]], set())
     assert work.to_measure == [sha["kernel"], sha["bench"]] and work.before_range == 1
 
 
 def test_measured_builds_are_not_measured_again(repo):
     path, sha = repo
-    work = bench.plan(path, list(sha.values()), {sha["kernel"][:8], sha["base"][:8]})
+    work = plan(path, list(sha.values()), {sha["kernel"][:8], sha["base"][:8]})
     assert work.to_measure == [sha["bench"]]
-    every = bench.plan(path, list(sha.values()), set(), every_commit=True)
+    every = plan(path, list(sha.values()), set(), every_commit=True)
     assert every.to_measure == list(sha.values())
 
 
@@ -57,35 +59,38 @@ def fake_asv(repo, tmp_path, monkeypatch):
     path, _ = repo
     handed: list[list[str]] = []
 
-    def run_asv(cmd, progress):
-        hashfile = next(a for a in cmd if a.startswith("HASHFILE:"))[len("HASHFILE:"):]
-        handed.append(Path(hashfile).read_text().split())
-        assert "--record-samples" in cmd and "--skip-existing-commits" in cmd
+    def run_history(repo, commits, **kwargs):
+        assert Path(repo) == path
+        handed.append(list(commits))
         return 0
 
-    monkeypatch.setattr(bench, "ROOT", path)
-    monkeypatch.setattr(bench, "results_dir", lambda: tmp_path / "results")
-    monkeypatch.setattr(bench, "asv_machine", lambda machine: None)
-    monkeypatch.setattr(bench, "run_asv", run_asv)
+    monkeypatch.setattr(run_command, "load_asv_config",
+                        lambda root: {"repo": ".", "results_dir": str(tmp_path / "results")})
+    monkeypatch.setattr(run_command, "run_history", run_history)
     return tmp_path / "results", handed
 
 
+def bench_only(path: Path, *args: str) -> int:
+    return main(["run", "--no-analysis", "--project", str(path), *args])
+
+
 def test_the_hash_file_holds_the_builds_to_measure(repo, fake_asv, capsys):
-    _, sha = repo
+    path, sha = repo
     results, handed = fake_asv
-    assert bench.main(["--range", "HEAD~4..HEAD", "--machine", "box"]) == 0
+    assert bench_only(path, "--range", "HEAD~4..HEAD", "--machine", "box") == 0
     assert handed == [[sha["kernel"], sha["bench"]]]
     assert "4 commit(s), 2 distinct build(s)" in capsys.readouterr().out
     # once both have results on this machine, asv is not started at all
     (results / "box").mkdir(parents=True)
     for name in ("kernel", "bench"):
         (results / "box" / f"{sha[name][:8]}-venv.json").write_text("{}")
-    assert bench.main(["--range", "HEAD~4..HEAD", "--machine", "box"]) == 0
+    assert bench_only(path, "--range", "HEAD~4..HEAD", "--machine", "box") == 0
     assert len(handed) == 1 and "0 to measure" in capsys.readouterr().out
 
 
-def test_a_bad_range_is_one_line(fake_asv, capsys):
-    assert bench.main(["--range=--all..HEAD"]) == 2
+def test_a_bad_range_is_one_line(repo, fake_asv, capsys):
+    path, _ = repo
+    assert bench_only(path, "--range=--all..HEAD") == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
 
@@ -93,7 +98,7 @@ def test_a_bad_range_is_one_line(fake_asv, capsys):
 def test_progress_counts_commits_and_estimates_the_rest():
     now = [0.0]
     lines: list[str] = []
-    progress = bench.Progress(3, clock=lambda: now[0], out=lines.append)
+    progress = Progress(3, clock=lambda: now[0], out=lines.append)
     now[0] = 40.0    # asv's setup before the first commit
     progress.line("[ 0.00%] · For rustorch_wasm commit 0123abcd <main>:\n")
     now[0] = 140.0

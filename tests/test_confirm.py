@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rustorch_wasm.regress.analysis.confirm import (Candidate, RemeasureError, Rule, Samples, confirm,
+from rustorch_wasm.regress.analysis.confirm import (RemeasureError, Samples, Suspect, confirm,
                                                     instruction_backed)
 from rustorch_wasm.regress.model.config import DetectorConfig
 from rustorch_wasm.regress.model.series import SeriesKey
@@ -38,7 +38,7 @@ class Stub:
 
 def test_a_real_slowdown_is_confirmed_in_one_look():
     stub = Stub({key("x"): (1e-3, 1.5e-3)})
-    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    [c] = confirm([Suspect(key("x"), C, P)], stub)
     assert c.verdict == "confirmed" and c.rounds == 4 and 1.45 < c.ratio < 1.55
     assert c.p_value < 0.01 / 3 and c.samples == (24, 24)
     assert stub.calls == [(P, C, [key("x")], 4)]
@@ -47,15 +47,15 @@ def test_a_real_slowdown_is_confirmed_in_one_look():
 
 def test_noise_is_refuted_with_its_ratio():
     stub = Stub({key("x"): (1e-3, 1.01e-3)})
-    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    [c] = confirm([Suspect(key("x"), C, P)], stub)
     assert c.verdict == "refuted" and c.rounds == 4 and 1.0 < c.ratio < 1.02
-    assert c.ci[1] < 1.2 and "excludes x1.20" in c.reason
+    assert c.ci[1] < 1.2 and "excludes a change of 20% for the worse" in c.reason
 
 
 def test_undecided_goes_on_to_the_bound_then_says_so():
     # x1.1 (below the guard, 1.15) with a +-60 % spread: neither rule can decide
     stub = Stub({key("x"): (1e-3, 1.1e-3)}, spread=0.6, per_round=2)
-    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    [c] = confirm([Suspect(key("x"), C, P)], stub)
     assert c.verdict == "inconclusive" and c.rounds == 12
     assert [call[3] for call in stub.calls] == [4, 4, 4]
     assert "after 12 rounds" in c.reason and c.ci[1] >= 1.2
@@ -63,14 +63,15 @@ def test_undecided_goes_on_to_the_bound_then_says_so():
 
 def test_the_bound_is_the_rules():
     stub = Stub({key("x"): (1e-3, 1.1e-3)}, spread=0.6, per_round=3)
-    [c] = confirm([Candidate(key("x"), C, P)], stub, rule=Rule(rounds_per_look=2, max_rounds=5))
+    config = DetectorConfig(confirm_rounds_per_look=2, confirm_max_rounds=5)
+    [c] = confirm([Suspect(key("x"), C, P)], stub, config)
     assert [call[3] for call in stub.calls] == [2, 2, 1] and c.rounds == 5
 
 
 def test_instruction_backed_is_confirmed_without_measuring():
     stub = Stub({key("y"): (1e-3, 1.5e-3)})
-    backed = Candidate(key("x"), C, P, instructions=(1000.0, 1350.0))
-    small = Candidate(key("y"), C, P, instructions=(1000.0, 1010.0))  # +1 %: re-measured
+    backed = Suspect(key("x"), C, P, instructions=(1000.0, 1350.0))
+    small = Suspect(key("y"), C, P, instructions=(1000.0, 1010.0))  # +1 %: re-measured
     out = confirm([backed, small], stub)
     assert [c.verdict for c in out] == ["confirmed", "confirmed"]
     assert out[0].rounds == 0 and out[0].ratio == pytest.approx(1.35)
@@ -82,21 +83,39 @@ def test_instruction_backed_is_confirmed_without_measuring():
 def test_one_run_per_commit_pair_and_order_kept():
     other = "c" * 40
     stub = Stub({key("x"): (1e-3, 1.5e-3), key("y"): (1e-3, 1.0e-3)})
-    cands = [Candidate(key("y"), C, P), Candidate(key("x"), other, C), Candidate(key("x"), C, P)]
+    cands = [Suspect(key("y"), C, P), Suspect(key("x"), other, C), Suspect(key("x"), C, P)]
     out = confirm(cands, stub)
-    assert [c.candidate for c in out] == cands
+    assert [c.suspect for c in out] == cands
     assert [c.verdict for c in out] == ["refuted", "confirmed", "confirmed"]
     assert sorted((p, c) for p, c, *_ in stub.calls) == sorted([(P, C), (C, other)])
 
 
 def test_nothing_measured_or_a_failed_run_is_inconclusive():
     stub = Stub({})
-    [c] = confirm([Candidate(key("x"), C, P)], stub)
+    [c] = confirm([Suspect(key("x"), C, P)], stub)
     assert c.verdict == "inconclusive" and "too few samples" in c.reason and len(stub.calls) == 1
 
     def failing(*_):
         raise RemeasureError("asv exited 1")
 
-    [c] = confirm([Candidate(key("x"), C, P)], failing)
+    [c] = confirm([Suspect(key("x"), C, P)], failing)
     assert c.verdict == "inconclusive" and c.reason == "re-measurement failed: asv exited 1"
     assert c.to_json()["ratio"] is None and c.to_json()["verdict"] == "inconclusive"
+
+
+def test_an_improvement_is_held_to_the_same_rule():
+    stub = Stub({key("x"): (1.5e-3, 1e-3), key("y"): (1e-3, 0.99e-3)})
+    real = Suspect(key("x"), C, P, worse=False)
+    noise = Suspect(key("y"), C, P, worse=False)
+    out = confirm([real, noise], stub)
+    assert [c.verdict for c in out] == ["confirmed", "refuted"]
+    assert "for the better" in out[1].reason
+
+
+def test_a_throughput_drop_is_judged_as_a_regression():
+    """Higher is better: a throughput that fell by a third is a confirmed
+    regression, not refuted because its raw ratio is below 1."""
+    name = SeriesKey("box", "venv", "mod.C.track_rate", ())
+    stub = Stub({name: (3000.0, 2000.0)})
+    [c] = confirm([Suspect(name, C, P, unit="samples/s", better="higher")], stub)
+    assert c.verdict == "confirmed" and 0.6 < c.ratio < 0.7

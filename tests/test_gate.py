@@ -111,13 +111,14 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(home))
     flagged = []
 
-    def every_timing_regression(result, config=None):
-        keys = [r.key for r in result.rows if r.finding is not None
-                and r.finding.kind == "regression" and not r.exact]
-        flagged.extend(keys)
-        return keys
+    real_suspects = gate_module.suspects_of
 
-    monkeypatch.setattr(gate_module, "needs_recheck", every_timing_regression)
+    def every_timing_regression(result, config):
+        found = real_suspects(result, config)
+        flagged.extend(s.key for s in found)
+        return found
+
+    monkeypatch.setattr(gate_module, "suspects_of", every_timing_regression)
     # and confirm() must re-measure them even though the instruction count backs them
     monkeypatch.setattr("rustorch_wasm.regress.analysis.confirm.instruction_backed", lambda c, cfg: False)
     result = gate_module.gate(repo, sha["docs"], sha["slow"], benches=[r"^activations\.Sigmoid\."],
@@ -133,8 +134,8 @@ def test_recheck_measures_flagged_timings_again(history, monkeypatch):
     assert not confirmed & set(result.unconfirmed)
     for f in result.report.regressions:
         if not PROJECT.profile.is_exact(f.key):
-            assert f.evidence[-1].startswith("confirmed by a re-run: x1.")
-    verdicts = {c.candidate.key.label: c for c in result.confirmations}
+            assert f.evidence[-1].startswith("confirmed by re-measurement: x1.")
+    verdicts = {c.suspect.key.label: c for c in result.confirmations}
     assert set(verdicts) == set(result.rechecked)
     assert verdicts["activations.Sigmoid.time_sigmoid(size=10000)"].rounds >= 4
 

@@ -1,6 +1,7 @@
 """The gate's Markdown report from synthetic results: verdict, tables, escaping."""
 from __future__ import annotations
 
+from rustorch_wasm.regress.model.config import DetectorConfig
 from rustorch_wasm.regress.model.findings import Finding, Report
 from rustorch_wasm.regress.analysis.gate_result import EXIT_CLEAN, EXIT_ERROR, EXIT_REGRESSION, GateResult, Row
 from rustorch_wasm.regress.render.gate_markdown import render_markdown
@@ -64,8 +65,8 @@ def test_failure_on_head_is_an_error():
 
 
 def test_recheck_keeps_only_confirmed_timing_regressions():
-    from rustorch_wasm.regress.analysis.confirm import Confirmation
-    from rustorch_wasm.regress.cli.gate import apply_confirmations, candidate, needs_recheck
+    from rustorch_wasm.regress.analysis.confirm import Confirmation, confirm
+    from rustorch_wasm.regress.cli.gate import suspects_of, with_verdicts
 
     noisy = key("m.C.time_noisy")
     real = key("m.C.time_real")
@@ -76,34 +77,50 @@ def test_recheck_keeps_only_confirmed_timing_regressions():
     first = result([fn, fr, fb], [Row(noisy, "seconds", 1.0, 1.3, fn, (10.0, 10.0)),
                                   Row(real, "seconds", 1.0, 1.4, fr, None),
                                   Row(backed, "seconds", 1.0, 1.4, fb, (10.0, 14.0))])
-    keys = needs_recheck(first)
-    assert keys == [noisy, real]  # the instruction count backs the third (+40 %)
-    verdicts = [Confirmation(candidate(first.rows[0], BASE, HEAD), "refuted", 1.02, (0.99, 1.05),
-                             0.3, 4, (24, 24)),
-                Confirmation(candidate(first.rows[1], BASE, HEAD), "confirmed", 1.38, (1.3, 1.5),
-                             2e-4, 4, (24, 24))]
-    final = apply_confirmations(first, verdicts)
+    todo = suspects_of(first, DetectorConfig())
+    assert [s.key for s in todo] == [noisy, real, backed]
+    measured: list = []
+
+    def runner(parent, commit, keys, rounds):   # the count backs the third (+40 %)
+        measured.extend(keys)
+        return {}
+
+    [_, _, by_counts] = confirm(todo, runner, DetectorConfig())
+    assert by_counts.by_counts and measured == [noisy, real]
+    verdicts = [Confirmation(todo[0], "refuted", 1.02, (0.99, 1.05), 0.3, 4, (24, 24)),
+                Confirmation(todo[1], "confirmed", 1.38, (1.3, 1.5), 2e-4, 4, (24, 24)),
+                by_counts]
+    final = with_verdicts(first, verdicts)
     assert {f.key for f in final.report.regressions} == {real, backed}
     assert final.unconfirmed == [noisy.label] and final.exit_code == EXIT_REGRESSION
     confirmed = next(f for f in final.report.findings if f.key == real)
-    assert confirmed.evidence[-1] == "confirmed by a re-run: x1.380, p=0.0002, 4 interleaved rounds"
+    assert confirmed.evidence[-1] == ("confirmed by re-measurement: x1.380, p=0.0002, "
+                                      "4 interleaved rounds (24+24 samples)")
     gate_json = final.to_json()["gate"]
-    assert [c["verdict"] for c in gate_json["confirmations"]] == ["refuted", "confirmed"]
+    assert [c["verdict"] for c in gate_json["confirmations"]] == ["refuted", "confirmed",
+                                                                  "confirmed"]
     md = render_markdown(final)
     assert "1 of 2 confirmed. Not confirmed (not counted): m.C.time_noisy(size=10000)" in md
-    assert "m.C.time_noisy" in md.split("<details>")[1]  # listed with the unchanged ones
+    held_back = md.split("### Not confirmed (1)")[1]
+    assert "m.C.time_noisy" in held_back and "✕ refuted" in held_back
+    assert "m.C.time_noisy" not in md.split("### Changed")[1].split("### Not confirmed")[0]
     # every flagged timing regression inconclusive: the gate passes
-    clean = apply_confirmations(first, [
-        Confirmation(candidate(r, BASE, HEAD), "inconclusive", 1.3, (0.9, 1.6), 0.05, 12, (72, 72))
-        for r in first.rows])
+    clean = with_verdicts(first, [
+        Confirmation(s, "inconclusive", 1.3, (0.9, 1.6), 0.05, 12, (72, 72)) for s in todo])
     assert clean.report.regressions == [] and clean.exit_code == EXIT_CLEAN
 
 
 def test_a_small_instruction_rise_does_not_spare_re_measurement():
-    from rustorch_wasm.regress.cli.gate import needs_recheck
+    from rustorch_wasm.regress.analysis.confirm import instruction_backed
+    from rustorch_wasm.regress.cli.gate import suspects_of
 
     t = key("m.C.time_x")
     f = Finding("regression", t, HEAD, BASE, 1.0, 1.5, 1.5, (1.4, 1.6), 1e-5, "seconds")
-    rise = lambda counts: result([f], [Row(t, "seconds", 1.0, 1.5, f, counts)])  # noqa: E731
-    assert needs_recheck(rise((1000.0, 1010.0))) == [t]      # +1 %: could be the host
-    assert needs_recheck(rise((1000.0, 1200.0))) == []       # +20 %: above guard x threshold
+
+    def rise(counts):
+        return suspects_of(result([f], [Row(t, "seconds", 1.0, 1.5, f, counts)]), DetectorConfig())
+
+    [small] = rise((1000.0, 1010.0))
+    assert not instruction_backed(small, DetectorConfig())   # +1 %: could be the host
+    [large] = rise((1000.0, 1200.0))
+    assert instruction_backed(large, DetectorConfig())       # +20 %: the code does more work

@@ -68,6 +68,18 @@ def count_ratio(series: Series, commit: str) -> float | None:
     return float(meds[i] / meds[i - 1])
 
 
+def count_backs(count_ratio: float | None, log_change: float, benchmark: str,
+                config: DetectorConfig) -> bool:
+    """Does a companion count ratio back a timing change of ``log_change``
+    (log of the ratio in badness terms, positive for worse)? It does when
+    the count moved the same way by at least half the size guard in log
+    terms: ``|log r| >= log(1 + g*t) / 2``, the code did change the work done."""
+    if count_ratio is None or not count_ratio > 0 or not math.isfinite(count_ratio):
+        return False
+    half = 0.5 * math.log1p(config.guard * config.threshold_for(benchmark))
+    return math.log(count_ratio) * log_change > 0 and abs(math.log(count_ratio)) >= half
+
+
 def add_evidence(findings: list[Finding], series_list: list[Series],
                  config: DetectorConfig) -> list[Finding]:
     """Attach instruction-count (or timing) changes at the same commit, and
@@ -93,9 +105,7 @@ def add_evidence(findings: list[Finding], series_list: list[Series],
                 evidence.append(f"{other.key.benchmark} x{r:.3f} at the same commit"
                                 if r != 1.0 else
                                 f"{other.key.benchmark} unchanged at this commit")
-                half = 0.5 * math.log1p(config.guard * config.threshold_for(f.key.benchmark))
-                if r > 0 and f.badness > 0 and math.log(r) * math.log(f.badness) > 0 \
-                        and abs(math.log(r)) >= half:
+                if f.badness > 0 and count_backs(r, math.log(f.badness), f.key.benchmark, config):
                     confirmed = True
         out.append(replace(f, evidence=tuple(evidence), confirmed=confirmed))
     return out

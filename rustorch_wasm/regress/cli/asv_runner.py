@@ -26,9 +26,11 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..model.series import SeriesKey
 from ..analysis.confirm import Samples
@@ -36,6 +38,7 @@ from ..analysis.confirm import Samples
 INTERLEAVED = ("-a", "rounds=4", "-a", "repeat=(5,8,1.5)")
 
 _PROGRESS = re.compile(r"^\[\s*\d+(\.\d+)?%\]")
+_COMMIT_LINE = re.compile(r"For \S+ commit ([0-9a-f]{8})")
 
 
 class AsvRunError(Exception):
@@ -49,22 +52,29 @@ def asv_env() -> dict[str, str]:
     return env
 
 
-def private_config(repo: Path, workdir: Path, results: Path | None = None) -> Path:
-    """A copy of ``repo/asv.conf.json`` with private results/html dirs (or the
-    given ``results`` directory); returns its path."""
+def load_asv_config(repo: Path) -> dict:
+    """``repo/asv.conf.json`` as asv reads it (JSON with comments)."""
     try:
-        from asv import util  # asv is not a dependency of the detector: only the gate runs it
+        from asv import util  # asv is not a dependency of the detector: only measuring runs it
     except ModuleNotFoundError:
-        raise AsvRunError("asv is not installed; the gate benchmarks with it "
+        raise AsvRunError("asv is not installed; benchmarking needs it "
                           "(pip install asv==0.6.6)") from None
-
-    source = repo / "asv.conf.json"
+    source = Path(repo) / "asv.conf.json"
     if not source.is_file():
-        raise AsvRunError(f"{source} not found (the gate runs asv with the project's config)")
+        raise AsvRunError(f"{source} not found (not an asv project)")
     try:
         conf = util.load_json(str(source), js_comments=True)
     except Exception as exc:  # asv raises several types for bad JSON
         raise AsvRunError(f"{source}: cannot read: {exc}".splitlines()[0]) from None
+    if not isinstance(conf, dict):
+        raise AsvRunError(f"{source}: not a JSON object")
+    return conf
+
+
+def private_config(repo: Path, workdir: Path, results: Path | None = None) -> Path:
+    """A copy of ``repo/asv.conf.json`` with private results/html dirs (or the
+    given ``results`` directory); returns its path."""
+    conf = load_asv_config(repo)
     conf["repo"] = str(repo)
     conf["benchmark_dir"] = str((repo / conf.get("benchmark_dir", "benchmarks")).resolve())
     conf["env_dir"] = str((repo / conf.get("env_dir", "env")).resolve())
@@ -111,6 +121,73 @@ def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: S
     if not results.is_dir():
         raise AsvRunError(f"asv run exited {code} and wrote no results; see {log}")
     return results
+
+
+def clock_text(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class Progress:
+    """Turns asv's "For <project> commit <sha8>" lines into whole-job progress:
+    ``bench: commit i/N <sha> (elapsed, about T left)``, T the time per commit
+    so far (from the first commit on) times the commits left."""
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic,
+                 out: Callable[[str], None] = print) -> None:
+        self.total, self.clock, self.out = total, clock, out
+        self.started = self.first = clock()
+        self.seen: list[str] = []
+
+    def line(self, text: str) -> None:
+        m = _COMMIT_LINE.search(text)
+        if m is None or m.group(1) in self.seen:
+            return
+        self.seen.append(m.group(1))
+        now = self.clock()
+        if len(self.seen) == 1:
+            self.first = now   # asv's setup (environments, discovery) is not a commit's cost
+        i, elapsed = len(self.seen), now - self.started
+        per_commit = (now - self.first) / (i - 1) if i > 1 else 0.0
+        left = f", about {clock_text(per_commit * (self.total - i + 1))} left" if i > 1 else ""
+        self.out(f"bench: commit {i}/{self.total} {m.group(1)} (elapsed {clock_text(elapsed)}"
+                 f"{left})")
+
+    def done(self) -> None:
+        self.out(f"bench: {len(self.seen)} of {self.total} commit(s) benchmarked in "
+                 f"{clock_text(self.clock() - self.started)}")
+
+
+def _passed_through(cmd: list[str], repo: Path, progress: Progress) -> int:
+    """Run asv, passing its output through and feeding it to ``progress``."""
+    with subprocess.Popen(cmd, cwd=repo, env=asv_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            progress.line(line)
+        code = proc.wait()
+    progress.done()
+    return code
+
+
+def run_history(repo: Path, commits: Sequence[str], *, benches: Sequence[str] = (),
+                machine: str | None = None, extra: Sequence[str] = ()) -> int:
+    """``asv run`` of ``commits`` in the project at ``repo``, into its own results
+    directory, samples recorded, commits that have results skipped; asv's
+    output passed through with whole-job progress. Returns asv's exit status."""
+    asv = [sys.executable, "-m", "asv"]
+    subprocess.run([*asv, "machine", "--yes", *(["--machine", machine] if machine else [])],
+                   cwd=repo, env=asv_env(), check=False, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory(prefix="rustorch-run-") as tmp:
+        hashfile = Path(tmp) / "commits.txt"
+        hashfile.write_text("".join(f"{c}\n" for c in commits))
+        cmd = [*asv, "run", f"HASHFILE:{hashfile}", "--record-samples", "--skip-existing-commits",
+               *(["--machine", machine] if machine else [])]
+        for regex in benches:
+            cmd += ["-b", regex]
+        return _passed_through([*cmd, *extra], repo, Progress(len(commits)))
 
 
 def samples_at(results: Path, commit: str) -> dict[SeriesKey, list[float]]:

@@ -15,14 +15,14 @@
    threshold, default 20%, plus Mann-Whitney significance with
    Benjamini-Hochberg control over all compared benchmarks, and the exact
    rule for ``track_*_instructions``) decides.
-4. A timing regression that its companion instruction count does not back
-   (count up by less than the size guard, ``g*t``) goes to
-   :func:`.confirm.confirm`, the machinery ``make run`` uses too: interleaved
-   re-runs of just those benchmarks, looks of 4 rounds up to 12, and it
-   counts only if *confirmed*; refuted and inconclusive ones are listed, not
-   counted. Samples of one asv round share that round's machine state, so
-   a burst of load from other processes can move one side past the
-   threshold (seen in A/A runs here).
+4. The confirmation policy (:mod:`..analysis.policy`, the one ``run``
+   applies too): a timing-only regression that its companion exact count
+   does not back is measured again by :func:`..analysis.confirm.confirm`
+   (interleaved re-runs of just those benchmarks, looks of 4 rounds up to
+   12) and counts only if *confirmed*; refuted and inconclusive ones are
+   listed as such, not counted. Samples of one asv round share that
+   round's machine state, so a burst of load from other processes can move
+   one side past the threshold (seen in A/A runs here).
 
 Exit status: 1 when a regression is found, 0 when none, 2 on an error
 (bad revision, dirty tree, a commit that does not build, a benchmark that
@@ -43,12 +43,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..model.config import ConfigError, DetectorConfig, config_path, load_config
-from ..model.findings import Report
 from ..model.series import SeriesKey
 from ..io.atomic import write_atomic
 from ..io.repository import HistoryError, changed_files, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
-from ..analysis.confirm import Candidate, Confirmation, confirm, instruction_backed
+from ..analysis import policy
+from ..analysis.confirm import Confirmation, Suspect, confirm
 from ..analysis.gate_result import EXIT_ERROR, GateResult, Row
 from .asv_runner import AsvRunError, PairRunner, run_commits
 
@@ -125,52 +125,23 @@ def compare(result_set: ResultSet, base: str, head: str, config: DetectorConfig,
     return GateResult(base, head, report, rows, failed, only_head, profile=config.profile)
 
 
-def candidate(row: Row, base: str, head: str) -> Candidate:
-    return Candidate(row.key, head, base, row.unit, row.instructions)
+def suspects_of(result: GateResult, config: DetectorConfig) -> list[Suspect]:
+    """The gate's suspects under the confirmation policy (:mod:`..analysis.policy`),
+    with the companion counts each row measured on both sides."""
+    counts = {r.key: r.instructions for r in result.rows}
+    return policy.suspects(result.report, lambda f: counts.get(f.key), config)
 
 
-def needs_recheck(result: GateResult, config: DetectorConfig | None = None) -> list[SeriesKey]:
-    """Time regressions that their instruction count does not back.
-
-    Samples taken in one asv round share that round's machine state, so a
-    burst of load on a shared machine can shift one side by more than the
-    threshold. A timing regression whose companion instruction count did not
-    rise by the size guard (:func:`.confirm.instruction_backed`) is
-    therefore measured again before it fails the gate."""
-    config = config or DetectorConfig()
-    out = []
-    for r in result.rows:
-        f = r.finding
-        if f is None or f.kind != "regression" or r.exact:
-            continue
-        if instruction_backed(candidate(r, result.base, result.head), config):
-            continue
-        out.append(r.key)
-    return out
-
-
-def apply_confirmations(first: GateResult, confirmations: Sequence[Confirmation]) -> GateResult:
-    """Keep the re-measured regressions that are confirmed; the others are not counted."""
-    verdicts = {c.candidate.key: c for c in confirmations}
-    rows, dropped = [], []
-    for r in first.rows:
-        c = verdicts.get(r.key)
-        if c is not None and r.finding is not None:
-            if c.verdict == "confirmed":
-                note = (f"confirmed by a re-run: x{c.ratio:.3f}, p={c.p_value:.2g}, "
-                        f"{c.rounds} interleaved rounds")
-                r = replace(r, finding=replace(r.finding, evidence=(*r.finding.evidence, note)))
-            else:
-                dropped.append(r.key.label)
-                r = replace(r, finding=None)
-        rows.append(r)
-    findings = [f for f in first.report.findings if f.key not in verdicts]
-    findings += [r.finding for r in rows if r.key in verdicts and r.finding is not None]
-    report = Report(first.report.threshold, first.report.alpha, first.report.series_checked,
-                    sorted(findings, key=lambda f: f.key))
-    return GateResult(first.base, first.head, report, rows, first.failed_on_head,
-                      first.only_on_head, [c.candidate.key.label for c in confirmations], dropped,
-                      list(confirmations))
+def with_verdicts(first: GateResult, confirmations: Sequence[Confirmation]) -> GateResult:
+    """The verdicts applied by the policy; each row shows its finding as it now is."""
+    report = policy.apply_verdicts(first.report, confirmations)
+    by_key = {f.key: f for f in report.findings}
+    rows = [replace(r, finding=by_key.get(r.key)) for r in first.rows]
+    return replace(first, report=report, rows=rows,
+                   rechecked=[c.suspect.key.label for c in confirmations if not c.by_counts],
+                   unconfirmed=[c.suspect.key.label for c in confirmations
+                                if c.verdict != "confirmed"],
+                   confirmations=list(confirmations))
 
 
 def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (),
@@ -207,18 +178,15 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
         results = run_commits(repo, [base, head], workdir, benches=benches, extra=asv_args,
                               log=log, echo_progress=progress)
         result = compare(load_results(results), base, head, config, log)
-        keys = needs_recheck(result, config) if recheck else []
-        if keys:
+        todo = suspects_of(result, config) if recheck else []
+        if todo:
             if progress:
-                print(f"gate: {len(keys)} timing regression(s) without an instruction-count change; "
-                      "measuring them again to confirm", file=sys.stderr, flush=True)
-            wanted = set(keys)
+                print(f"gate: {len(todo)} timing-only change(s); measuring them again to confirm",
+                      file=sys.stderr, flush=True)
             runner = PairRunner(repo, workdir / "recheck", asv_args, log, progress)
             say = (lambda text: print(f"gate: {text}", file=sys.stderr, flush=True)) \
                 if progress else None
-            confirmations = confirm([candidate(r, base, head) for r in result.rows
-                                     if r.key in wanted], runner, config, progress=say)
-            result = apply_confirmations(result, confirmations)
+            result = with_verdicts(result, confirm(todo, runner, config, progress=say))
     except AsvRunError as exc:
         raise GateError(str(exc)) from None
     except ResultsError as exc:

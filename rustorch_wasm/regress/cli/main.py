@@ -1,8 +1,8 @@
 """``python -m rustorch_wasm.regress`` (also ``rustorch-regress``).
 
 Subcommands: ``detect``, ``baseline set``, ``baseline check``, ``compare``,
-and any module listed in :data:`OPTIONAL_COMMANDS` that exists (``gate`` and
-``site`` are added by their own modules). Each command module provides ``add_parser(subparsers)``,
+and any module listed in :data:`OPTIONAL_COMMANDS` that exists (``gate``,
+``site`` and ``run`` are added by their own modules). Each command module provides ``add_parser(subparsers)``,
 which registers its parser and sets ``func=run``, and ``run(args) -> int``.
 
 Exit codes: 0 no regression, 1 at least one regression (or upward drift),
@@ -20,10 +20,11 @@ from ..io.baseline import BaselineError
 from ..io.repository import HistoryError
 from ..io.results import ResultsError
 from . import commands
+from .asv_runner import AsvRunError
 
 # Further command modules (add_parser/run); skipped while absent.
-OPTIONAL_COMMANDS = ("gate", "site_command")
-INPUT_ERRORS = (ResultsError, HistoryError, ConfigError, BaselineError)
+OPTIONAL_COMMANDS = ("gate", "site_command", "run_command")
+INPUT_ERRORS = (ResultsError, HistoryError, ConfigError, BaselineError, AsvRunError)
 
 
 class Parser(argparse.ArgumentParser):

@@ -51,6 +51,8 @@ DEFAULT_ENV_MOVE_P = 0.05     # a member's own step counts as moving at this p-v
 DEFAULT_SPIKE_SDS = 5.0       # a spike lies more than this many noise sds above its level
 DEFAULT_MIN_SPIKES = 30       # fewer spikes in a run: no spike size model
 DEFAULT_CONFIRM_MIN_SAMPLES = 5  # per side, below which a re-measurement cannot decide
+DEFAULT_CONFIRM_ROUNDS_PER_LOOK = 4  # interleaved rounds a re-measurement takes between tests
+DEFAULT_CONFIRM_MAX_ROUNDS = 12  # ... and at most in all (the looks are Bonferroni-corrected)
 
 
 class ConfigError(ValueError):
@@ -88,6 +90,8 @@ class DetectorConfig:
     spike_sds: float = DEFAULT_SPIKE_SDS
     min_spikes: int = DEFAULT_MIN_SPIKES
     confirm_min_samples: int = DEFAULT_CONFIRM_MIN_SAMPLES
+    confirm_rounds_per_look: int = DEFAULT_CONFIRM_ROUNDS_PER_LOOK
+    confirm_max_rounds: int = DEFAULT_CONFIRM_MAX_ROUNDS
     overrides: tuple[Override, ...] = field(default_factory=tuple)
     direction: tuple[tuple[re.Pattern[str], Better], ...] = field(default_factory=tuple)
     profile: Profile = field(default_factory=Profile)
@@ -109,6 +113,8 @@ class DetectorConfig:
         check_probability(self.env_move_p, "env_move_p")
         if self.spike_sds <= 0 or self.min_spikes < 1 or self.confirm_min_samples < 2:
             raise ConfigError("need spike_sds > 0, min_spikes >= 1, confirm_min_samples >= 2")
+        if not 1 <= self.confirm_rounds_per_look <= self.confirm_max_rounds:
+            raise ConfigError("need 1 <= confirm_rounds_per_look <= confirm_max_rounds")
 
     def threshold_for(self, benchmark: str) -> float:
         """The threshold of one benchmark: first matching override, else the default."""

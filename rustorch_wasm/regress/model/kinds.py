@@ -11,7 +11,10 @@ report, the Markdown, the site, the plots and the gate look kinds up here.
   made at the same commit(s) (a runner change, a slow stretch of the host),
   reported once for the machine; the series that moved with it are judged
   against it, not reported one by one;
-* ``refuted``: a timing regression that re-measuring the culprit and its
+* ``inconclusive``: a timing change that re-measuring the culprit and its
+  parent interleaved could neither confirm nor refute within its bound:
+  listed apart as "not confirmed", never as a change;
+* ``refuted``: a timing change that re-measuring the culprit and its
   parent interleaved did not reproduce (``confirm``): listed apart, as noise;
 * ``improvement``: a change of the threshold's size for the better.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["regression", "drift", "environment", "refuted", "improvement"]
+Kind = Literal["regression", "drift", "environment", "inconclusive", "refuted", "improvement"]
 
 
 @dataclass(frozen=True)
@@ -35,14 +38,16 @@ class KindInfo:
     marker: str             # matplotlib marker for plots
     fails_detect: bool
     fails_gate: bool
+    change: bool = True     # shown as a change (False: a suspect that did not hold up)
 
 
 KINDS: dict[str, KindInfo] = {k.name: k for k in (
     KindInfo("regression", 0, "Regression", "▲", "#c0392b", "^", True, True),
     KindInfo("drift", 1, "Drift", "◆", "#d68910", "D", True, True),
     KindInfo("environment", 2, "Environment", "■", "#5d6d7e", "s", False, False),
-    KindInfo("refuted", 3, "Refuted", "✕", "#7f8c8d", "x", False, False),
-    KindInfo("improvement", 4, "Improvement", "▼", "#1e8449", "v", False, False),
+    KindInfo("inconclusive", 3, "Not confirmed", "?", "#a569bd", "o", False, False, False),
+    KindInfo("refuted", 4, "Refuted", "✕", "#7f8c8d", "x", False, False, False),
+    KindInfo("improvement", 5, "Improvement", "▼", "#1e8449", "v", False, False),
 )}
 
 

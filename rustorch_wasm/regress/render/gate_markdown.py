@@ -3,26 +3,20 @@
 A verdict line, one table of the changed benchmarks (ratio head/base,
 confidence interval of the ratio, p-value, instruction-count change of the
 companion ``track_*_instructions`` benchmark), then the unchanged ones
-collapsed in ``<details>``. Benchmark names and parameters are
-HTML-escaped and ``|`` is escaped, so no name can break the table or
-inject markup.
+collapsed in ``<details>``. Every name goes through :func:`.markdown.cell`,
+so no name can break the table or inject markup.
 """
 from __future__ import annotations
 
 import math
 from collections import Counter
-from html import escape
 
-from ..model.kinds import KINDS, kind_order
+from ..model.kinds import KINDS, kind_info, kind_order
 from ..model.units import format_value
 from ..analysis.gate_result import GateResult, Row
+from .markdown import cell
 
 _ICON = {k.name: f"{k.icon} {k.name}" for k in KINDS.values()}
-
-
-def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return escape(text).replace("|", "\\|").replace("\n", " ")
 
 
 def quantity(value: float, unit: str) -> str:
@@ -93,9 +87,11 @@ def _exact_rule(result: GateResult) -> str:
 def render_markdown(result: GateResult) -> str:
     """The whole report."""
     rep = result.report
-    changed = [r for r in result.rows if r.finding is not None]
+    changed = [r for r in result.rows if r.finding is not None and kind_info(r.finding.kind).change]
     changed.sort(key=lambda r: (kind_order(r.finding.kind), r.key) if r.finding else (9, r.key))
     unchanged = [r for r in result.rows if r.finding is None]
+    held_back = [r for r in result.rows
+                 if r.finding is not None and not kind_info(r.finding.kind).change]
     hosts = sorted({f"{r.key.machine} ({r.key.env})" for r in result.rows})
     lines = [verdict_line(result), "",
              f"{len(result.rows)} benchmark series compared on {cell(', '.join(hosts)) or 'n/a'}. "
@@ -123,6 +119,11 @@ def render_markdown(result: GateResult) -> str:
                   *_changed_table(changed, cell(result.profile.exact_what)), ""]
     else:
         lines += ["No benchmark changed by the threshold with significance.", ""]
+    if held_back:
+        lines += [f"### Not confirmed ({len(held_back)})", "",
+                  "First measured as changed, then measured again interleaved with base; "
+                  "not counted (the ratio is the first measurement's).", "",
+                  *_changed_table(held_back, cell(result.profile.exact_what)), ""]
     if unchanged:
         lines += ["<details>", f"<summary>{len(unchanged)} unchanged benchmark series</summary>", "",
                   *_unchanged_table(unchanged, cell(result.profile.exact_what)), "", "</details>", ""]

@@ -8,8 +8,8 @@ and quantiles, not its samples) and writes its own files, so the output does
 not depend on the number of workers or the order they finish in. Few plots
 or one worker: drawn in this process. A spawned worker imports the main
 script again (as ``__mp_main__``), so a script that asks for workers must
-keep its work under ``if __name__ == "__main__"``; the command line and
-``scripts/run_pipeline.py`` do.
+keep its work under ``if __name__ == "__main__"``; the command line
+(``rustorch-regress site`` and ``run``) does.
 """
 from __future__ import annotations
 

@@ -9,11 +9,7 @@ from ..model.direction import change_text
 from ..model.findings import Finding, Report
 from ..model.kinds import KINDS, kind_info, status_text
 from ..model.units import format_value
-
-def md_escape(text: str) -> str:
-    """Keep table cells intact: escape pipes, backticks and angle brackets."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-            .replace("<", "&lt;").replace(">", "&gt;"))
+from .markdown import cell
 
 
 def status(f: Finding) -> str:
@@ -31,12 +27,12 @@ def finding_row(f: Finding) -> str:
         what, params = f"{f.moved} series ({f.share:.0%}) together", "-"
         values = "-"
     else:
-        what = md_escape(f.key.benchmark)
-        values = f"{md_escape(format_value(f.before, f.unit))} → {md_escape(format_value(f.after, f.unit))}"
-    cells = [f"{info.icon} {info.label}", what, md_escape(params),
-             md_escape(f"{f.key.machine}/{f.key.env}"), f"`{f.previous_commit[:10]}`", values,
+        what = cell(f.key.benchmark)
+        values = f"{cell(format_value(f.before, f.unit))} → {cell(format_value(f.after, f.unit))}"
+    cells = [f"{info.icon} {info.label}", what, cell(params),
+             cell(f"{f.key.machine}/{f.key.env}"), f"`{f.previous_commit[:10]}`", values,
              change_text(f.ratio, f.better, f.unit), ci, p, status(f),
-             md_escape("; ".join(f.evidence)) or ""]
+             cell("; ".join(f.evidence)) or ""]
     return "| " + " | ".join(cells) + " |"
 
 

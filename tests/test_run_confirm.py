@@ -1,5 +1,6 @@
-"""`make run`'s confirmation stage with a stubbed re-measurement, and the order
-of what it reports: confirmed, environment, refuted, inconclusive, unconfirmed."""
+"""`rustorch-regress run`'s confirmation stage with a stubbed re-measurement,
+the confirmation policy, and the order of what it reports: confirmed,
+environment, refuted, inconclusive, unconfirmed."""
 from __future__ import annotations
 
 import json
@@ -8,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rustorch_wasm.regress.analysis.confirm import Candidate, Confirmation
+from rustorch_wasm.regress.analysis import policy
+from rustorch_wasm.regress.analysis.confirm import Confirmation
+from rustorch_wasm.regress.cli import run_command
+from rustorch_wasm.regress.cli.main import main
 from rustorch_wasm.regress.model.config import DetectorConfig
 from rustorch_wasm.regress.model.findings import Finding, Report
 from rustorch_wasm.regress.model.series import SeriesKey
 from rustorch_wasm.regress.io.synth import Row, make_history, write_benchmarks_json, write_result_file
-from rustorch_wasm.regress.analysis import verdicts
-from _scripts import load_script
 
 N = 30
 STEPS = {"mod.C.time_a": 20, "mod.C.time_noise": 24, "mod.C.time_real": 15}
@@ -38,6 +40,9 @@ def history(tmp_path_factory) -> tuple[Path, Path, list[str]]:
         rows["mod.C.track_a_instructions"] = Row([1000.0 * (1.4 if i >= STEPS["mod.C.time_a"]
                                                             else 1.0)], [["100"]])
         write_result_file(results, "box", sha, "venv-py3.10", rows)
+    (repo / "regress.json").write_text(json.dumps({"profile": {   # the project's profile
+        "exact_counts": {"prefix": "track_", "suffix": "_instructions", "timing_prefix": "time_"},
+        "build_paths": ["f.txt"]}}))
     return repo, results, shas
 
 
@@ -46,7 +51,7 @@ class StubRemeasure:
 
     calls: list[tuple[str, str, list[str], int]] = []
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, repo: Path, workdir: Path) -> None:
         pass
 
     def __call__(self, parent, commit, keys, rounds):
@@ -59,13 +64,11 @@ class StubRemeasure:
 def test_timing_only_regressions_are_re_measured_and_listed_by_verdict(history, tmp_path,
                                                                        monkeypatch, capsys):
     repo, results, shas = history
-    pipeline = load_script("run_pipeline")
-    monkeypatch.setattr(pipeline, "ROOT", repo.resolve())   # asv "can run" for this repo
-    monkeypatch.setattr(pipeline, "Remeasure", StubRemeasure)
+    monkeypatch.setattr(run_command, "Remeasure", StubRemeasure)
     out = tmp_path / "site"
-    code = pipeline.main(["--skip-bench", "--no-asv-publish", "--results", str(results),
-                          "--repo", str(repo), "--branch", "main", "--out", str(out),
-                          "--baselines", str(tmp_path / "none"), "--build-path", "f.txt"])
+    code = main(["run", "--no-bench", "--no-asv-publish", "--results", str(results),
+                 "--project", str(repo), "--branch", "main", "--out", str(out),
+                 "--baselines", str(tmp_path / "none")])
     printed = capsys.readouterr().out
     assert code == 0, printed
     # the instruction-backed time_a was not re-measured; one run per timing-only candidate
@@ -92,16 +95,14 @@ def test_timing_only_regressions_are_re_measured_and_listed_by_verdict(history, 
 def test_without_re_measurement_timing_only_regressions_are_listed_last(history, tmp_path,
                                                                         capsys):
     repo, results, _ = history
-    pipeline = load_script("run_pipeline")
-    code = pipeline.main(["--skip-bench", "--no-asv-publish", "--results", str(results),
-                          "--repo", str(repo), "--branch", "main", "--out", str(tmp_path / "s"),
-                          "--baselines", str(tmp_path / "none")])
+    code = main(["run", "--no-bench", "--no-asv-publish", "--no-confirm", "--results",
+                 str(results), "--project", str(repo), "--branch", "main",
+                 "--out", str(tmp_path / "s"), "--baselines", str(tmp_path / "none")])
     printed = capsys.readouterr().out
     assert code == 0
     assert "Timing-only regressions not re-measured (2):" in printed
-    assert "note: 2 timing-only regression(s) not re-measured (results of another repository)" \
-        in printed
-    # another repository's build inputs: everything but docs, tests and Markdown (f.txt here)
+    assert "note: 2 timing-only suspect(s) not re-measured (--no-confirm)" in printed
+    # the repository's build inputs: everything but docs, tests and Markdown (f.txt here)
     assert "build key changed" in printed and "build key unchanged" not in printed
 
 
@@ -117,13 +118,23 @@ def test_listing_order_and_evidence():
           finding("regression", "time_q", c1), finding("regression", "time_b", c2),
           finding("regression", "time_c", c2)]
     report = Report(0.2, 0.01, 7, fs)
-    cands = [Candidate(f.key, f.commit, f.previous_commit) for f in fs if f.kind == "regression"]
-    cands[3] = Candidate(fs[5].key, c2, "0" * 40, instructions=(100.0, 150.0))
+    counts = {"mod.C.time_b": (100.0, 150.0)}
+    todo = policy.suspects(report, lambda f: counts.get(f.key.benchmark), DetectorConfig())
+    assert [s.key.benchmark[6:] for s in todo] == ["time_u", "time_n", "time_q", "time_b",
+                                                  "time_c"]
     conf = {"time_n": "refuted", "time_q": "inconclusive", "time_c": "confirmed"}
     confirmations = [Confirmation(c, conf[c.key.benchmark[6:]], 1.0, (0.9, 1.1), 0.5, 4, (24, 24))
-                     for c in cands if c.key.benchmark[6:] in conf]
+                     for c in todo if c.key.benchmark[6:] in conf]
+    confirmations.append(Confirmation(todo[3], "confirmed", 1.5, (1.5, 1.5), 0.0, 0, (0, 0),
+                                      "instruction count x1.500 (exact): not re-measured"))
+    applied = policy.apply_verdicts(report, confirmations)
+    kinds = {f.key.benchmark[6:]: f.kind for f in applied.findings}
+    assert kinds == {"time_i": "improvement", "time_u": "regression", "time_n": "refuted",
+                     "time_e": "environment", "time_q": "inconclusive", "time_b": "regression",
+                     "time_c": "regression"}
+    assert applied.failing == [f for f in applied.findings if f.kind == "regression"]
     keys = {c1: "k1", c2: "k1", "0" * 40: "k0"}
-    entries = verdicts.listing(report, cands, confirmations, DetectorConfig(), keys)
+    entries = policy.listing(applied, confirmations, keys)
     assert [(e.section, e.finding.key.benchmark[6:]) for e in entries] == [
         ("confirmed", "time_b"), ("confirmed", "time_c"), ("environment", "time_e"),
         ("refuted", "time_n"), ("inconclusive", "time_q"), ("unconfirmed", "time_u")]
@@ -132,5 +143,24 @@ def test_listing_order_and_evidence():
         in refuted.evidence
     assert "build key changed" in refuted.evidence
     assert f"alert group {c2[:10]}: 4 finding(s)" in refuted.evidence
-    assert verdicts.to_confirm(cands, report, DetectorConfig()) == [c for c in cands
-                                                                   if c.instructions is None]
+
+
+def test_the_gate_and_run_apply_one_policy():
+    """The gate's verdicts are the policy's: a refuted or inconclusive suspect
+    is listed as such, not counted and not shown as a change."""
+    from rustorch_wasm.regress.analysis.gate_result import GateResult, Row as GateRow
+    from rustorch_wasm.regress.cli.gate import suspects_of, with_verdicts
+
+    c = "1" * 40
+    fs = [finding("regression", "time_n", c), finding("regression", "time_q", c),
+          finding("regression", "time_c", c)]
+    result = GateResult("0" * 40, c, Report(0.2, 0.01, 3, fs),
+                        [GateRow(f.key, "seconds", 1.0, 1.5, f) for f in fs])
+    todo = suspects_of(result, DetectorConfig())
+    assert [s.key for s in todo] == [f.key for f in fs]
+    verdict = {"time_n": "refuted", "time_q": "inconclusive", "time_c": "confirmed"}
+    final = with_verdicts(result, [Confirmation(s, verdict[s.key.benchmark[6:]], 1.0,
+                                                (0.9, 1.1), 0.5, 4, (24, 24)) for s in todo])
+    assert [f.key.benchmark[6:] for f in final.report.regressions] == ["time_c"]
+    assert final.exit_code == 1 and sorted(final.unconfirmed) == ["mod.C.time_n", "mod.C.time_q"]
+    assert final.report.findings == policy.apply_verdicts(result.report, final.confirmations).findings

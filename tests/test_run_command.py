@@ -1,5 +1,6 @@
-"""`make run`'s pipeline on a synthetic asv history (no benchmarking): detect,
-plots and site, with an injected regression and a hostile benchmark name."""
+"""`rustorch-regress run` (`make run`) on a synthetic asv history without
+benchmarking: analysis, plots and site, with an injected regression and a
+hostile benchmark name."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ import pytest
 
 from rustorch_wasm.regress.io.synth import Row, make_history, write_benchmarks_json, write_result_file
 
-ROOT = Path(__file__).resolve().parent.parent
 EVIL = "mod.<script>alert(1)</script>.time_x"
 N, STEP = 30, 20
 
@@ -37,19 +37,22 @@ def history(tmp_path_factory) -> tuple[Path, Path, list[str]]:
             "mod.C.track_a_instructions": Row([1000.0 * (1.35 if i >= STEP else 1.0)], [["100"]]),
             EVIL: Row([float(np.median(x))], [], [x]),
         })
+    (repo / "regress.json").write_text(json.dumps({"profile": {   # the project's profile
+        "exact_counts": {"prefix": "track_", "suffix": "_instructions", "timing_prefix": "time_"},
+        "build_paths": ["f.txt"]}}))
     return repo, results, shas
 
 
 def run_pipeline(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "run_pipeline.py"), *args],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "rustorch_wasm.regress", "run", "--no-bench",
+                           *args], capture_output=True, text=True, timeout=600)
 
 
 def test_pipeline_builds_the_site_with_the_regression(history, tmp_path):
     repo, results, shas = history
     out = tmp_path / "site"
-    proc = run_pipeline("--skip-bench", "--no-asv-publish", "--results", str(results),
-                        "--repo", str(repo), "--branch", "main", "--out", str(out),
+    proc = run_pipeline("--no-asv-publish", "--results", str(results),
+                        "--project", str(repo), "--branch", "main", "--out", str(out),
                         "--baselines", str(tmp_path / "none"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"site: {out / 'index.html'}" in proc.stdout
@@ -82,7 +85,7 @@ def test_pipeline_builds_the_site_with_the_regression(history, tmp_path):
 
 def test_pipeline_errors_are_one_line(tmp_path, history):
     repo, _, _ = history
-    proc = run_pipeline("--skip-bench", "--results", str(tmp_path / "missing"), "--repo", str(repo),
+    proc = run_pipeline("--results", str(tmp_path / "missing"), "--project", str(repo),
                         "--out", str(tmp_path / "site"))
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
@@ -97,7 +100,7 @@ def test_pipeline_includes_asv_publish_output(history, tmp_path):
         "environment_type": "virtualenv", "results_dir": str(results),
         "html_dir": str(tmp_path / "unused-html")}))
     out = tmp_path / "site"
-    proc = run_pipeline("--skip-bench", "--results", str(results), "--repo", str(repo),
+    proc = run_pipeline("--results", str(results), "--project", str(repo),
                         "--branch", "main", "--out", str(out), "--baselines", str(tmp_path))
     (repo / "asv.conf.json").unlink()
     assert proc.returncode == 0, proc.stdout + proc.stderr
