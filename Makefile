@@ -83,7 +83,7 @@ seed-tables: setup
 	$(PY) scripts/seed_tables.py $(SEED_TABLES_FLAGS)
 
 # The detector alone (packaging/rustorch-regress: rustorch_wasm/regress/ as rustorch_regress,
-# needing only numpy, scipy, GitPython, matplotlib). No setup: no Rust, no network, only
+# needing only numpy, GitPython, matplotlib). No setup: no Rust, no network, only
 # build and hatchling in $(PY) (the dev extras).
 dist-regress:
 	@$(PY) -c 'import build, hatchling' 2>/dev/null || { echo "error: $(PY) needs build and hatchling (make setup, or pip install build hatchling)" >&2; exit 1; }

@@ -28,10 +28,10 @@ class EngineKernels:
     timeout = 900
 
     def setup_cache(self) -> dict[str, Any]:
-        from rustorch_wasm.engines.suite import in_engine_seconds, seed_cases
+        from rustorch_wasm.engines.suite import in_engine_seconds, guide_cases
         from rustorch_wasm.runtime import EngineUnavailable
 
-        calls, inputs = seed_cases(repeat=9)
+        calls, inputs = guide_cases(repeat=9)
         try:
             return in_engine_seconds(calls, inputs)
         except EngineUnavailable as exc:  # e.g. no firefox-esr here: skipped with the reason, not failed

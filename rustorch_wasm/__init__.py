@@ -8,6 +8,11 @@ losses, optimizers, ``Model``), ``regress`` (the regression detector,
 importable without loading any engine), ``timeseries`` (streaming anomaly
 detection), ``pool`` (tensor memory pool), ``profiler`` (performance
 monitor), ``graph`` (fused element-wise chains).
+
+"The reference guide" in these docstrings is RusTorch's *WASM Performance
+Benchmarking Guide*, whose API names, operations, sizes and claimed figures
+this package implements and measures (``docs/seed_tables.md`` sets its
+figures beside ours); "seed" alone always means a random seed.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A memory pool of tensor buffers in the kernel heap, with a byte cap.
 
-``MemoryPool(max_bytes=100 MiB)`` is the seed's ``OptimizedTensorOps`` /
+``MemoryPool(max_bytes=100 MiB)`` is the reference guide's ``OptimizedTensorOps`` /
 ``AdvancedMemoryPool``: a released buffer is kept, idle, in a free list of
 its *size class* and handed out again to the next request of that class, so
 a training loop that allocates the same shapes every step stops calling the
@@ -41,7 +41,7 @@ from typing import Any, Sequence
 
 from .runtime import Runtime, get_runtime
 
-DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # the seed's maxPoolSize
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # the reference guide's maxPoolSize
 MIN_CLASS = 64
 
 

@@ -1,6 +1,6 @@
 """Performance monitor: wall time and wasm heap use, per operation.
 
-The seed's ``WasmPerformance`` and ``PerformanceTracker``::
+The reference guide's ``WasmPerformance`` and ``PerformanceTracker``::
 
     perf = Performance()
     perf.start_profiling()
@@ -168,7 +168,7 @@ class Performance:
         self._records.append(OperationRecord(name, duration, after - before, peak, error is None, error))
 
     def wrap(self, name: str, fn: Callable[..., T]) -> Callable[..., T]:
-        """``fn`` wrapped so that every call is profiled (the seed's ``profileOperation``)."""
+        """``fn`` wrapped so that every call is profiled (the reference guide's ``profileOperation``)."""
         def profiled(*args: Any, **kwargs: Any) -> T:
             return self.profile_operation(name, fn, *args, **kwargs)
 

@@ -1,6 +1,6 @@
 """Streaming anomaly detection with a rolling z-score, computed in wasm.
 
-``TimeSeriesDetector(window=100, threshold=2.0)`` is the seed's
+``TimeSeriesDetector(window=100, threshold=2.0)`` is the reference guide's
 ``WasmTimeSeriesDetector``. Its state (window statistics and a ring buffer
 of the last ``window`` points, all float64) lives in the kernel heap and is
 updated by ``kernels/src/timeseries.rs`` in O(1) per point.

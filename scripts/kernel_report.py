@@ -43,7 +43,7 @@ class Row:
     size: str
     ours_s: float
     numpy_s: float
-    seed_ms: float | None
+    guide_ms: float | None
     flops: float = 0.0
 
 
@@ -176,7 +176,7 @@ def render(rows: list[Row], ceiling: float, header: str) -> str:
     for r in rows:
         gf = f"{r.flops / r.ours_s / 1e9:.1f}" if r.flops else ""
         frac = f"{r.flops / r.ours_s / ceiling:.0%}" if r.flops else ""
-        seed = f"{r.seed_ms:g}" if r.seed_ms is not None else ""
+        seed = f"{r.guide_ms:g}" if r.guide_ms is not None else ""
         lines.append(f"| {r.name} | {r.size} | {fmt_ms(r.ours_s)} | {fmt_ms(r.numpy_s)} | "
                      f"{r.ours_s / r.numpy_s:.2f} | {seed} | {gf} | {frac} |")
     return "\n".join(lines)
@@ -189,9 +189,9 @@ class NNRow:
     name: str
     size: str
     ours_s: float
-    seed_ms: float | None
+    guide_ms: float | None
     peak_bytes: int
-    seed_mb: float | None
+    guide_mb: float | None
     numpy_s: float | None = None
 
 
@@ -210,7 +210,7 @@ def nn_rows(rt: Runtime, budget: float) -> list[NNRow]:
             nin, nout = (int(v) for v in spec.size.split("→"))
             x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((1, nin), (nin, nout), (nout,)))
             numpy_s = median_time(lambda: x @ w + b, budget)
-        rows.append(NNRow(spec.name, spec.size, ours, spec.seed_ms, peak, spec.seed_mb, numpy_s))
+        rows.append(NNRow(spec.name, spec.size, ours, spec.guide_ms, peak, spec.guide_mb, numpy_s))
         del body
     return rows
 
@@ -246,10 +246,10 @@ def render_nn(rows: list[NNRow], outcomes: list[str]) -> str:
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         numpy_ms = fmt_ms(r.numpy_s) if r.numpy_s is not None else ""
-        seed = f"{r.seed_ms:g}" if r.seed_ms is not None else ""
-        seed_mb = f"{r.seed_mb:g}" if r.seed_mb is not None else ""
+        seed = f"{r.guide_ms:g}" if r.guide_ms is not None else ""
+        guide_mb = f"{r.guide_mb:g}" if r.guide_mb is not None else ""
         lines.append(f"| {r.name} | {r.size} | {fmt_ms(r.ours_s)} | {numpy_ms} | {seed} | "
-                     f"{r.peak_bytes / 2**20:.1f} | {seed_mb} |")
+                     f"{r.peak_bytes / 2**20:.1f} | {guide_mb} |")
     lines += ["", "Training scenarios (rustorch_wasm.nn.cases.train_*):", "", *outcomes]
     return "\n".join(lines)
 

@@ -163,10 +163,10 @@ def test_spec_round_trips_to_json() -> None:
 
 @pytest.mark.parametrize("name", PER_TEST_ENGINES)
 def test_seed_suite_times_every_case_in_engine(name: str) -> None:
-    from rustorch_wasm.engines.suite import in_engine_seconds, seed_cases
+    from rustorch_wasm.engines.suite import in_engine_seconds, guide_cases
 
     _engine_or_skip(name)
-    calls, inputs = seed_cases(repeat=2, min_sample_ms=0.0, matmul_sizes=(16,), ew_sizes=(100,),
+    calls, inputs = guide_cases(repeat=2, min_sample_ms=0.0, matmul_sizes=(16,), ew_sizes=(100,),
                                act_sizes=(50,))
     times = in_engine_seconds(calls, inputs, name)
     assert sorted(times) == ["add_100", "matmul_16", "relu_50", "sigmoid_50"]

@@ -50,8 +50,8 @@ def test_case_bodies_run_and_report_memory(rt, spec: cases.CaseSpec) -> None:
     else:
         assert result == 0  # forward status: ok
     assert peak > 0
-    if spec.seed_mb is not None:  # heap sizes are deterministic: stay within the seed's memory figure
-        assert peak <= spec.seed_mb * 1e6, peak
+    if spec.guide_mb is not None:  # heap sizes are deterministic: stay within the seed's memory figure
+        assert peak <= spec.guide_mb * 1e6, peak
 
 
 def test_cnn_step_memory_within_seed_figure(rt) -> None:

@@ -1,9 +1,10 @@
 """The detector installs alone: packaging/rustorch-regress builds a wheel of
-rustorch_wasm/regress/ as ``rustorch_regress`` that needs only numpy, scipy,
-GitPython and matplotlib.
+rustorch_wasm/regress/ as ``rustorch_regress`` that needs only numpy,
+GitPython and matplotlib (no module of the detector imports scipy: its
+statistics are numpy's; scipy is the tests' oracle).
 
 The wheel is built offline (no build isolation), then installed with
-dependency resolution into a fresh venv that sees exactly those four and what
+dependency resolution into a fresh venv that sees exactly those three and what
 they require (linked from this interpreter's site-packages through a ``.pth``
 file, no index), where wasmer and wasmtime are absent; the console script runs
 ``detect`` on a small asv results directory without a git repository.
@@ -30,7 +31,7 @@ from rustorch_wasm.regress.io.synth import Row, write_benchmarks_json, write_res
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = REPO / "packaging" / "rustorch-regress"
 SOURCE = REPO / "rustorch_wasm" / "regress"
-DEPENDENCIES = ("numpy", "scipy", "GitPython", "matplotlib")
+DEPENDENCIES = ("numpy", "GitPython", "matplotlib")
 N, STEP = 30, 20
 
 try:
@@ -117,7 +118,7 @@ def wheel(tmp_path_factory) -> Path:
     return path
 
 
-def test_the_wheel_holds_the_detector_as_rustorch_regress_and_needs_only_four(wheel):
+def test_the_wheel_holds_the_detector_as_rustorch_regress_and_needs_only_three(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         (info,) = {n.split("/")[0] for n in names if ".dist-info/" in n}
@@ -137,14 +138,14 @@ def test_the_wheel_holds_the_detector_as_rustorch_regress_and_needs_only_four(wh
         from packaging.requirements import Requirement
         return {canonical(r.name): (str(r.specifier), str(r.marker or "")) for r in map(Requirement, reqs)}
 
-    required = parsed(meta.get_all("Requires-Dist"))        # exactly the four, floors as rustorch_wasm's
+    required = parsed(meta.get_all("Requires-Dist"))        # exactly the three, floors as rustorch_wasm's
     assert required == {k: v for k, v in parsed(main["dependencies"]).items()
                         if k in {canonical(d) for d in DEPENDENCIES}}
     assert set(required) == {canonical(d) for d in DEPENDENCIES}
     assert re.search(r"^rustorch-regress = rustorch_regress\.cli:main$", entry_points, re.M)
 
 
-def test_a_fresh_venv_with_only_the_four_installs_and_runs_it(wheel, tmp_path):
+def test_a_fresh_venv_with_only_the_three_installs_and_runs_it(wheel, tmp_path):
     if importlib.util.find_spec("venv") is None or importlib.util.find_spec("ensurepip") is None:
         pytest.skip("the venv module with ensurepip is needed for a fresh environment")
     env = clean_env(tmp_path)
@@ -157,7 +158,7 @@ def test_a_fresh_venv_with_only_the_four_installs_and_runs_it(wheel, tmp_path):
     site = Path(run([py, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                     cwd=tmp_path, env=env).stdout.strip())
 
-    # only the four and what they need, already "installed" for pip through a .pth
+    # only the three and what they need, already "installed" for pip through a .pth
     closure = requirement_closure(DEPENDENCIES)
     assert not {"wasmer", "wasmtime", "rustorch-wasm"} & set(closure)
     deps = tmp_path / "deps"
@@ -186,6 +187,9 @@ def test_a_fresh_venv_with_only_the_four_installs_and_runs_it(wheel, tmp_path):
     assert proc.stdout.startswith("usage: rustorch-regress detect") and "--results" in proc.stdout
     proc = run([py, "-m", "rustorch_regress", "--help"], cwd=tmp_path, env=env)
     assert proc.returncode == 0 and "detect" in proc.stdout, proc.stderr
+    proc = run([script, "run", "--help"], cwd=tmp_path, env=env)   # the history job too
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: rustorch-regress run") and "--range" in proc.stdout
 
     results = tmp_path / "results"
     shas = synthetic_results(results)

@@ -110,3 +110,37 @@ def test_tuning_constants_live_in_detector_config():
                 found += [f"{name}.{t.id}" for t in targets
                           if isinstance(t, ast.Name) and t.id not in COMPUTATION_LIMITS]
     assert found == []
+
+
+def test_the_detector_imports_only_its_declared_dependencies():
+    """numpy, GitPython (``git``), matplotlib and the standard library: what the
+    standalone wheel declares (packaging/rustorch-regress); asv only lazily,
+    where measuring needs it."""
+    allowed = {"numpy", "git", "matplotlib", "asv"}
+    stdlib = set(__import__("sys").stdlib_module_names)
+    found = set()
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {(name, a.name.split(".")[0]) for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add((name, node.module.split(".")[0]))
+    assert {(n, m) for n, m in found if m not in allowed | stdlib | {"__future__"}} == set()
+
+
+def test_no_package_code_imports_a_script():
+    """scripts/ holds thin commands; nothing in the packages reaches into it."""
+    top = ROOT.parent.parent
+    offenders = []
+    for package in ("rustorch_wasm", "evaluation"):
+        for path in (top / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            tree = ast.parse(text)
+            for node in ast.walk(tree):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                if any(n == "scripts" or n.startswith("scripts.") for n in names):
+                    offenders.append(str(path.relative_to(top)))
+            if '"scripts"' in text and "sys.path" in text:
+                offenders.append(str(path.relative_to(top)))
+    assert offenders == []

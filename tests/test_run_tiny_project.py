@@ -95,7 +95,7 @@ def test_run_benchmarks_analyses_and_publishes_another_asv_project(tmp_path):
     assert (site / "index.html").is_file() and (site / "findings.md").is_file()
     conf = json.loads((site / "confirmations.json").read_text())
     assert conf["rule"]["max_rounds"] == 12
-    assert f"site: {Path('site') / 'index.html'}" in proc.stdout
+    assert f"site: {site / 'index.html'}" in proc.stdout
 
     again = run(repo, "--range", "HEAD~3..HEAD", "--machine", "box", "--no-confirm")
     assert again.returncode == 0, again.stderr[-3000:]

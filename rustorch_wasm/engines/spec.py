@@ -217,7 +217,7 @@ def output_dtype(call: KernelCall, name: str) -> np.dtype:
     raise KeyError(name)
 
 
-# -- ready-made calls for the seed's kernels ------------------------------
+# -- ready-made calls for the reference guide's kernels ------------------------------
 def binary_call(export: str, n: int, **timing: Any) -> KernelCall:
     """``export(a, b, out, n)`` for an element-wise binary kernel (inputs a, b)."""
     return KernelCall(export, export, (In("a"), In("b"), Out("out", n), I32(n)), **timing)

@@ -1,4 +1,4 @@
-"""The seed's kernel rows as engine-neutral calls, timed inside the selected engine.
+"""The reference guide's kernel rows as engine-neutral calls, timed inside the selected engine.
 
 For asv with the engine as a matrix dimension (``$RUSTORCH_WASM_ENGINE`` =
 wasmer | wasmtime | node | chromium | firefox | webkit): a benchmark's ``setup_cache`` calls
@@ -17,13 +17,13 @@ import numpy as np
 from . import selected_engine
 from .spec import I32, In, KernelCall, Out
 
-SEED_ADD = (100, 1_000, 10_000, 100_000)
-SEED_MATMUL = (64, 256, 512, 1024)
-SEED_ACTIVATION = (1_000, 10_000)
+GUIDE_ADD = (100, 1_000, 10_000, 100_000)
+GUIDE_MATMUL = (64, 256, 512, 1024)
+GUIDE_ACTIVATION = (1_000, 10_000)
 
 
-def seed_cases(repeat: int = 7, min_sample_ms: float = 1.0, matmul_sizes: tuple[int, ...] = SEED_MATMUL,
-               ew_sizes: tuple[int, ...] = SEED_ADD, act_sizes: tuple[int, ...] = SEED_ACTIVATION,
+def guide_cases(repeat: int = 7, min_sample_ms: float = 1.0, matmul_sizes: tuple[int, ...] = GUIDE_MATMUL,
+               ew_sizes: tuple[int, ...] = GUIDE_ADD, act_sizes: tuple[int, ...] = GUIDE_ACTIVATION,
                ) -> tuple[list[KernelCall], dict[str, np.ndarray]]:
     """Calls ``add_<n>``, ``matmul_<n>``, ``relu_<n>``, ``sigmoid_<n>`` and their inputs
     (uniform in [-1, 1), fixed seed)."""

@@ -3,7 +3,7 @@
 All arithmetic runs in the kernel module (``kernels/src/nn``); Python only
 validates input and describes the model to wasm once. See
 :mod:`.layers` for the layer kinds, :mod:`.model` for the error policy and
-:mod:`.cases` for the seed's reference cases.
+:mod:`.cases` for the reference guide's neural-network cases.
 """
 from __future__ import annotations
 

@@ -1,14 +1,14 @@
-"""The seed's neural-network reference cases, ready for benchmarks.
+"""The reference guide's neural-network reference cases, ready for benchmarks.
 
 Each ``*_body(runtime)`` builder puts a model and its inputs in that
 runtime's wasm memory and returns the zero-argument callable that does the
 work with one wasm call (the contract of ``benchmarks/_harness.KernelCase``).
-``CASES`` lists them with the seed's claimed Chrome-CPU time and, for the
+``CASES`` lists them with the reference guide's claimed Chrome-CPU time and, for the
 training cases, its claimed memory. ``peak_bytes`` measures the kernel-heap
 high-water mark a case needs (model, gradients, optimizer state,
 activations, staged batch and kernel scratch).
 
-``train_mlp``, ``train_cnn`` and ``train_rnn`` run the seed's training
+``train_mlp``, ``train_cnn`` and ``train_rnn`` run the reference guide's training
 scenarios end to end and report losses and accuracy:
 
 * MLP 784→128→10 (ReLU), batch 32, SGD(0.01, momentum 0.9), cross-entropy,
@@ -19,7 +19,7 @@ scenarios end to end and report losses and accuracy:
 * simple RNN (1→32, tanh) + linear 32→1 per step, seq 50, batch 16, Adam
   (lr 0.01), MSE on next-step ``noisy_sine``.
 
-The layer cases use batch 1 (the seed gives no batch): Linear 784→128 and
+The layer cases use batch 1 (the reference guide gives no batch): Linear 784→128 and
 2048→512, Conv2d 3→64 3×3 padding 1 on 224×224, LSTM input 128, hidden 256,
 seq 100. The image-classification case is a small ResNet-like CNN on
 3×224×224 (stem conv stride 2 + pool, two residual blocks of two 3×3 convs,
@@ -54,13 +54,13 @@ class TrainResult:
 
 @dataclass(frozen=True)
 class CaseSpec:
-    """A benchmark case: its builder and the seed's claims."""
+    """A benchmark case: its builder and the reference guide's claims."""
 
     name: str
     size: str
     make: Callable[[Runtime], Body]
-    seed_ms: float | None
-    seed_mb: float | None = None
+    guide_ms: float | None
+    guide_mb: float | None = None
 
 
 def _rng() -> np.random.Generator:

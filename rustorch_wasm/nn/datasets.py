@@ -1,4 +1,4 @@
-"""Generated data sets for the seed's reference cases (fixed seeds, numpy).
+"""Generated data sets for the reference guide's neural-network cases (fixed seeds, numpy).
 
 * ``mnist_like(n)``: n×784 float32 in [0, 1] and labels 0..9. Each class has
   a prototype 28×28 image (a few Gaussian blobs); a sample is its class

@@ -5,7 +5,7 @@
   m_b = max_j z_bj;
 * MSE: mean (o − t)².
 
-The seed's pattern works as written::
+The reference guide's pattern works as written::
 
     out = model.forward_batch(x)
     loss = Loss('cross_entropy').compute(out, y)   # also: CrossEntropyLoss()(out, y)
@@ -26,7 +26,7 @@ CODES = {"cross_entropy": 1, "mse": 2}
 
 
 class Loss:
-    """A loss by name: ``'cross_entropy'`` or ``'mse'`` (the seed's ``WasmLoss``)."""
+    """A loss by name: ``'cross_entropy'`` or ``'mse'`` (the reference guide's ``WasmLoss``)."""
 
     def __init__(self, kind: str = "cross_entropy") -> None:
         if not isinstance(kind, str) or kind.lower() not in CODES:

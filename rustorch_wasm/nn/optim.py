@@ -1,7 +1,7 @@
 """Optimizers that update a model's parameter arena in wasm
 (``kernels/src/nn/optim.rs``): SGD with momentum and Adam.
 
-* ``SGD(lr, momentum)``: v ← μ·v + g, p ← p − lr·v (the seed's
+* ``SGD(lr, momentum)``: v ← μ·v + g, p ← p − lr·v (the reference guide's
   ``WasmSGD(0.01, 0.9)`` is ``SGD(0.01, 0.9)``);
 * ``Adam(lr, betas=(β1, β2), eps)``: bias-corrected moment estimates,
   p ← p − lr·m̂/(√v̂ + ε).

@@ -9,8 +9,8 @@
                      "from_stats": false}]}
 
 ``check`` compares a commit's results with the stored samples through
-:func:`~.compare.compare_samples`: the seed's ``setBaseline`` /
-``checkRegression`` with the 20 % rule plus significance.
+:func:`~.compare.compare_samples`: a ``setBaseline`` / ``checkRegression``
+pair with the threshold rule plus significance.
 """
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ from .profile import Profile, ProfileError, direction_rules, load_profile
 #: The config file the commands read when none is named.
 CONFIG_NAME = "regress.json"
 
-DEFAULT_THRESHOLD = 0.20      # the size of change that matters (the seed's 20 %)
+DEFAULT_THRESHOLD = 0.20      # the size of change that matters (20 %, as asv's default factor 1.2)
 DEFAULT_ALPHA = 0.01          # Benjamini-Hochberg false discovery rate
 DEFAULT_GUARD = 0.75          # point estimate must reach 1 + guard * threshold
 DEFAULT_CI_LEVEL = 0.99       # bootstrap interval of the ratio of medians
