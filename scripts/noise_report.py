@@ -36,7 +36,6 @@ from asv.results import iter_results
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 from doc_sections import write_section  # noqa: E402
 from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
 CV_TARGET = 0.03
