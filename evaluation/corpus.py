@@ -1,4 +1,4 @@
-"""The labelled corpus of scripts/eval_detector.py, written as asv results.
+"""The labelled corpus of the main accuracy table (:mod:`.detector`), written as asv results.
 
 History: ``N_COMMITS`` (500) commits on ``main``; series ``i`` covers the last
 ``length`` (50..500) of them, so it looks like a benchmark added at some
