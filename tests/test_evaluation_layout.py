@@ -101,6 +101,17 @@ def test_only_ours_runs_the_detector():
     assert bad == []
 
 
+def test_ours_goes_through_the_one_analysis():
+    """``detect``'s own path: load_history (order, build identity, metadata) and
+    analyse, nothing of the analysis below it."""
+    found = imported("evaluation.ours", PACKAGE / "ours.py")
+    assert {"rustorch_wasm.regress.io.history.load_history",
+            "rustorch_wasm.regress.analysis.pipeline.analyse"} <= found
+    analysis = {t for t in found if t.startswith("rustorch_wasm.regress.analysis")}
+    assert analysis == {"rustorch_wasm.regress.analysis.pipeline",
+                        "rustorch_wasm.regress.analysis.pipeline.analyse"}
+
+
 def test_modules_stay_small():
     long = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in modules().items()}
     assert {n: k for n, k in long.items() if k > 400} == {}
