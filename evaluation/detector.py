@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from doc_sections import write_section
+from rustorch_wasm.regress.model.series import Series
 
 from .corpus import (Spec, aa_corpus, generate, series_index, speed_series, write_corpus,
                      write_speed_files)
@@ -41,7 +42,7 @@ OURS = "ours (rustorch-regress detect)"
 Row = tuple[dict[str, float], float, tuple[float, float, float]]   # scores, seconds, CV split
 
 
-def our_flags(results: Path, repo: Path) -> tuple[Flags, dict, float]:
+def our_flags(results: Path, repo: Path) -> tuple[Flags, dict[int, Series], float]:
     """Our flagged positions per series id, the series read, and the seconds taken.
     Environment findings (a whole machine) are no one series' flag."""
     run = run_on_files(results, repo)
