@@ -62,13 +62,14 @@ report: setup
 	$(PY) scripts/kernel_report.py --markdown docs/benchmarks.md
 
 # Detector accuracy against asv/Otava/ruptures/the seed's rule, then what users meet
-# (scripts/eval_users.py) -> docs/detector.md. DJANGO_ASV: a dir holding django-asv's
-# results/ (or to extract them into from the clone DJANGO_ASV_MIRROR); empty skips it.
+# (the evaluation/ package: python -m evaluation.detector, evaluation.users) -> docs/detector.md.
+# DJANGO_ASV: a dir holding django-asv's results/ (or to extract them into from the clone
+# DJANGO_ASV_MIRROR); empty skips it.
 DJANGO_ASV ?= $(HOME)/.cache/rustorch_wasm/django-asv
 DJANGO_ASV_MIRROR ?=
 eval-detector: setup
 	$(PY) -m pip install -q -e '.[dev,eval]'
-	$(PY) scripts/eval_detector.py --doc docs/detector.md --users \
+	$(PY) -m evaluation.detector --doc docs/detector.md --users \
 		$(if $(DJANGO_ASV),--django '$(DJANGO_ASV)') \
 		$(if $(DJANGO_ASV_MIRROR),--django-mirror '$(DJANGO_ASV_MIRROR)')
 

@@ -28,7 +28,6 @@ import numpy as np
 import scipy.special as ss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rustorch_wasm.runtime import Runtime  # noqa: E402
 from doc_sections import write_section  # noqa: E402
 

@@ -36,7 +36,6 @@ from asv.results import iter_results
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 from doc_sections import write_section  # noqa: E402
 from rustorch_wasm.regress.io.atomic import write_atomic  # noqa: E402
 CV_TARGET = 0.03
@@ -235,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep each run's asv results in DIR/run-N (default: thrown away)")
     parser.add_argument("--json", type=Path, help="also write the measured CVs here (read by "
-                        "scripts/eval_corpus.py as the noise model)")
+                        "evaluation/corpus.py as the noise model)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")

@@ -5,25 +5,21 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from django_replay import replay, summary  # noqa: E402
-from eval_common import Hit, hits_of, ours_on_files  # noqa: E402
-from eval_shared import events_score, tally  # noqa: E402
-from eval_shared_corpus import ENV, machine_name, series_of, shared_corpus, write_shared  # noqa: E402
-from eval_users import expected, markers_row, recent_row  # noqa: E402
-from eval_users_corpus import recent_corpus, sid_of, write_corpus  # noqa: E402
-
-from rustorch_wasm.regress.io.repository import first_parent_commits  # noqa: E402
-from rustorch_wasm.regress.io.results import load_results  # noqa: E402
-from rustorch_wasm.regress.model.series import SeriesKey  # noqa: E402
+from evaluation.django_replay import finding_ids, replay, summary
+from evaluation.ours import run_on_files
+from evaluation.scoring import Hit, hits_of
+from evaluation.shared import events_score, tally
+from evaluation.shared_corpus import ENV, machine_name, series_of, shared_corpus, write_shared
+from evaluation.users import markers_row, recent_row
+from evaluation.users_corpus import expected, recent_corpus, sid_of, write_corpus
+from rustorch_wasm.regress.io.repository import first_parent_commits
+from rustorch_wasm.regress.io.results import load_results
+from rustorch_wasm.regress.model.series import SeriesKey
 
 
 def test_oracle_scores_perfectly_on_recent_corpus() -> None:
@@ -46,9 +42,9 @@ def test_oracle_scores_perfectly_on_recent_corpus() -> None:
 def test_recent_corpus_through_files_matches_labels(tmp_path: Path) -> None:
     corpus = recent_corpus(50, 0.05, 60, 0, seed=2)
     results, repo, shas = write_corpus(tmp_path, corpus)
-    series_list, _, order, _ = ours_on_files(results, repo)
-    assert order == shas
-    by_sid = {sid_of(s.key): s for s in series_list}
+    run = run_on_files(results, repo)
+    assert run.order == shas
+    by_sid = {sid_of(s.key): s for s in run.series}
     for x in corpus.labels:
         s = by_sid[x.sid]
         levels = {p.position: p.median for p in s.points}
@@ -72,8 +68,7 @@ def test_oracle_scores_perfectly_on_shared_corpus(tmp_path: Path) -> None:
     assert ev["spurious"] == "0"
     # the written files carry the labelled changes
     results, repo, _ = write_shared(tmp_path, corpus)
-    series_list, _, _, _ = ours_on_files(results, repo)
-    by = {series_of(s.key): s for s in series_list}
+    by = {series_of(s.key): s for s in run_on_files(results, repo).series}
     assert len(by) == 5 * 24
     for t in corpus.truths:
         levels = {p.position: p.median for p in by[(t.machine, t.series)].points}
@@ -141,7 +136,6 @@ def test_django_summary_counts_findings_at_commits_and_environment_shares(tmp_pa
 
 
 def test_django_replay_of_all_machines_is_one_history(tmp_path: Path) -> None:
-    from django_replay import finding_ids
     src = tmp_path / "src"
     dates = {"box": {"a" * 40: 1000, "c" * 40: 3000}, "mac": {"b" * 40: 2000, "c" * 40: 3000}}
     for machine, commits in dates.items():

@@ -1,15 +1,25 @@
-"""Generated sections of a Markdown document, so that several report scripts
-can share one file (docs/benchmarks.md) without overwriting each other.
+"""Generated sections of this repository's Markdown documents, shared by the
+report scripts (``scripts/kernel_report.py``, ``scripts/noise_report.py``)
+and the evaluation (``evaluation/``), so that several generators can share
+one file (docs/benchmarks.md, docs/detector.md) without overwriting each
+other.
 
 A section is the text between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``;
 writing it replaces that block, or appends it when the file has none. The
-file is replaced atomically (temp file, then rename).
+file is replaced atomically by the detector's one file writer
+(:func:`rustorch_wasm.regress.io.atomic.write_atomic`).
+
+It lives at the top level, beside ``evaluation/``, because both of its users
+import it: the evaluation must not import ``scripts/``, and the report
+scripts should not reach into the evaluation. Like ``evaluation/`` it is
+importable in the development install (``pip install -e .``: the repository
+root is on ``sys.path``) and is in neither wheel.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from rustorch_wasm.regress.io.atomic import write_atomic
 
 
 def document_with_section(document: str, name: str, body: str) -> str:
@@ -25,12 +35,4 @@ def document_with_section(document: str, name: str, body: str) -> str:
 def write_section(path: Path, name: str, body: str) -> None:
     """Set section ``name`` of the Markdown file at ``path`` (created if missing)."""
     old = path.read_text() if path.exists() else ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(document_with_section(old, name, body))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, document_with_section(old, name, body))

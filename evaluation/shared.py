@@ -1,4 +1,4 @@
-"""Scores on the shared-shift corpus (eval_shared_corpus), for scripts/eval_users.py.
+"""Scores on the shared-shift corpus (:mod:`.shared_corpus`), for :mod:`.users`.
 
 * **true regressions**: F1 at the exact commit. A true positive is a
   ``regression`` finding at a labelled (machine, series, commit); every other
@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval_common import OURS, PEERS, Hit, hits_of, md_table, ours_on_files, peer_flags, share
-from eval_shared_corpus import SharedCorpus, series_of, shared_corpus, write_shared
+from .ours import run_on_files
+from .peers import Peer, peer_flags
+from .scoring import Hit, hits_of, md_table, share
+from .shared_corpus import SharedCorpus, series_of, shared_corpus, write_shared
 
+OURS = "ours"
 
 
 @dataclass
@@ -111,21 +114,23 @@ EV_HEAD = ["seed", "events (runner / stretch)", "true regressions (on a shift)",
 PM_HEAD = ["seed", "machine", "events", "true", "ours found", "ours false"]
 
 
-def run_shared(seeds: list[int], machines: int, label: Callable[[int], str]) -> list[str]:
+def run_shared(seeds: list[int], machines: int, label: Callable[[int], str],
+               peers: Mapping[str, Peer]) -> list[str]:
+    """The shared-shift tables (ours and ``peers``) over ``seeds``, as Markdown lines."""
     rows, ev_rows, pm_rows = [], [], []
     for seed in seeds:
         corpus = shared_corpus(seed, machines=machines)
         with tempfile.TemporaryDirectory(prefix="eval-shared-") as tmp:
             results, repo, _ = write_shared(Path(tmp), corpus)
-            series_list, report, order, elapsed = ours_on_files(results, repo)
-        hits, env = hits_of(report.findings, order, series_of)
-        series = {series_of(s.key): s for s in series_list}
+            run = run_on_files(results, repo)
+        hits, env = hits_of(run.report.findings, run.order, series_of)
+        series = {series_of(s.key): s for s in run.series}
         ours = tally(corpus, hits, True)
         results_by: dict[str, tuple[Tally, float, int]] = {
-            OURS: (ours, elapsed, event_fp(corpus, hits))}
+            OURS: (ours, run.seconds, event_fp(corpus, hits))}
         pm_peer: dict[str, list[int]] = {}
-        for peer in PEERS:
-            got = peer_flags(peer, series)
+        for peer, fn in peers.items():
+            got = peer_flags(peer, fn, series)
             if got is None:
                 continue
             flags, t = got
@@ -153,7 +158,7 @@ def run_shared(seeds: list[int], machines: int, label: Callable[[int], str]) -> 
                             ours.per_tp[m], ours.per_fp[m]]
                            + [pm_peer[p][m] for p in pm_peer])
         print(f"shared seed {seed}: done", file=sys.stderr)
-    peers = [p for p in PEERS if any(r[1] == p for r in rows)]
+    ran = [p for p in peers if any(r[1] == p for r in rows)]
     return (md_table(HEAD, rows) + ["", "Shared events (ours):", ""] + md_table(EV_HEAD, ev_rows)
             + ["", "Per machine (false = false regressions):", ""]
-            + md_table(PM_HEAD + [f"{p} false" for p in peers], pm_rows))
+            + md_table(PM_HEAD + [f"{p} false" for p in ran], pm_rows))

@@ -1,4 +1,4 @@
-"""The labelled corpus of scripts/eval_detector.py, written as asv results.
+"""The labelled corpus of the main accuracy table (:mod:`.detector`), written as asv results.
 
 History: ``N_COMMITS`` (500) commits on ``main``; series ``i`` covers the last
 ``length`` (50..500) of them, so it looks like a benchmark added at some
@@ -139,21 +139,11 @@ def generate(n: int, seed: int) -> tuple[list[Spec], list[SeriesData]]:
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def aa_series(n: int, seed: int) -> list[Series]:
-    """``n`` extra A/A series of the same noise model, in memory."""
+def aa_corpus(n: int, seed: int) -> tuple[list[Spec], list[SeriesData]]:
+    """``n`` extra A/A series of the same noise model (write them with :func:`write_corpus`)."""
     rng = np.random.default_rng(seed + 7919)
-    out = []
-    for i in range(n):
-        spec, d = one_series(i, rng, "aa")
-        meds = np.median(d.samples, axis=1)
-        pts = []
-        for j in np.flatnonzero(d.present):
-            pos = spec.start + int(j)
-            samples = (float(meds[j]),) if spec.stats_only else tuple(d.samples[j].tolist())
-            pts.append(Point(f"{pos:040x}", pos, samples, float(meds[j]), float(meds[j]),
-                             float(meds[j]), from_stats=spec.stats_only))
-        out.append(Series(SeriesKey(MACHINE, ENV, f"aa.S.time_{i}"), "seconds", pts))
-    return out
+    pairs = [one_series(i, rng, "aa") for i in range(n)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def series_index(key: SeriesKey) -> int:

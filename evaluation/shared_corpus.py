@@ -1,9 +1,9 @@
-"""Shared shifts: many series of one machine moving together (scripts/eval_users.py).
+"""Shared shifts: many series of one machine moving together (:mod:`.users`, :mod:`.shared`).
 
 ``machines`` (20) machines measure the same ``commits`` (100) commits; each
 has 24 series (6 benchmarks ``shared.B<b>.time_op`` x 4 params ``n``),
 measured in that order (B0 n=0, B0 n=1, ..., B5 n=3). Noise per series as
-in :mod:`eval_users_corpus` (within-run CV 1-5 %, run noise 0.5-2 %, spikes,
+in :mod:`.users_corpus` (within-run CV 1-5 %, run noise 0.5-2 %, spikes,
 outliers, failures, 10 % stats only). Events per machine:
 
 * **runner change** (probability 0.6): at one commit, a share U(0.7, 1) of
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from eval_users_corpus import Corpus, Labelled, noisy_levels, rows_at
-
-from rustorch_wasm.regress.model.series import SeriesKey
 from rustorch_wasm.regress.io.synth import make_history, write_benchmarks_json, write_result_file
+from rustorch_wasm.regress.model.series import SeriesKey
+
+from .users_corpus import Corpus, Labelled, noisy_levels, rows_at
 
 PER_MACHINE, BENCHES, PARAMS = 24, 6, 4
 ENV = "virtualenv-py3.10"

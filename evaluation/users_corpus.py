@@ -1,4 +1,4 @@
-"""Labelled corpora of what users meet, written as asv results (scripts/eval_users.py).
+"""Labelled corpora of what users meet, written as asv results (:mod:`.users`).
 
 *Recent corpus* (:func:`recent_corpus`): ``commits`` (120 or 50) commits, every
 series covering all of them, ``SAMPLES`` (10) samples a commit:
@@ -77,6 +77,12 @@ class Corpus:
 
     def bench(self, group: int) -> str:
         return f"{self.prefix}{group:03d}.{self.method}"
+
+
+def expected(lab: Labelled, higher_better: bool = False) -> str:
+    """The kind a labelled step should be reported as."""
+    worse = lab.factor < 1.0 if higher_better else lab.factor > 1.0
+    return "regression" if worse else "improvement"
 
 
 def noisy_levels(rng: np.random.Generator, log_change: np.ndarray, cv: float,

@@ -1,7 +1,8 @@
 """django-asv's public asv results, replayed in date order into a local git repository.
 
-    python scripts/django_replay.py --cache DIR [--mirror GITDIR] [--machine ubuntu-latest|all]
-                                    [--no-repo-check] [--out DIR] [--markdown FILE]
+    python -m evaluation.django_replay --cache DIR [--mirror GITDIR]
+                                       [--machine ubuntu-latest|all] [--no-repo-check]
+                                       [--out DIR] [--markdown FILE]
 
 ``DIR/results`` holds django-asv's ``results/`` (github django/django-asv).
 Nothing is downloaded here: with ``--mirror`` (a clone, bare or not) the
@@ -50,14 +51,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rustorch_wasm.regress.io.history import load_history
+from rustorch_wasm.regress.io.synth import make_history
 
-from eval_common import md_table  # noqa: E402
-
-from rustorch_wasm.regress.io.repository import first_parent_commits  # noqa: E402
-from rustorch_wasm.regress.io.results import load_results  # noqa: E402
-from rustorch_wasm.regress.io.columns import build_series  # noqa: E402
-from rustorch_wasm.regress.io.synth import make_history  # noqa: E402
+from .scoring import md_table
 
 MOVE = math.log(1.2)
 
@@ -74,7 +71,7 @@ def ensure_results(cache: Path, mirror: Path | None) -> Path:
     if mirror is None:
         raise ReplayError(f"{results}: no django-asv results; extract them (git --git-dir=MIRROR"
                           f" archive HEAD results | tar -x -C {cache}) or name a django-asv clone"
-                          " to extract from (--mirror; --django-mirror in eval_users.py)")
+                          " to extract from (--mirror; --django-mirror in evaluation.users)")
     out = subprocess.run(["git", "--git-dir", str(mirror), "archive", "HEAD", "results"],
                          capture_output=True, check=False)
     if out.returncode != 0:
@@ -160,8 +157,7 @@ def co_moving(rp: Replay) -> tuple[int, dict[int, tuple[int, int]]]:
     alone: a series moves at a commit when its value is off both its previous value and
     the median of its previous 5, the same way, by at least 20 % and by 4 of its own
     noise sigmas (MAD of first differences): a step counts at its first commit only."""
-    order = first_parent_commits(rp.repo, "main")
-    series = build_series(load_results(rp.results), order)
+    series = load_history(rp.results, repo=rp.repo, branch="main").series
     measured: Counter[int] = Counter()
     moved: dict[int, Counter[int]] = {1: Counter(), -1: Counter()}
     for s in series:
@@ -275,12 +271,13 @@ def evaluate(cache: Path, mirror: Path | None = None, machine: str = "ubuntu-lat
         if check:
             lines += no_repo_check(source, rp, doc, work)
     return [f"`results/{machine}` of github django/django-asv, replayed by"
-            f" `scripts/django_replay.py` ({time.strftime('%Y-%m-%d', time.gmtime())}):", "",
+            f" `python -m evaluation.django_replay` ({time.strftime('%Y-%m-%d', time.gmtime())}):", "",
             *lines]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog=f"python -m {__spec__.name}" if __spec__ else None,
+                                 description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True, help="dir holding (or to hold) results/")
     ap.add_argument("--mirror", type=Path, default=None, help="a django-asv git clone to extract")
     ap.add_argument("--machine", default="ubuntu-latest", help="a machine of results/, or all")

@@ -1,12 +1,12 @@
 """What users meet: recent steps, latency, shared shifts, throughput, a real history.
 
-    python scripts/eval_users.py [--seeds 1,101] [--parts recent,latency,shared,throughput]
-                                 [--django DIR] [--doc docs/detector.md]
+    python -m evaluation.users [--seeds 1,101] [--parts recent,latency,shared,throughput]
+                               [--django DIR] [--doc docs/detector.md]
 
-Each corpus (``eval_users_corpus``, ``eval_shared_corpus``) is written as asv
-result files over a temporary git history and read by our detector through
-the files path (``eval_common.ours_on_files``); asv's step_detect and Otava
-run on the same series read from those files. Parts:
+Each corpus (:mod:`.users_corpus`, :mod:`.shared_corpus`) is written as asv
+result files over a temporary git history and read by our detector the way
+``rustorch-regress detect`` reads it (:func:`.ours.run_on_files`); asv's
+step_detect and Otava run on the same series read from those files. Parts:
 
 * ``recent``: 120 commits with within-run CV <= 5 % and 50 commits with <= 10 %;
   recall at the exact commit of steps in the last 1, 2, 3 commits (by
@@ -14,13 +14,14 @@ run on the same series read from those files. Parts:
   alarms per 1000 A/A series, end spikes flagged (a spike at the last
   commits looks like a step there: both are reported, as unconfirmed) and
   spikes at n-4 or earlier reported as a regression (must be none);
-* ``latency``: the history cut 1..10 commits after a step (x1.3, x1.5, x2 or
-  reciprocal): commits needed until it is flagged at its exact commit;
-* ``shared`` (``eval_shared``): 20 machines x 24 series, runner changes, slow
+* ``latency`` (:mod:`.latency`): the history cut 1..10 commits after a step
+  (x1.3, x1.5, x2 or reciprocal): commits needed until it is flagged at its
+  exact commit;
+* ``shared`` (:mod:`.shared`): 20 machines x 24 series, runner changes, slow
   stretches, true regressions alone and on top of a shift;
 * ``throughput``: ``track_samples_per_second`` series (higher is better):
   is the direction of each finding right?
-* ``--django DIR``: django-asv's results replayed in date order (``django_replay``).
+* ``--django DIR``: django-asv's results replayed in date order (:mod:`.django_replay`).
 
 Seeds: :data:`DEV_SEEDS` are for development, :data:`HELD_OUT` are held
 out: reported, never used to tune a constant. ``--doc`` writes each part's
@@ -29,40 +30,32 @@ tables as a generated section of that Markdown file (``doc_sections``).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
+from doc_sections import write_section
+from rustorch_wasm.regress.model.series import Series
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from doc_sections import write_section  # noqa: E402
-from eval_common import (OURS, PEERS, Hit, cut, fmt, hits_of, md_table,  # noqa: E402
-                         ours_on_files, peer_flags, share)
-from eval_users_corpus import (FACTORS, Corpus, Labelled, recent_corpus,  # noqa: E402
-                               sid_of, throughput_corpus, write_corpus)
-
-from rustorch_wasm.regress.analysis.detect import detect  # noqa: E402
-from rustorch_wasm.regress.model.series import Series  # noqa: E402
+from .django_replay import ReplayError, evaluate as replay_django
+from .latency import HORIZON, latency_cells, latency_ours, latency_peer
+from .ours import run_on_files
+from .peers import USER_PEERS, Peer, peer_flags
+from .scoring import Hit, fmt, hits_of, md_table, share
+from .shared import OURS, run_shared
+from .users_corpus import (FACTORS, Corpus, Labelled, expected, recent_corpus, sid_of,
+                           throughput_corpus, write_corpus)
 
 DEV_SEEDS = (1, 2, 3)
 HELD_OUT = (101, 102, 103)
 PARTS = ("recent", "latency", "shared", "throughput")
 BANDS = ((120, 0.05), (50, 0.10))
-HORIZON = 10
 
 
 def seed_label(seed: int) -> str:
     return f"{seed} (held out)" if seed in HELD_OUT else str(seed)
-
-
-def expected(lab: Labelled, higher_better: bool = False) -> str:
-    worse = lab.factor < 1.0 if higher_better else lab.factor > 1.0
-    return "regression" if worse else "improvement"
 
 
 def matched(lab: Labelled, hits: list[Hit], directional: bool) -> Hit | None:
@@ -128,49 +121,7 @@ def peer_subset(labels: list[Labelled], series: dict[int, Series], aa: int) -> d
     return keep
 
 
-def latency_ours(series: dict[int, Series], chosen: list[Labelled], context: list[Series]
-                 ) -> dict[int, float]:
-    """Commits after the step until our detector flags it at its commit (inf: not by HORIZON).
-    Each cut is one run over the cut step series plus A/A context series."""
-    found = {x.sid: math.inf for x in chosen}
-    at_commit = {x.sid: next(p.commit for p in series[x.sid].points if p.position == x.at)
-                 for x in chosen}
-    for j in range(1, HORIZON + 1):
-        left = [x for x in chosen if math.isinf(found[x.sid])]
-        if not left:
-            break
-        report = detect([cut(series[x.sid], x.at + j) for x in left] + context)
-        by_sid = {x.sid: x for x in left}
-        for f in report.findings:
-            x = by_sid.get(sid_of(f.key)) if f.key.benchmark.startswith("users.") else None
-            if x is not None and f.commit == at_commit[x.sid] and str(f.kind) == expected(x):
-                found[x.sid] = float(j)
-    return found
-
-
-def latency_peer(fn: Callable[[Series], list[int]], series: dict[int, Series],
-                 chosen: list[Labelled]) -> dict[int, float]:
-    found = {}
-    for x in chosen:
-        found[x.sid] = next((float(j) for j in range(1, HORIZON + 1)
-                             if x.at in fn(cut(series[x.sid], x.at + j))), math.inf)
-    return found
-
-
-def latency_cells(found: dict[int, float], chosen: list[Labelled]) -> list[str]:
-    out = []
-    for f in FACTORS:
-        vals = np.array([found[x.sid] for x in chosen
-                         if math.isclose(max(x.factor, 1 / x.factor), f)])
-        if not vals.size:
-            out.append("n/a")
-            continue
-        med = float(np.median(vals))
-        out.append(f"{med:g} ({np.mean(np.isfinite(vals)):.0%} by {HORIZON}, n={vals.size})")
-    return out
-
-
-def run_recent(seed: int, args: argparse.Namespace, parts: set[str]
+def run_recent(seed: int, args: argparse.Namespace, parts: set[str], peers: Mapping[str, Peer]
                ) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
     """Rows of the recent-steps, markers and latency tables for one seed."""
     rows, marks, lat = [], [], []
@@ -178,15 +129,15 @@ def run_recent(seed: int, args: argparse.Namespace, parts: set[str]
         corpus = recent_corpus(commits, band, args.labelled, args.aa, seed)
         with tempfile.TemporaryDirectory(prefix="eval-users-") as tmp:
             results, repo, _ = write_corpus(Path(tmp), corpus)
-            series_list, report, order, elapsed = ours_on_files(results, repo)
-        series = {sid_of(s.key): s for s in series_list}
-        hits, env = hits_of(report.findings, order, sid_of)
+            run = run_on_files(results, repo)
+        series = {sid_of(s.key): s for s in run.series}
+        hits, env = hits_of(run.report.findings, run.order, sid_of)
         name = f"{commits} commits, CV <= {band:.0%}"
         cols = ["k1", "k2", "k3", "last3", "mid", "f1", "fa", "end", "early"]
         if "recent" in parts:
             r = recent_row(corpus.labels, hits, True)
             rows.append([seed_label(seed), name, OURS, *[r[c] for c in cols],
-                         str(len(env)), f"{elapsed:.1f}"])
+                         str(len(env)), f"{run.seconds:.1f}"])
             marks.append([seed_label(seed), name, *markers_row(corpus.labels, hits)])
         subset = peer_subset(corpus.labels, series, args.peer_aa)
         chosen = [x for x in corpus.labels if x.kind == "step" and x.at + HORIZON <= commits
@@ -197,9 +148,9 @@ def run_recent(seed: int, args: argparse.Namespace, parts: set[str]
             lat.append([seed_label(seed), name, OURS,
                         *latency_cells(latency_ours(series, chosen, context), chosen),
                         f"{time.perf_counter() - t0:.1f}"])
-        for peer in PEERS:
+        for peer, fn in peers.items():
             if "recent" in parts:
-                got = peer_flags(peer, subset)
+                got = peer_flags(peer, fn, subset)
                 if got is None:
                     continue
                 flags, t = got
@@ -211,7 +162,7 @@ def run_recent(seed: int, args: argparse.Namespace, parts: set[str]
             if "latency" in parts and chosen:
                 t0 = time.perf_counter()
                 try:
-                    found = latency_peer(PEERS[peer], series, chosen)
+                    found = latency_peer(fn, series, chosen)
                 except ImportError:
                     continue
                 lat.append([seed_label(seed), name, peer, *latency_cells(found, chosen),
@@ -224,8 +175,8 @@ def run_throughput(seed: int, args: argparse.Namespace) -> list[list[str]]:
     corpus: Corpus = throughput_corpus(120, args.throughput, seed)
     with tempfile.TemporaryDirectory(prefix="eval-users-tp-") as tmp:
         results, repo, _ = write_corpus(Path(tmp), corpus)
-        _, report, order, elapsed = ours_on_files(results, repo)
-    hits, _ = hits_of(report.findings, order, sid_of)
+        run = run_on_files(results, repo)
+    hits, _ = hits_of(run.report.findings, run.order, sid_of)
     out = []
     for stats_only, what in ((False, "samples recorded"), (True, "result only")):
         labs = [x for x in corpus.labels if x.stats_only == stats_only]
@@ -238,11 +189,11 @@ def run_throughput(seed: int, args: argparse.Namespace) -> list[list[str]]:
                                   for h in a) for a in at))]
         aa = [x for x in labs if x.kind == "aa"]
         out.append([seed_label(seed), what, *cells, aa_alarms(hits, aa),
-                    f"{elapsed:.1f}"])
+                    f"{run.seconds:.1f}"])
     return out
 
 
-def aa_alarms(hits: dict, aa: list) -> str:
+def aa_alarms(hits: Mapping[int, list[Hit]], aa: list[Labelled]) -> str:
     """False alarms per 1000 A/A series, and how many of them rest on the
     newest commit alone (``commits_after`` 1: a spike there and a step there
     look alike, so the detector reports it, unconfirmed)."""
@@ -275,7 +226,8 @@ def emit(args: argparse.Namespace, name: str, title: str, lines: list[str]) -> N
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog=f"python -m {__spec__.name}" if __spec__ else None,
+                                 description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="1,101",
                     help=f"comma-separated (development {DEV_SEEDS}, held out {HELD_OUT})")
     ap.add_argument("--parts", default=",".join(PARTS), help=f"any of {','.join(PARTS)}")
@@ -288,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--throughput", type=int, default=400, help="throughput series")
     ap.add_argument("--machines", type=int, default=20, help="machines of the shared corpus")
     ap.add_argument("--django", type=Path, default=None,
-                    help="django-asv cache dir (see scripts/django_replay.py)")
+                    help="django-asv cache dir (see python -m evaluation.django_replay)")
     ap.add_argument("--django-mirror", type=Path, default=None,
                     help="a django-asv clone to extract results/ from into --django")
     ap.add_argument("--no-peers", action="store_true",
@@ -302,9 +254,8 @@ def main(argv: list[str] | None = None) -> None:
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     if not parts <= set(PARTS) or not seeds:
         ap.error(f"--parts must be among {','.join(PARTS)} and --seeds not empty")
-    if args.no_peers:
-        PEERS.clear()
-    command = " ".join(["python scripts/eval_users.py",
+    peers: dict[str, Peer] = {} if args.no_peers else dict(USER_PEERS)
+    command = " ".join(["python -m evaluation.users",
                         *(argv if argv is not None else sys.argv[1:])])
     seed_text = ", ".join(seed_label(s) for s in seeds)
     stamp = (f"Seeds {seed_text}; `{command}`,"
@@ -312,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
     if parts & {"recent", "latency"}:
         rows, marks, lat = [], [], []
         for seed in seeds:
-            r, m, la = run_recent(seed, args, parts)
+            r, m, la = run_recent(seed, args, parts, peers)
             rows, marks, lat = rows + r, marks + m, lat + la
         if "recent" in parts:
             emit(args, "eval-users-recent", f"**Recent steps and spikes.** {stamp}",
@@ -322,17 +273,15 @@ def main(argv: list[str] | None = None) -> None:
             emit(args, "eval-users-latency", f"**Latency** (commits after the step, max"
                  f" {HORIZON}, exact commit). {stamp}", md_table(LAT_HEAD, lat))
     if "shared" in parts:
-        from eval_shared import run_shared
         emit(args, "eval-users-shared", f"**Shared shifts.** {stamp}",
-             run_shared(seeds, args.machines, seed_label))
+             run_shared(seeds, args.machines, seed_label, peers))
     if "throughput" in parts:
         rows = [r for s in seeds for r in run_throughput(s, args)]
         emit(args, "eval-users-throughput", f"**Throughput (higher is better).** {stamp}",
              md_table(TP_HEAD, rows))
     if args.django is not None:
-        from django_replay import ReplayError, evaluate
         try:
-            lines = evaluate(args.django, args.django_mirror)
+            lines = replay_django(args.django, args.django_mirror)
         except ReplayError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
