@@ -86,6 +86,7 @@ def test_injections_are_written_into_the_files_as_planned(history, tmp_path):
         assert {k.env for k in inj.members} == set(ENVS)
         assert len({(k.benchmark, k.params) for k in inj.members}) == 1
         assert 1.3 <= inj.factor <= 2.0
+        assert inj.late == any(t.late for t in plan.truths if t.event == inj.ident)
     moved = {k.benchmark for k in crosses[0].members}
     assert {k.env for k in crosses[0].members} == {crosses[0].members[0].env}
     assert len(moved) == round(len(NAMES + [PARAM]) / 3)
