@@ -209,7 +209,8 @@ def plan_crosses(series: list[Series], rng: np.random.Generator, count: int,
         # room after it for the late single injections (the last 3 commits, GAP away)
         last = max(MIN_BEFORE, len(commits) - max(MIN_AFTER, GAP + LATE_LAST))
         position = int(commits[int(rng.integers(MIN_BEFORE, last + 1))])
-        present = sorted({s.key.benchmark for s in group if position in set(s.columns.positions.tolist())})
+        present = sorted({s.key.benchmark for s in group
+                          if position in set(s.columns.positions.tolist())})
         candidates = sorted({s.key.benchmark for s in group if injectable(s)} & set(present))
         take = min(len(candidates), max(1, round(len(present) * CROSS_SHARE)))
         if not take:
@@ -267,7 +268,8 @@ def scale_v1_stats(stats: Any, factor: float) -> None:
         for k in V1_STATS:
             if k in stats:
                 v = stats[k]
-                stats[k] = [scaled(x, factor) for x in v] if isinstance(v, list) else scaled(v, factor)
+                stats[k] = ([scaled(x, factor) for x in v] if isinstance(v, list)
+                            else scaled(v, factor))
 
 
 def scale_row(data: dict[str, Any], name: str, j: int, factor: float) -> None:

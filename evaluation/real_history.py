@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,14 +183,22 @@ def cell(outcomes: list[Outcome], what: Callable[[Outcome], str]) -> str:
     return " / ".join(what(o) for o in outcomes)
 
 
-def row(label: str, seed: str, ours: Outcome, peer: Outcome) -> str:
+def cross_summary(labels: list[str]) -> str:
+    """Cross-cutting labels counted by kind: ``environment 3, regressions 5``."""
+    counts = Counter(label.split(" (")[0].split(":")[0] for label in labels)
+    return ", ".join(f"{k} {n}" for k, n in counts.most_common()) or "-"
+
+
+def row(label: str, seed: str, ours: Outcome, peer: Outcome, summary: bool = False) -> str:
     pair = [ours, peer]
-    return (f"| {label} | {seed} | {ours.truths} ({ours.late}) | {cell(pair, lambda o: pct(o.recall))}"
+    cross = cross_summary(ours.cross) if summary else "; ".join(ours.cross) or "-"
+    return (f"| {label} | {seed} | {ours.truths} ({ours.late})"
+            f" | {cell(pair, lambda o: pct(o.recall))}"
             f" | {cell(pair, lambda o: pct(o.late_recall))}"
             f" | {cell(pair, lambda o: pct(o.median_error) if o.errors else 'n/a')}"
             f" | {cell(pair, lambda o: f'{len(o.errors)}/{o.truths}')}"
             f" | {cell(pair, lambda o: str(o.false_new))}"
-            f" | {'; '.join(ours.cross) or '-'}"
+            f" | {cross}"
             f" | {cell(pair, lambda o: f'{o.cross_members[0]}/{o.cross_members[1]}')} |")
 
 
@@ -214,7 +223,8 @@ def render(results: list[RepoResult], seeds: list[int], args_line: str) -> str:
     lines = [f"`{args_line}`\n",
              "Real asv histories, known regressions injected into their result files;"
              " `ours / asv` per cell. Held-out repositories are marked †.\n",
-             "| repository | machines | commits | series | seconds |", "| --- | --- | --- | --- | --- |"]
+             "| repository | machines | commits | series | seconds |",
+             "| --- | --- | --- | --- | --- |"]
     lines += [f"| {r.name}{' †' if r.held_out else ''} | {r.machines} | {r.commits} | {r.series}"
               f" | {r.seconds:.1f} |" for r in read]
     lines += ["", HEADER]
@@ -229,10 +239,10 @@ def render(results: list[RepoResult], seeds: list[int], args_line: str) -> str:
     for label, members in groups:
         for s in seeds:
             lines.append(row(f"**{label}**", str(s), pooled(members, [s], ours),
-                             pooled(members, [s], peer)))
+                             pooled(members, [s], peer), True))
         if len(seeds) > 1:
             lines.append(row(f"**{label}**", "all", pooled(members, seeds, ours),
-                             pooled(members, seeds, peer)))
+                             pooled(members, seeds, peer), True))
     lines += ["", "Placement error of the single injections, all repositories and seeds"
               " (measured commits of the series; positive: late):", "",
               "| detector | " + " | ".join(BUCKETS) + " |",

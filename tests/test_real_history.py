@@ -23,7 +23,8 @@ from evaluation.injection import (LATE_LAST, Injection, Plan, Truth,  # noqa: E4
                                   plan_injections, scale_row, write_injected)
 from evaluation.real_history import evaluate_repo, read_history  # noqa: E402
 from evaluation.real_score import Flag, classify_cross, score  # noqa: E402
-from rustorch_wasm.regress.io.synth import Row, write_benchmarks_json, write_result_file  # noqa: E402
+from rustorch_wasm.regress.io.synth import (Row, write_benchmarks_json,  # noqa: E402
+                                            write_result_file)
 from rustorch_wasm.regress.model.series import SeriesKey  # noqa: E402
 
 N = 40
@@ -102,7 +103,7 @@ def test_injections_are_written_into_the_files_as_planned(history, tmp_path):
         on = s.columns.positions >= start.get(s.key, N + 1)
         np.testing.assert_allclose(ratio[on], factor.get(s.key, 1.0), rtol=1e-9)
         np.testing.assert_allclose(ratio[~on], 1.0, rtol=1e-12)
-    for t in plan.truths:                        # the truth: the series' first commit from the culprit on
+    for t in plan.truths:                        # truth: the series' first commit from the culprit
         s = before[t.key]
         at = s.commits.index(t.commit)
         assert s.columns.positions[at] >= start[t.key] > s.columns.positions[at - 1]
