@@ -52,32 +52,71 @@ from rustorch_wasm.regress.model.series import Series
 from .injection import Plan, plan_injections, write_injected
 from .real_score import BUCKETS, Flag, Outcome, score
 
-#: Where the extracts come from: name -> (GitHub repository, ref, results path in it).
-#: Extract one with ``git --git-dir=<clone> archive REF PATH | tar -x`` into
+#: Where the extracts come from: name -> (GitHub repository, ref, results path in it, the
+#: commit extracted (None: extracted earlier, not recorded)). Extract one with
+#: ``git --git-dir=<clone> archive COMMIT PATH | tar -x`` into
 #: ``~/.cache/rustorch_wasm/real/<name>/results`` (never committed here).
-SOURCES = {
-    "NCAR+geocat-comp-asv": ("NCAR/geocat-comp-asv", "main", "results"),
-    "UXARRAY+uxarray-asv": ("UXARRAY/uxarray-asv", "main", "results"),
-    "OpenMathLib+BLAS-Benchmarks": ("OpenMathLib/BLAS-Benchmarks", "gh-pages", "results"),
-    "PlasmaPy+plasmapy-benchmarks": ("PlasmaPy/plasmapy-benchmarks", "results", "results"),
-    "Quansight+versioned-hdf5-benchmarks": ("Quansight/versioned-hdf5-benchmarks", "main",
-                                            ".asv/results"),
-    "Unidata+MetPy-benchmark": ("Unidata/MetPy-benchmark", "main", "results"),
-    "brian-team+brian2_benchmarks": ("brian-team/brian2_benchmarks", "master", ".asv/results"),
-    "conda+conda-benchmarks": ("conda/conda-benchmarks", "main", ".asv/results"),
-    "kedro-org+kedro-benchmark-results": ("kedro-org/kedro-benchmark-results", "main",
-                                          ".asv/results"),
-    "xdslproject+xdsl-bench": ("xdslproject/xdsl-bench", "main", ".asv/results"),
-    "cvxpy+benchmarks": ("cvxpy/benchmarks", "gh-pages", "results"),
-    "pvlib+pvlib-benchmarks": ("pvlib/pvlib-benchmarks", "master", "results"),
-    "astropy+photutils-benchmarks": ("astropy/photutils-benchmarks", "main", "results"),
-    "emsig+empymod-bench": ("emsig/empymod-bench", "main", "results"),
-    "emsig+emg3d-bench": ("emsig/emg3d-bench", "main", "results"),
-    "vaexio+vaex-asv": ("vaexio/vaex-asv", "master", ".asv/results"),
-    "Flowminder+FlowKit-benchmarks": ("Flowminder/FlowKit-benchmarks", "master", "results"),
-    "GridTools+gt4py-benchmarks": ("GridTools/gt4py-benchmarks", "airspeed-velocity", "results"),
-    "astrofrog+reproject-benchmarks": ("astrofrog/reproject-benchmarks", "master", "results"),
-    "django-asv": ("django/django-asv", "main", "results"),
+SOURCES: dict[str, tuple[str, str, str, str | None]] = {
+    "NCAR+geocat-comp-asv":
+        ("NCAR/geocat-comp-asv", "main", "results",
+         "e34e9d02a7cfcc767bfc919e793175cd2ae0f030"),
+    "UXARRAY+uxarray-asv":
+        ("UXARRAY/uxarray-asv", "main", "results",
+         "c48d3a311e2fabc6f343e9c480ac3b5d4d0dcf60"),
+    "OpenMathLib+BLAS-Benchmarks":
+        ("OpenMathLib/BLAS-Benchmarks", "gh-pages", "results",
+         "119801447b82eac47da606083189e52b7bc8b23e"),
+    "PlasmaPy+plasmapy-benchmarks":
+        ("PlasmaPy/plasmapy-benchmarks", "results", "results",
+         "ac46d7a8bf8a47571d62b9f123b249c6dd92aaa8"),
+    "Quansight+versioned-hdf5-benchmarks":
+        ("Quansight/versioned-hdf5-benchmarks", "main", ".asv/results",
+         "9e7080f4a367bcb010b9fb514050f4b9fb396774"),
+    "Unidata+MetPy-benchmark":
+        ("Unidata/MetPy-benchmark", "main", "results",
+         "d7e4c144d5c61199e762c942d742c76f5cd0fba0"),
+    "brian-team+brian2_benchmarks":
+        ("brian-team/brian2_benchmarks", "master", ".asv/results",
+         "01a3a91642d32fb481ba9b44cb83c6877ee41839"),
+    "conda+conda-benchmarks":
+        ("conda/conda-benchmarks", "main", ".asv/results",
+         "9b4e497b533a76fb03221edc780fbc8e9724299b"),
+    "kedro-org+kedro-benchmark-results":
+        ("kedro-org/kedro-benchmark-results", "main", ".asv/results",
+         "ea5683f69ab56493b574a29e6f90bc6da43f4570"),
+    "xdslproject+xdsl-bench":
+        ("xdslproject/xdsl-bench", "main", ".asv/results",
+         "ad1016468ea28d8ce4ce657e21f21419e57ee0e8"),
+    "cvxpy+benchmarks":
+        ("cvxpy/benchmarks", "gh-pages", "results",
+         "94b5967d57012f282fb199cdc20da388e52d102c"),
+    "pvlib+pvlib-benchmarks":
+        ("pvlib/pvlib-benchmarks", "master", "results",
+         "95acc373ce31e66e78cdb8fd0c729ef9c5e2199b"),
+    "astropy+photutils-benchmarks":
+        ("astropy/photutils-benchmarks", "main", "results",
+         "7c0da0db05a36c6993214bbbcc627cb83a3ae59d"),
+    "emsig+empymod-bench":
+        ("emsig/empymod-bench", "main", "results",
+         "814affd7811e69df204ecb1525f18494ac55c3e9"),
+    "emsig+emg3d-bench":
+        ("emsig/emg3d-bench", "main", "results",
+         "dbc96547195340a30d9b0361aecc624883008710"),
+    "vaexio+vaex-asv":
+        ("vaexio/vaex-asv", "master", ".asv/results",
+         "b48b446cf2da12349eedf0096465a2c8d938450e"),
+    "Flowminder+FlowKit-benchmarks":
+        ("Flowminder/FlowKit-benchmarks", "master", "results",
+         "bbfad11977c0caabef5bce2673caa1d27fb6b387"),
+    "GridTools+gt4py-benchmarks":
+        ("GridTools/gt4py-benchmarks", "airspeed-velocity", "results",
+         "a292e67357f80d726193b1bf35a3268e81ad8fd9"),
+    "astrofrog+reproject-benchmarks":
+        ("astrofrog/reproject-benchmarks", "master", "results",
+         "d0f6d77faab5e915a35927cb6073542aea18ccdf"),
+    "django-asv":
+        ("django/django-asv", "main", "results",
+         None),
 }
 
 
