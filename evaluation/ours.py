@@ -48,6 +48,17 @@ class OursRun:
         return self.history.order
 
 
+def read_without_repo(results: Path) -> History:
+    """``results`` as ``rustorch-regress detect --results RESULTS`` reads it
+    outside any repository: commits in asv's recorded date order."""
+    return load_history(Path(results), search=None)
+
+
+def findings_of(history: History, config: DetectorConfig | None = None) -> Report:
+    """The one analysis of ``history`` (default settings: no regress.json)."""
+    return analyse(history, config or DetectorConfig())
+
+
 def run_on_files(results: Path, repo: Path, config: DetectorConfig | None = None,
                  branch: str = "main") -> OursRun:
     """Our findings on ``results`` along ``branch`` of ``repo``, timed: what

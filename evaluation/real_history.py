@@ -42,14 +42,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rustorch_wasm.regress.analysis.detect import detect
-from rustorch_wasm.regress.cli.commands import date_order
-from rustorch_wasm.regress.io.columns import build_series
-from rustorch_wasm.regress.io.results import ResultSet, ResultsError, load_results
-from rustorch_wasm.regress.model.config import DetectorConfig
-from rustorch_wasm.regress.model.series import Series
+from rustorch_wasm.regress.io.history import History
+from rustorch_wasm.regress.io.results import ResultsError
 
 from .injection import Plan, plan_injections, write_injected
+from .ours import findings_of, read_without_repo
 from .real_score import BUCKETS, Flag, Outcome, score
 
 #: Where the extracts come from: name -> (GitHub repository, ref, results path in it, the
@@ -120,30 +117,15 @@ SOURCES: dict[str, tuple[str, str, str, str | None]] = {
 }
 
 
-@dataclass
-class History:
-    """A results directory read as ``detect`` reads it with no repository."""
-
-    result_set: ResultSet
-    order: list[str]
-    series: list[Series]
-
-
 def read_history(results: Path) -> History:
-    """The package's reader, commits in asv's date order (``load_history`` with no
-    repository); ResultsError when it cannot read the directory."""
-    result_set = load_results(Path(results))
-    order = date_order(result_set)
-    series = build_series(result_set, order)
-    if not series:
-        raise ResultsError(f"{results}: no series")
-    return History(result_set, order, series)
+    """The package's reader with no repository (:func:`.ours.read_without_repo`);
+    ResultsError when it cannot read the directory."""
+    return read_without_repo(results)
 
 
 def run_ours(history: History) -> list[Flag]:
     """Our detector, as ``rustorch-regress detect`` runs it (default settings)."""
-    report = detect(history.series, DetectorConfig(), metadata=history.result_set.file_meta)
-    return [Flag(str(f.kind), f.key, f.commit) for f in report.findings]
+    return [Flag(str(f.kind), f.key, f.commit) for f in findings_of(history).findings]
 
 
 def run_asv(history: History) -> list[Flag]:
