@@ -1,0 +1,1 @@
+"""This repository's reports: kernels, streaming, peers, the reference guide's tables, noise."""
