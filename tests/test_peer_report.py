@@ -1,5 +1,5 @@
-"""scripts/peer_report.py: one quick run writes the tables (per seed section, ours and TF.js per engine,
-the seed's claims) naming machine, versions and date."""
+"""scripts/peer_report.py (reports/peers/): one quick run writes the tables (per section of the
+reference guide, ours and TF.js per engine, the guide's claims) naming machine, versions and date."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 
+from reports.guide_claims import guide_claim
+from reports.peers.render import ratio_lines
+from reports.peers.rows import PeerRow
 from rustorch_wasm.engines import get_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +46,7 @@ def test_quick_report_writes_table(tmp_path: Path) -> None:
         "MLP (784→128→10)"]
     add_row = rows[0].split(" | ")
     assert float(add_row[2]) > 0 and float(add_row[3]) > 0   # numpy, ours in Wasmer measured
-    assert add_row[-3:] == ["0.08", "0.12", "0.1 |"]          # the seed's Chrome/Firefox/Safari claims
+    assert add_row[-3:] == ["0.08", "0.12", "0.1 |"]          # the guide's Chrome/Firefox/Safari claims
     assert "output differs" not in text
     mlp = next(r for r in rows if r.startswith("| MLP")).split(" | ")
     assert mlp[2] == "-" and float(mlp[3]) > 0       # no numpy training step; ours in Wasmer from the image
@@ -66,16 +69,13 @@ def test_unknown_engine_is_a_one_line_error() -> None:
     assert proc.stderr.strip().startswith("error: unknown engine 'spidermonkey'")
 
 
-def test_seed_claims_follow_the_seed_tables() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from seed_claims import seed_claim
-
-    assert seed_claim("matmul_1024", "chrome") == 350.0
-    assert seed_claim("matmul_1024", "safari") == 420.0
-    assert seed_claim("matmul_1024", "webgpu") == 30.0
-    assert seed_claim("linear_2048_512_b32", "firefox") == 1.2   # layer rows: seed gives no batch
-    assert seed_claim("erf_10000", "safari") == 6                 # special functions: no browser named
-    assert seed_claim("conv2d_16", "chrome") is None              # not a seed size
+def test_guide_claims_follow_the_reference_guide_tables() -> None:
+    assert guide_claim("matmul_1024", "chrome") == 350.0
+    assert guide_claim("matmul_1024", "safari") == 420.0
+    assert guide_claim("matmul_1024", "webgpu") == 30.0
+    assert guide_claim("linear_2048_512_b32", "firefox") == 1.2   # layer rows: the guide gives no batch
+    assert guide_claim("erf_10000", "safari") == 6                 # special functions: no browser named
+    assert guide_claim("conv2d_16", "chrome") is None              # not a size of the guide
 
 
 def test_bad_repeat_is_a_one_line_error() -> None:
@@ -91,10 +91,6 @@ def test_bad_rounds_is_a_one_line_error() -> None:
 
 
 def test_a_slower_row_says_by_how_much_with_the_rounds_and_the_previous_run() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from peer_render import ratio_lines
-    from peer_rows import PeerRow
-
     row = PeerRow("matmul_64", "matmul", "MatMul", "64x64", {"m": 64, "k": 64, "n": 64})
     row.cells = {"ours:firefox": 0.021, "tfjs:firefox": 0.020, "ours:node": 0.01, "tfjs:node": 0.02}
     row.rounds = {"ours:firefox": [0.021, 0.025], "tfjs:firefox": [0.020, 0.022]}

@@ -1,4 +1,5 @@
-"""scripts/seed_tables.py: the seed's tables, its figure and ours in every cell, from the peer JSON."""
+"""scripts/seed_tables.py (reports/guide_tables.py): the reference guide's tables, its figure and ours
+in every cell, from the peer JSON."""
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120)
 
 
-def test_every_cell_pairs_the_seed_figure_with_ours(tmp_path: Path) -> None:
+def test_every_cell_pairs_the_guide_figure_with_ours(tmp_path: Path) -> None:
     peers = tmp_path / "peers.json"
     peers.write_text(json.dumps(_peers_doc()), encoding="utf-8")
     out = tmp_path / "seed_tables.md"
@@ -58,4 +59,36 @@ def test_missing_peer_json_is_a_one_line_error(tmp_path: Path) -> None:
     proc = _run("--peers", str(tmp_path / "none.json"), "--out", str(tmp_path / "x.md"))
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith("none.json not found: run `make peers` (or pass --measure)")
+    assert not (tmp_path / "x.md").exists()
+
+
+def test_measure_runs_the_default_peer_report_first(tmp_path: Path, monkeypatch, capsys) -> None:
+    """``--measure``: the peer report's default run writes the JSON (and the Markdown beside it)
+    that the tables are then made from; its printed document is not shown."""
+    from reports import guide_tables
+
+    peers, out = tmp_path / "peers.json", tmp_path / "seed_tables.md"
+    seen = []
+
+    def fake_peer_report(options, argv):
+        seen.append((options, list(argv)))
+        print("the whole peer document")
+        options.json.write_text(json.dumps(_peers_doc()), encoding="utf-8")
+        return 0
+
+    monkeypatch.setattr(guide_tables, "run_peer_report", fake_peer_report)
+    assert guide_tables.run(peers=peers, measure=True, out=out) == 0
+    (options, argv), = seen
+    assert (options.markdown, options.json, options.quick, options.rounds) == (tmp_path / "peers.md", peers, False, 5)
+    assert argv == ["--markdown", str(tmp_path / "peers.md"), "--json", str(peers)]
+    assert "* Machine: Test CPU" in out.read_text(encoding="utf-8")
+    assert capsys.readouterr().out == ""
+
+
+def test_a_failed_measurement_is_a_one_line_error(tmp_path: Path, monkeypatch, capsys) -> None:
+    from reports import guide_tables
+
+    monkeypatch.setattr(guide_tables, "run_peer_report", lambda options, argv: 2)
+    assert guide_tables.run(peers=tmp_path / "peers.json", measure=True, out=tmp_path / "x.md") == 2
+    assert capsys.readouterr().err.strip() == "error: peer_report.py exited 2"
     assert not (tmp_path / "x.md").exists()

@@ -1,14 +1,14 @@
-"""The peer report's rows: the seed's operations at the seed's sizes, their
+"""The peer report's rows: the reference guide's operations at its sizes, their
 inputs, numpy's (or scipy's) answer and the call that runs them on our kernels.
 
-Sections follow the seed's tables: "tensor" (Add, MatMul), "activation"
+Sections follow the guide's tables: "tensor" (Add, MatMul), "activation"
 (ReLU, Sigmoid), "special" (Gamma, Bessel J, Erf, Beta at a single value and
 on 1K and 10K f64 arrays) and "layer" (Linear, Conv2d). Linear is
 x[batch, in] @ W[in, out] + b at batch 1 and batch 32; Conv2d is 3x3,
-stride 1, 'same' padding, batch 1, NHWC, with bias. The seed's LSTM row and
+stride 1, 'same' padding, batch 1, NHWC, with bias. The guide's LSTM row and
 its training table ("training": MLP, CNN, RNN one-call steps) need a model in
 wasm memory: it is built by rustorch_wasm.nn in Wasmer as nn/cases.py builds
-the seed's cases, and every engine runs the same call on a copy of that
+the guide's cases, and every engine runs the same call on a copy of that
 memory (KernelCall.memory).
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ MIN_SAMPLE_MS = 1.0
 #                     NCHW; params = W (cout x cin*k*k, order c, ky, kx) then b
 LAYER_EXPORTS = {"linear": "nn_linear_forward", "conv2d": "nn_conv2d_forward"}
 SPECIAL_LABELS = {"gamma": "Gamma", "bessel_j": "Bessel J", "erf": "Error Function", "beta": "Beta"}
-# The seed's f64 domains (as benchmarks/special_functions.py) and J's order.
+# The guide's f64 domains (as benchmarks/special_functions.py) and J's order.
 SPECIAL_RANGE = {"gamma": (0.1, 170.0), "bessel_j": (0.0, 100.0), "erf": (-6.0, 6.0), "beta": (0.1, 50.0)}
 BESSEL_ORDER = 5
 SPECIAL_SINGLE = {"gamma": (4.5, 0.0), "bessel_j": (7.3, 0.0), "erf": (0.7, 0.0), "beta": (2.5, 3.5)}
@@ -52,8 +52,8 @@ class PeerRow:
     notes: list[str] = field(default_factory=list)
 
 
-def seed_rows(quick: bool) -> list[PeerRow]:
-    """The seed's tensor-op, activation, special-function and layer rows (small sizes with ``quick``)."""
+def guide_rows(quick: bool) -> list[PeerRow]:
+    """The reference guide's tensor-op, activation, special-function and layer rows (small sizes with ``quick``)."""
     rows: list[PeerRow] = []
     for n in ((100, 1000) if quick else (100, 1_000, 10_000, 100_000)):
         rows.append(PeerRow(f"add_{n}", "add", "Add", f"{n:,}", {"n": n}))
@@ -110,7 +110,7 @@ def row_inputs(row: PeerRow, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 def nn_image(row: PeerRow) -> dict[str, np.ndarray]:
     """Build the row's model with rustorch_wasm.nn in a fresh Wasmer runtime, as
-    rustorch_wasm/nn/cases.py does for the seed's cases; set ``row.call`` and
+    rustorch_wasm/nn/cases.py does for the guide's cases; set ``row.call`` and
     return the whole linear memory as input "image" (every engine runs the call
     on that image)."""
     from rustorch_wasm.nn import Model, cases, datasets

@@ -1,13 +1,12 @@
-"""The seed's claimed figures (ms), keyed by the peer report's row ids.
+"""The reference guide's claimed figures (ms), keyed by the peer report's row ids.
 
-Transcribed from the seed's benchmarking guide
-(``shared/seed/000_563f00b46099d2b2.txt``, "Core Operations Benchmark",
-"Special Functions Performance", "Neural Network Performance"). Browser
-columns are ``webgpu`` (Chrome WebGPU), ``chrome``, ``firefox`` and
-``safari`` (CPU); the special-function table names no browser (``any``),
-the training table only Chrome. Layer rows are keyed by the seed's sizes
-without a batch: the report shows the seed's figure beside batch 1 and
-batch 32 alike.
+Transcribed from the reference guide (RusTorch's *WASM Performance
+Benchmarking Guide*: "Core Operations Benchmark", "Special Functions
+Performance", "Neural Network Performance"). Browser columns are ``webgpu``
+(Chrome WebGPU), ``chrome``, ``firefox`` and ``safari`` (CPU); the
+special-function table names no browser (``any``), the training table only
+Chrome. Layer rows are keyed by the guide's sizes without a batch: the
+reports show the guide's figure beside batch 1 and batch 32 alike.
 """
 from __future__ import annotations
 
@@ -26,7 +25,7 @@ def _special(single: float, k1: float, k10: float) -> dict[str, dict[str, float]
     return {"single": {"any": single}, "1000": {"any": k1}, "10000": {"any": k10}}
 
 
-SEED: dict[str, dict[str, float]] = {
+CLAIMS: dict[str, dict[str, float]] = {
     "add_100": _row(0.05, 0.08, 0.12, 0.10), "add_1000": _row(0.08, 0.15, 0.25, 0.20),
     "add_10000": _row(0.15, 0.80, 1.20, 1.00), "add_100000": _row(1.20, 8.50, 12.00, 10.50),
     "matmul_64": _row(0.80, 1.20, 1.80, 1.50), "matmul_256": _row(2.00, 20.00, 30.00, 25.00),
@@ -40,13 +39,13 @@ SEED: dict[str, dict[str, float]] = {
 for _name, (_s, _k1, _k10) in {"gamma": (0.001, 0.8, 8), "bessel_j": (0.002, 1.2, 12),
                                "erf": (0.001, 0.6, 6), "beta": (0.002, 1.5, 15)}.items():
     for _size, _claim in _special(_s, _k1, _k10).items():
-        SEED[f"{_name}_{_size}"] = _claim
+        CLAIMS[f"{_name}_{_size}"] = _claim
 
 
-def seed_claim(row_id: str, browser: str) -> float | None:
-    """The seed's figure for a row in a browser column (``any`` answers every
-    browser), or None; a layer row id with a batch suffix (``_b32``) is looked
-    up without it."""
+def guide_claim(row_id: str, browser: str) -> float | None:
+    """The reference guide's figure for a row in a browser column (``any``
+    answers every browser), or None; a layer row id with a batch suffix
+    (``_b32``) is looked up without it."""
     base = row_id.rsplit("_b", 1)[0] if row_id.startswith("linear_") else row_id
-    claims = SEED.get(base, {})
+    claims = CLAIMS.get(base, {})
     return claims.get(browser, claims.get("any"))

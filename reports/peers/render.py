@@ -1,16 +1,21 @@
-"""The peer report's Markdown: tables per seed section, ours / TF.js ratios, number formats.
+"""The peer report's Markdown: the document (docs/peers.md), its tables per
+section of the reference guide, ours / TF.js ratios, number formats.
 
-Pure functions of the rows (scripts/peer_rows.py) and the measured column
-names (``numpy``, ``ours:<engine>``, ``tfjs:<engine>``, ``webgpu``); used by
-scripts/peer_report.py and scripts/seed_tables.py.
+Pure functions of the rows (:mod:`reports.peers.rows`), the measured column
+names (``numpy``, ``ours:<engine>``, ``tfjs:<engine>``, ``webgpu``) and the
+run's info; used by :mod:`reports.peers.report` and :mod:`reports.guide_tables`.
 """
 from __future__ import annotations
 
-from typing import Any
+import os
+import platform
+from importlib.metadata import version
+from typing import Any, Sequence
 
 import numpy as np
-from peer_rows import PeerRow
-from seed_claims import seed_claim
+
+from reports.guide_claims import guide_claim
+from reports.peers.rows import PeerRow
 
 JS_ENGINES = ("node", "chromium", "firefox", "webkit")
 ALL_ENGINES = ("wasmer", *JS_ENGINES)
@@ -41,7 +46,7 @@ def _cell(r: PeerRow, engine: str, with_tfjs: bool) -> str:
 
 
 def table_lines(rows: list[PeerRow], present: list[str]) -> list[str]:
-    """One Markdown table per seed section: ms per call, ours · TF.js in each JS engine."""
+    """One Markdown table per section of the reference guide: ms per call, ours · TF.js in each JS engine."""
     engines = [e for e in ALL_ENGINES if f"ours:{e}" in present]
     tf = {e for e in JS_ENGINES if f"tfjs:{e}" in present}
     head = ["Operation", "Size", "numpy", *[f"{TITLES[e]}{' ours · TF.js' if e in tf else ''}" for e in engines]]
@@ -55,7 +60,7 @@ def table_lines(rows: list[PeerRow], present: list[str]) -> list[str]:
         out += [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for r in in_section:
             note = f" ({'; '.join(r.notes)})" if r.notes else ""
-            claims = [fmt_ms(seed_claim(r.id, b)) for b in ("chrome", "firefox", "safari")]
+            claims = [fmt_ms(guide_claim(r.id, b)) for b in ("chrome", "firefox", "safari")]
             cells = [fmt_ms(r.cells.get("numpy")), *[_cell(r, e, e in tf) for e in engines]]
             cells += ([fmt_ms(r.cells.get("webgpu"))] if gpu else []) + claims
             out.append("| " + " | ".join([r.label, r.size + note, *cells]) + " |")
@@ -101,3 +106,45 @@ def ratio_lines(rows: list[PeerRow], present: list[str], previous: dict[str, Any
     if previous:
         out += ["", f"The previous run: {previous['info']['date']}, `{previous['command'].strip()}`."]
     return out
+
+
+def markdown(rows: list[PeerRow], present: list[str], info: dict[str, str], argv: Sequence[str],
+             previous: dict[str, Any] | None = None) -> str:
+    """docs/peers.md: how it was measured, where, with what, then the tables."""
+    command = "python scripts/peer_report.py" + ("" if not argv else " " + " ".join(argv))
+    out = [
+        "# Peers side by side", "",
+        f"Measured by `{command}` (one run, {info['date']}, {info['seconds']} s).", "",
+        f"* Machine: {info['cpu']}, {os.cpu_count()} logical CPUs (shared with other jobs), {platform.system()} {platform.release()}",
+        f"* Ours: `_kernels.wasm` sha256 {info['wasm_sha'][:12]}; {info['engines']}",
+        f"* TF.js: {info['tfjs']}",
+        f"* WebGPU: {info['webgpu']}",
+        f"* numpy {version('numpy')}, scipy {info['scipy']} (Python {platform.python_version()})",
+        "", f"Times are ms per call: the least, over {info['rounds']} round(s) that measure every column in turn, "
+        "of a round's median sample; a sample is a batch of calls lasting at least 1 ms. Rounds because the "
+        "vCPUs share their cores with other tenants whose bursts slow the whole VM for seconds at a time; "
+        "every column gets the same treatment. Ours time the raw export on inputs and an output already in "
+        "wasm memory; TF.js times `op(...)` + `dispose()`, i.e. including its per-op dispatch and output "
+        "allocation, which is what a TF.js user pays per call. \"ours · TF.js\" cells are both in the same "
+        "engine. WebGPU times include upload and read-back. The seed's columns are its claimed figures "
+        "(Chrome, Firefox, Safari CPU), for the browser our Chromium, Firefox and WebKit columns stand in "
+        "for; its special-function figures name no browser. Linear is x[batch, in] @ W[in, out] + b; Conv2d "
+        "is 3x3, stride 1, 'same', batch 1, NHWC, with bias. \"-\": not measured (no such op, or the column "
+        "did not run).", "",
+        *table_lines(rows, present),
+        "### Ours / TF.js-wasm in the same engine", "",
+        "Below 1: ours is faster. The special functions are left out: TF.js's erf is f32 (about 1e-7), "
+        "ours are f64 to 1e-14 (tests/test_special.py), not the same work.", "",
+        *ratio_lines(rows, present, previous), "",
+    ]
+    if info.get("missing"):
+        out += [f"Not measured: {info['missing']}.", ""]
+    return "\n".join(out)
+
+
+def tfjs_label(engine: str, info: dict[str, Any]) -> str:
+    """Where TF.js ran in ``engine`` and which versions, for the TF.js line."""
+    v = info["versions"]
+    where = v.get("browser") or f"node {v.get('node')} (V8 {v.get('v8')})"
+    return (f"in {TITLES[engine]}: tfjs-core {v['tfjs-core']} + tfjs-backend-wasm {v['tfjs-backend-wasm']}, "
+            f"SIMD {'on' if info['simd'] else 'off'}, {info['threads']} thread, {where}")

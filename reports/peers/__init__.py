@@ -1,0 +1,1 @@
+"""The peer report: our kernels beside TF.js-wasm, WebGPU and numpy, in every engine."""
