@@ -134,11 +134,8 @@ def test_crossover_script_writes_thresholds(gpu: WebGPU, tmp_path: Path) -> None
 
 
 def test_crossover_rule() -> None:
-    from importlib import util
+    from reports.webgpu_crossover import crossover
 
-    spec = util.spec_from_file_location("crossover", ROOT / "scripts/webgpu_crossover.py")
-    mod = util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    assert mod.crossover([(1, 1.0, 2.0), (10, 1.0, 0.5), (100, 5.0, 1.0)]) == 10
-    assert mod.crossover([(1, 1.0, 0.5), (10, 1.0, 2.0), (100, 5.0, 1.0)]) == 100  # must win at all larger
-    assert mod.crossover([(1, 1.0, 2.0), (10, 1.0, 2.0)]) is None
+    assert crossover([(1, 1.0, 2.0), (10, 1.0, 0.5), (100, 5.0, 1.0)]) == 10
+    assert crossover([(1, 1.0, 0.5), (10, 1.0, 2.0), (100, 5.0, 1.0)]) == 100  # must win at all larger
+    assert crossover([(1, 1.0, 2.0), (10, 1.0, 2.0)]) is None
