@@ -3,7 +3,6 @@ through another, none imports scripts/, every path to our findings goes
 through one module (evaluation/ours.py), and it ships in no wheel."""
 from __future__ import annotations
 
-import ast
 import importlib
 import os
 import subprocess
@@ -11,43 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from _layout import REPO, cycles, import_graph, imported, long_modules, package_modules, reaches_into_scripts
 
-REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "evaluation"
 INIT = '"""The detector\'s evaluation: synthetic corpora, real asv histories, peers, speed."""\n'
 
 
 def modules() -> dict[str, Path]:
-    return {".".join(("evaluation", *p.relative_to(PACKAGE).with_suffix("").parts)): p
-            for p in sorted(PACKAGE.rglob("*.py")) if "__pycache__" not in p.parts}
-
-
-def imported(name: str, path: Path) -> set[str]:
-    """Every module name ``name`` imports (absolute, relative resolved), lazily or not."""
-    package = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                stem = package[:len(package) - (node.level - 1)]
-                base = ".".join(stem + (node.module.split(".") if node.module else []))
-            else:
-                base = node.module or ""
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
-
-
-def graph() -> dict[str, set[str]]:
-    known = modules()
-    out = {}
-    for name, path in known.items():
-        targets = {t for t in imported(name, path) if t in known and t != name}
-        targets |= {f"{t}.__init__" for t in imported(name, path) if f"{t}.__init__" in known}
-        out[name] = targets - {name}
-    return out
+    return package_modules("evaluation")
 
 
 def test_init_is_the_one_line_docstring():
@@ -55,35 +25,19 @@ def test_init_is_the_one_line_docstring():
 
 
 def test_no_import_cycles_inside_the_evaluation():
-    edges = graph()
-    state: dict[str, int] = {}
-    cycles: list[list[str]] = []
-
-    def visit(node: str, trail: list[str]) -> None:
-        state[node] = 1
-        for nxt in sorted(edges.get(node, ())):
-            if state.get(nxt) == 1:
-                cycles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
-            elif nxt not in state:
-                visit(nxt, trail + [nxt])
-        state[node] = 2
-
-    for node in sorted(edges):
-        if node not in state:
-            visit(node, [node])
-    assert not cycles, cycles
+    assert cycles(import_graph(modules())) == []
 
 
 def test_no_scripts_module_and_no_loading_by_path():
-    bad = []
-    scripts = {p.stem for p in (REPO / "scripts").glob("*.py")}
-    for name, path in modules().items():
-        text = path.read_text(encoding="utf-8")
-        heads = {t.split(".")[0] for t in imported(name, path)}
-        bad += [f"{name} imports {h}" for h in heads & (scripts | {"scripts", "tests"})]
-        bad += [f"{name}: {needle}" for needle in ("sys.path", "spec_from_file_location")
-                if needle in text]
-    assert bad == []
+    """Nothing in the evaluation imports scripts/ (thin commands over reports/)
+    or tests/, touches sys.path or loads a module from a file."""
+    assert reaches_into_scripts(modules()) == []
+
+
+def test_no_report_module():
+    """The evaluation and this repository's reports (reports/) share only
+    doc_sections: neither imports the other."""
+    assert {n for n, p in modules().items() if any(t.split(".")[0] == "reports" for t in imported(n, p))} == set()
 
 
 def test_only_ours_runs_the_detector():
@@ -113,8 +67,7 @@ def test_ours_goes_through_the_one_analysis():
 
 
 def test_modules_stay_small():
-    long = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in modules().items()}
-    assert {n: k for n, k in long.items() if k > 400} == {}
+    assert long_modules(modules()) == {}
 
 
 @pytest.mark.parametrize("name", sorted(modules()))
