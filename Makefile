@@ -58,10 +58,11 @@ test: setup
 bench: setup
 	$(VENV)/bin/rustorch-regress run --no-analysis --range '$(RANGE)'
 
+# The kernel report (reports/kernel.py) -> its section of docs/benchmarks.md
 report: setup
 	$(PY) scripts/kernel_report.py --markdown docs/benchmarks.md
 
-# Detector accuracy against asv/Otava/ruptures/the seed's rule, then what users meet
+# Detector accuracy against asv/Otava/ruptures/the reference guide's rule, then what users meet
 # (the evaluation/ package: python -m evaluation.detector, evaluation.users) -> docs/detector.md.
 # DJANGO_ASV: a dir holding django-asv's results/ (or to extract them into from the clone
 # DJANGO_ASV_MIRROR); empty skips it.
@@ -74,12 +75,13 @@ eval-detector: setup
 		$(if $(DJANGO_ASV_MIRROR),--django-mirror '$(DJANGO_ASV_MIRROR)')
 
 # Ours in every engine (Wasmer, V8, Chromium, Firefox, WebKit) beside TF.js-wasm in the same
-# engine, WebGPU, numpy and the seed's claims -> docs/peers.md + docs/peers.json
+# engine, WebGPU, numpy and the reference guide's claims -> docs/peers.md + docs/peers.json
+# (reports/peers/; scripts/ holds thin commands over reports/)
 peers: setup
 	$(PY) scripts/peer_report.py
 
-# The seed's tables in its own layout, its figure and ours per cell -> docs/seed_tables.md
-# (from docs/peers.json; SEED_TABLES_FLAGS=--measure runs the peer report first)
+# The reference guide's tables in its own layout, its figure and ours per cell -> docs/seed_tables.md
+# (reports/guide_tables.py, from docs/peers.json; SEED_TABLES_FLAGS=--measure runs the peer report first)
 seed-tables: setup
 	$(PY) scripts/seed_tables.py $(SEED_TABLES_FLAGS)
 

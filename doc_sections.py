@@ -1,19 +1,18 @@
 """Generated sections of this repository's Markdown documents, shared by the
-report scripts (``scripts/kernel_report.py``, ``scripts/noise_report.py``)
-and the evaluation (``evaluation/``), so that several generators can share
-one file (docs/benchmarks.md, docs/detector.md) without overwriting each
-other.
+reports (``reports/kernel.py``, ``reports/noise/report.py``) and the
+evaluation (``evaluation/``), so that several generators can share one file
+(docs/benchmarks.md, docs/detector.md) without overwriting each other.
 
 A section is the text between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``;
 writing it replaces that block, or appends it when the file has none. The
 file is replaced atomically by the detector's one file writer
 (:func:`rustorch_wasm.regress.io.atomic.write_atomic`).
 
-It lives at the top level, beside ``evaluation/``, because both of its users
-import it: the evaluation must not import ``scripts/``, and the report
-scripts should not reach into the evaluation. Like ``evaluation/`` it is
-importable in the development install (``pip install -e .``: the repository
-root is on ``sys.path``) and is in neither wheel.
+It lives at the top level, beside ``evaluation/`` and ``reports/``, because
+both import it and neither imports the other (nor ``scripts/``, the thin
+commands over ``reports/``). Like them it is importable in the development
+install (``pip install -e .``: the repository root is on ``sys.path``) and is
+in neither wheel.
 """
 from __future__ import annotations
 
