@@ -6,6 +6,7 @@ pub mod gamma;
 pub mod erf;
 pub mod bessel;
 pub mod beta;
+pub(crate) mod vec;
 
 use crate::ffi::{slice, slice_mut};
 

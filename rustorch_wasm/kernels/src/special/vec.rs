@@ -1,0 +1,234 @@
+//! Shared machinery of the special functions' array paths.
+//!
+//! * [`Real`]: the arithmetic a kernel formula needs, for `f64` and (wasm32)
+//!   for two f64 lanes in one SIMD128 register ([`V`]). A formula written
+//!   once over `T: Real` runs on single values and on pairs with the same
+//!   operations in the same order, so the scalar export, the array export's
+//!   vector loop and its odd last element give bit-identical results.
+//! * [`split_map`]: an array is cut into chunks; each value is sent to the
+//!   bucket of the interval its formula is branch-free on, each bucket runs
+//!   one vector loop over its packed values, and the results are scattered
+//!   back. Inputs and outputs may coincide (in place).
+//! * [`exp_neg`]: e^{a+b} for a ≤ 0 with a tiny correction b (the exact
+//!   split of -x² used by erfc), on the normal range: k = round(a/ln2),
+//!   r = (a - k·ln2_hi) + (b - k·ln2_lo) (the first difference is exact),
+//!   e^r by a degree-11 minimax polynomial on |r| ≤ ln2/2 (relative error
+//!   3e-18, fitted by tools/special_fit.py), 2^k built in the exponent bits.
+//!   Error ≲ 1.5 ulp for results in the normal range (the caller keeps k in
+//!   [-1022, 0]).
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+/// The operations a kernel formula is written with.
+pub(crate) trait Real:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> + Neg<Output = Self>
+{
+    fn c(v: f64) -> Self;
+    fn abs(self) -> Self;
+    /// |self| with the sign of `s`.
+    fn copysign(self, s: Self) -> Self;
+    /// self with the low 27 bits of the significand cleared (26 bits kept: squares are exact).
+    fn hi26(self) -> Self;
+    /// 2^k where `self` = k + 1.5·2^52 (k integral, -1022 ≤ k ≤ 1023), from its bits.
+    fn pow2_of_shifted(self) -> Self;
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn c(v: f64) -> Self { v }
+    #[inline(always)]
+    fn abs(self) -> Self { crate::math::fabs(self) }
+    #[inline(always)]
+    fn copysign(self, s: Self) -> Self {
+        f64::from_bits((self.to_bits() & !SIGN) | (s.to_bits() & SIGN))
+    }
+    #[inline(always)]
+    fn hi26(self) -> Self { f64::from_bits(self.to_bits() & HI26) }
+    #[inline(always)]
+    fn pow2_of_shifted(self) -> Self { f64::from_bits(self.to_bits().wrapping_add(1023) << 52) }
+}
+
+const SIGN: u64 = 1 << 63;
+const HI26: u64 = 0xffff_ffff_f800_0000;
+/// 1.5·2^52: adding it rounds an f64 of magnitude < 2^51 to an integer (ties to even).
+pub(crate) const SHIFT: f64 = 6_755_399_441_055_744.0;
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use wasm::*;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use super::{Real, HI26, SIGN};
+    use core::arch::wasm32::*;
+    use core::ops::{Add, Div, Mul, Neg, Sub};
+
+    /// Two f64 lanes.
+    #[derive(Clone, Copy)]
+    pub(crate) struct V(pub v128);
+
+    impl Add for V {
+        type Output = V;
+        #[inline(always)]
+        fn add(self, o: V) -> V { V(f64x2_add(self.0, o.0)) }
+    }
+    impl Sub for V {
+        type Output = V;
+        #[inline(always)]
+        fn sub(self, o: V) -> V { V(f64x2_sub(self.0, o.0)) }
+    }
+    impl Mul for V {
+        type Output = V;
+        #[inline(always)]
+        fn mul(self, o: V) -> V { V(f64x2_mul(self.0, o.0)) }
+    }
+    impl Div for V {
+        type Output = V;
+        #[inline(always)]
+        fn div(self, o: V) -> V { V(f64x2_div(self.0, o.0)) }
+    }
+    impl Neg for V {
+        type Output = V;
+        #[inline(always)]
+        fn neg(self) -> V { V(f64x2_neg(self.0)) }
+    }
+    impl Real for V {
+        #[inline(always)]
+        fn c(v: f64) -> Self { V(f64x2_splat(v)) }
+        #[inline(always)]
+        fn abs(self) -> Self { V(f64x2_abs(self.0)) }
+        #[inline(always)]
+        fn copysign(self, s: Self) -> Self {
+            V(v128_bitselect(s.0, self.0, u64x2_splat(SIGN)))
+        }
+        #[inline(always)]
+        fn hi26(self) -> Self { V(v128_and(self.0, u64x2_splat(HI26))) }
+        #[inline(always)]
+        fn pow2_of_shifted(self) -> Self {
+            V(i64x2_shl(i64x2_add(self.0, i64x2_splat(1023)), 52))
+        }
+    }
+
+    /// Apply `f` in place over `s`: pairs in SIMD lanes, an odd last value alone.
+    #[inline(always)]
+    pub(crate) fn map_pairs(s: &mut [f64], fv: impl Fn(V) -> V, f1: impl Fn(f64) -> f64) {
+        let mut pairs = s.chunks_exact_mut(2);
+        for p in &mut pairs {
+            // SAFETY: `p` holds exactly two f64; v128 loads and stores need no alignment.
+            unsafe {
+                let v = v128_load(p.as_ptr() as *const v128);
+                v128_store(p.as_mut_ptr() as *mut v128, fv(V(v)).0);
+            }
+        }
+        for v in pairs.into_remainder() {
+            *v = f1(*v);
+        }
+    }
+}
+
+/// A formula on one interval: `f::<f64>` for single values, `f::<V>` for pairs.
+pub(crate) trait Kernel {
+    fn f<T: Real>(x: T) -> T;
+}
+
+/// Run kernel `K` over the packed values of one bucket, in place.
+pub(crate) fn run<K: Kernel>(s: &mut [f64]) {
+    #[cfg(target_arch = "wasm32")]
+    map_pairs(s, K::f::<V>, K::f::<f64>);
+    #[cfg(not(target_arch = "wasm32"))]
+    for v in s.iter_mut() {
+        *v = K::f::<f64>(*v);
+    }
+}
+
+/// Horner's rule over `c` (lowest degree first); `c` is a constant, so it unrolls.
+#[inline(always)]
+pub(crate) fn poly<T: Real>(c: &[f64], v: T) -> T {
+    let mut acc = T::c(c[c.len() - 1]);
+    let mut i = c.len() - 1;
+    while i > 0 {
+        i -= 1;
+        acc = acc * v + T::c(c[i]);
+    }
+    acc
+}
+
+/// Values per chunk of [`split_map`] (indices are u16).
+pub(crate) const CHUNK: usize = 256;
+
+/// out[i] = kernels[class(x[i])](x[i]) over `n` values, one bucket per class
+/// (`class` must return < B); `out` may be `x`.
+///
+/// # Safety
+/// `x` and `out` must each hold `n` f64 and either coincide or not overlap.
+#[inline(always)]
+pub(crate) unsafe fn split_map<const B: usize>(
+    x: *const f64,
+    out: *mut f64,
+    n: usize,
+    class: impl Fn(f64) -> usize,
+    kernels: &[fn(&mut [f64]); B],
+) {
+    use core::mem::MaybeUninit;
+    let mut vals: MaybeUninit<[[f64; CHUNK]; B]> = MaybeUninit::uninit();
+    let mut idx: MaybeUninit<[[u16; CHUNK]; B]> = MaybeUninit::uninit();
+    let vals = vals.as_mut_ptr() as *mut f64;
+    let idx = idx.as_mut_ptr() as *mut u16;
+    let mut base = 0;
+    while base < n {
+        let m = if n - base < CHUNK { n - base } else { CHUNK };
+        let mut cnt = [0usize; B];
+        for i in 0..m {
+            let v = *x.add(base + i);
+            let c = class(v);
+            debug_assert!(c < B);
+            let k = *cnt.get_unchecked(c);
+            *vals.add(c * CHUNK + k) = v;
+            *idx.add(c * CHUNK + k) = i as u16;
+            *cnt.get_unchecked_mut(c) = k + 1;
+        }
+        for c in 0..B {
+            let k = cnt[c];
+            if k == 0 {
+                continue;
+            }
+            let s = core::slice::from_raw_parts_mut(vals.add(c * CHUNK), k);
+            kernels[c](s);
+            let ix = idx.add(c * CHUNK);
+            let o = out.add(base);
+            for j in 0..k {
+                *o.add(*ix.add(j) as usize) = s[j];
+            }
+        }
+        base += m;
+    }
+}
+
+/// e^{a+b}, a ≤ 0, |b| ≤ 2^-10, result in the normal range (see module doc).
+#[inline(always)]
+pub(crate) fn exp_neg<T: Real>(a: T, b: T) -> T {
+    const INV_LN2: f64 = 1.442_695_040_888_963_387_00;
+    // ln 2 = LN2_HI + LN2_LO, LN2_HI with 32 significant bits (k·LN2_HI is exact for |k| < 2^21).
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    let ks = a * T::c(INV_LN2) + T::c(SHIFT);
+    let k = ks - T::c(SHIFT);
+    let r = (a - k * T::c(LN2_HI)) + (b - k * T::c(LN2_LO));
+    poly(&EXP_POLY, r) * ks.pow2_of_shifted()
+}
+
+// BEGIN special_fit exp
+/// e^r = P(r) for |r| <= ln2/2: P by degree, minimax relative error 3.1e-18.
+pub(crate) const EXP_POLY: [f64; 12] = [
+    1.0,
+    1.0,
+    0.5000000000000018,
+    0.1666666666666617,
+    0.04166666666649277,
+    0.008333333333559264,
+    0.0013888888951223823,
+    0.00019841269432694706,
+    2.4801486521395936e-05,
+    2.7557622517204806e-06,
+    2.7632293338872933e-07,
+    2.4994309201804708e-08,
+];
+// END special_fit exp
