@@ -1,6 +1,6 @@
 """Derive the coefficients of the f64 special functions and write them into the kernels.
 
-    .venv/bin/python tools/special_fit.py [erf|exp|gamma|all] [--check]
+    .venv/bin/python tools/special_fit.py [erf|exp|log|gamma|all] [--check]
 
 Each fit is a minimax (Remez) fit by tools/minimax.py against mpmath at 45
 digits; the coefficients are rounded to f64 and written between the markers
@@ -123,6 +123,67 @@ def fit_exp() -> str:
     return arr("EXP_POLY", pr, f"e^r = P(r) for |r| <= ln2/2: P by degree, minimax relative error {f.err:.1e}.")
 
 
+def fit_log() -> str:
+    # log m = 2s + s·z·R(z), s = (m-1)/(m+1), z = s², m in [√½, √2): z <= ((√2-1)/(√2+1))²
+    zmax = ((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)) ** 2
+
+    def r_of(v):
+        z = zmax * (v + 1) / 2
+        if z == 0:
+            return mp.mpf(2) / 3
+        s = mp.sqrt(z)
+        return (2 * mp.atanh(s) - 2 * s) / (s * z)
+
+    f = remez(r_of, 6)
+    print(f"log: R(z) degree 6 on z <= {float(zmax):.4f}: rel {f.err:.2e}", file=sys.stderr)
+    pz = expand_affine(f.p, 2 / zmax, mp.mpf(-1))
+    return arr("LOG_R", pz, f"log m = 2s + s·z·R(z), z = s² ≤ {float(zmax):.4f}: R by degree, "
+               f"minimax relative error {f.err:.1e}.")
+
+
+LANCZOS_N, LANCZOS_G = 10, 6.0      # Γ(x) = y^(x-½)·e^(-y)·N(x)/D(x), y = x + g - ½, on [0.5, 171.7]
+STIRLING_FROM = 8.0                  # ln Γ(x) by Stirling's form for x >= this
+STIRLING_DEGREE = 5
+
+
+def fit_gamma() -> str:
+    a, b, n, g = mp.mpf("0.5"), mp.mpf("171.7"), LANCZOS_N, mp.mpf(LANCZOS_G)
+    dpoly = [mp.mpf(1)]
+    for k in range(n):  # D(x) = x(x+1)···(x+n-1), exact integer coefficients
+        dpoly = [(dpoly[i] * k if i < len(dpoly) else 0) + (dpoly[i - 1] if i > 0 else 0)
+                 for i in range(len(dpoly) + 1)]
+
+    def nd(v):  # N(x) = Γ(x)·D(x)/(y^(x-½)·e^(-y))
+        x = a + (b - a) * (v + 1) / 2
+        y = x + g - mp.mpf("0.5")
+        dx = sum(c * x ** i for i, c in enumerate(dpoly))
+        return mp.gamma(x) * dx / (y ** (x - mp.mpf("0.5")) * mp.exp(-y))
+
+    f = remez(nd, n, 0, grid=2000)
+    print(f"gamma: Lanczos-form N of degree {n}, g = {LANCZOS_G}, on [{a}, {b}]: rel {f.err:.2e}", file=sys.stderr)
+    nx = expand_affine(f.p, 2 / (b - a), -(a + b) / (b - a))
+    assert all(c > 0 for c in nx), "N must have positive coefficients (Horner stays accurate for x > 0)"
+    out = [f"/// g of the Lanczos form: y = x + LANCZOS_G - ½.\npub(crate) const LANCZOS_G: f64 = {f64(LANCZOS_G)};\n",
+           arr("LANCZOS_N", nx, f"N(x), degree {n}, fitted so that N/D·y^(x-½)·e^(-y) = Γ(x) on [{a}, {b}] "
+               f"(minimax relative error {f.err:.1e}); all coefficients positive."),
+           arr("LANCZOS_D", dpoly, f"D(x) = x(x+1)···(x+{n - 1}), exact.")]
+
+    def s_of(v):  # S(w), w = 1/x², with ln Γ(x) = (x-½)ln x - x + ½ln 2π + S(w)/x
+        w = (v + 1) / 2 / mp.mpf(STIRLING_FROM) ** 2
+        if w == 0:
+            return mp.mpf(1) / 12
+        x = 1 / mp.sqrt(w)
+        return (mp.loggamma(x) - ((x - mp.mpf("0.5")) * mp.log(x) - x + mp.log(2 * mp.pi) / 2)) * x
+
+    f = remez(s_of, STIRLING_DEGREE)
+    print(f"lgamma: Stirling correction S(1/x²) degree {STIRLING_DEGREE} for x >= {STIRLING_FROM}: "
+          f"rel {f.err:.2e}", file=sys.stderr)
+    pw = expand_affine(f.p, 2 * mp.mpf(STIRLING_FROM) ** 2, mp.mpf(-1))
+    out.append(arr("STIRLING_S", pw, f"ln Γ(x) = (x-½)·ln x - x + ½·ln 2π + S(1/x²)/x for x ≥ {STIRLING_FROM}: "
+                   f"S by degree, minimax relative error {f.err:.1e}."))
+    return "\n".join(out)
+
+
 def expand_affine(p, alpha, beta):
     """Coefficients in t of P(alpha·t + beta), exactly (mpmath)."""
     out = [mp.mpf(0)] * len(p)
@@ -136,6 +197,8 @@ def expand_affine(p, alpha, beta):
 FITS = {
     "erf": (SPECIAL / "erf.rs", fit_erf),
     "exp": (SPECIAL / "vec.rs", fit_exp),
+    "log": (SPECIAL / "vec.rs", fit_log),
+    "gamma": (SPECIAL / "gamma.rs", fit_gamma),
 }
 
 

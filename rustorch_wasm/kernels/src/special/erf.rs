@@ -24,7 +24,7 @@
 //! f64x2 loop per region; the single-value exports run the same formulas on
 //! f64, so both give the same bits.
 use super::elementary::scale;
-use super::vec::{exp_neg, poly, run, split_map, Kernel, Real, SHIFT};
+use super::vec::{exp_dd, poly, run, split_map, Kernel, Real, SHIFT};
 use crate::math::fabs;
 
 const ERFC_TAIL_END: f64 = 26.5; // the vector path's range for erfc's exponential
@@ -86,7 +86,7 @@ impl<const J: usize> Kernel for ErfcTail<J> {
     #[inline(always)]
     fn f<T: Real>(x: T) -> T {
         let h = x.hi26();
-        exp_neg(-(h * h), -((x - h) * (x + h))) * tail_ratio::<T, J>(x)
+        exp_dd(-(h * h), -((x - h) * (x + h))) * tail_ratio::<T, J>(x)
     }
 }
 

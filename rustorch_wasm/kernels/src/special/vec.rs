@@ -9,13 +9,13 @@
 //!   bucket of the interval its formula is branch-free on, each bucket runs
 //!   one vector loop over its packed values, and the results are scattered
 //!   back. Inputs and outputs may coincide (in place).
-//! * [`exp_neg`]: e^{a+b} for a ≤ 0 with a tiny correction b (the exact
-//!   split of -x² used by erfc), on the normal range: k = round(a/ln2),
+//! * [`exp_dd`]: e^{a+b} with a tiny correction b (the exact split of -x²
+//!   used by erfc), on the normal range: k = round(a/ln2),
 //!   r = (a - k·ln2_hi) + (b - k·ln2_lo) (the first difference is exact),
 //!   e^r by a degree-11 minimax polynomial on |r| ≤ ln2/2 (relative error
 //!   3e-18, fitted by tools/special_fit.py), 2^k built in the exponent bits.
 //!   Error ≲ 1.5 ulp for results in the normal range (the caller keeps k in
-//!   [-1022, 0]).
+//!   [-1022, 1023]). [`log`]: see its doc.
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
 /// The operations a kernel formula is written with.
@@ -30,6 +30,8 @@ pub(crate) trait Real:
     fn hi26(self) -> Self;
     /// 2^k where `self` = k + 1.5·2^52 (k integral, -1022 ≤ k ≤ 1023), from its bits.
     fn pow2_of_shifted(self) -> Self;
+    /// (e, m) with self = m·2^e, m in [√½, √2), for a positive normal self.
+    fn split_log(self) -> (Self, Self);
 }
 
 impl Real for f64 {
@@ -45,7 +47,17 @@ impl Real for f64 {
     fn hi26(self) -> Self { f64::from_bits(self.to_bits() & HI26) }
     #[inline(always)]
     fn pow2_of_shifted(self) -> Self { f64::from_bits(self.to_bits().wrapping_add(1023) << 52) }
+    #[inline(always)]
+    fn split_log(self) -> (Self, Self) {
+        let shifted = self.to_bits().wrapping_sub(SQRT_HALF_BITS);
+        let e = ((shifted as i64) >> 52) as u64;
+        let ef = f64::from_bits(SHIFT.to_bits().wrapping_add(e)) - SHIFT;
+        (ef, f64::from_bits((shifted & MANT) + SQRT_HALF_BITS))
+    }
 }
+
+const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
+const MANT: u64 = 0x000f_ffff_ffff_ffff;
 
 const SIGN: u64 = 1 << 63;
 const HI26: u64 = 0xffff_ffff_f800_0000;
@@ -57,7 +69,7 @@ pub(crate) use wasm::*;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
-    use super::{Real, HI26, SIGN};
+    use super::{Real, HI26, MANT, SHIFT, SIGN, SQRT_HALF_BITS};
     use core::arch::wasm32::*;
     use core::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -104,6 +116,14 @@ mod wasm {
         #[inline(always)]
         fn pow2_of_shifted(self) -> Self {
             V(i64x2_shl(i64x2_add(self.0, i64x2_splat(1023)), 52))
+        }
+        #[inline(always)]
+        fn split_log(self) -> (Self, Self) {
+            let shifted = i64x2_sub(self.0, i64x2_splat(SQRT_HALF_BITS as i64));
+            let e = i64x2_shr(shifted, 52);
+            let ef = f64x2_sub(i64x2_add(e, i64x2_splat(SHIFT.to_bits() as i64)), f64x2_splat(SHIFT));
+            let m = i64x2_add(v128_and(shifted, u64x2_splat(MANT)), i64x2_splat(SQRT_HALF_BITS as i64));
+            (V(ef), V(m))
         }
     }
 
@@ -202,17 +222,35 @@ pub(crate) unsafe fn split_map<const B: usize>(
     }
 }
 
-/// e^{a+b}, a ≤ 0, |b| ≤ 2^-10, result in the normal range (see module doc).
+const INV_LN2: f64 = 1.442_695_040_888_963_387_00;
+// ln 2 = LN2_HI + LN2_LO, LN2_HI with 32 significant bits (k·LN2_HI is exact for |k| < 2^21).
+const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
+const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+
+/// e^{a+b}, |b| ≤ 2^-10, result in the normal range (2^-1022 ≤ e^a < 2^1024; see module doc).
 #[inline(always)]
-pub(crate) fn exp_neg<T: Real>(a: T, b: T) -> T {
-    const INV_LN2: f64 = 1.442_695_040_888_963_387_00;
-    // ln 2 = LN2_HI + LN2_LO, LN2_HI with 32 significant bits (k·LN2_HI is exact for |k| < 2^21).
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+pub(crate) fn exp_dd<T: Real>(a: T, b: T) -> T {
     let ks = a * T::c(INV_LN2) + T::c(SHIFT);
     let k = ks - T::c(SHIFT);
     let r = (a - k * T::c(LN2_HI)) + (b - k * T::c(LN2_LO));
     poly(&EXP_POLY, r) * ks.pow2_of_shifted()
+}
+
+/// e^a on the normal range (see [`exp_dd`]).
+#[inline(always)]
+pub(crate) fn exp<T: Real>(a: T) -> T { exp_dd(a, T::c(0.0)) }
+
+/// ln x for positive normal x: x = m·2^e, m in [√½, √2), s = (m-1)/(m+1),
+/// ln m = 2s + s·s²·R(s²) with R a degree-6 minimax polynomial (relative error
+/// 5e-16 of R, whose term is ≤ 1% of ln m; tools/special_fit.py), e·ln 2 added in
+/// two parts. Error ≲ 1 ulp.
+#[inline(always)]
+pub(crate) fn log<T: Real>(x: T) -> T {
+    let (e, m) = x.split_log();
+    let f = m - T::c(1.0);
+    let s = f / (m + T::c(1.0));
+    let z = s * s;
+    e * T::c(LN2_HI) + ((s * z * poly(&LOG_R, z) + e * T::c(LN2_LO)) + (s + s))
 }
 
 // BEGIN special_fit exp
@@ -232,3 +270,16 @@ pub(crate) const EXP_POLY: [f64; 12] = [
     2.4994309201804708e-08,
 ];
 // END special_fit exp
+
+// BEGIN special_fit log
+/// log m = 2s + s·z·R(z), z = s² ≤ 0.0294: R by degree, minimax relative error 4.5e-16.
+pub(crate) const LOG_R: [f64; 7] = [
+    0.666666666666667,
+    0.3999999999989918,
+    0.2857142862610609,
+    0.22222211115835477,
+    0.18182890368918467,
+    0.15331684010120875,
+    0.14616875683547315,
+];
+// END special_fit log
