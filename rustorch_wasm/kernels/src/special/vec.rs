@@ -144,6 +144,80 @@ mod wasm {
     }
 }
 
+/// out[i] = f(a[i], b[i]) where class(a[i], b[i]) holds, computed in f64x2
+/// lanes over the packed qualifying pairs; `rest(a[i], b[i])` elsewhere.
+/// `out` may be `a` or `b`.
+///
+/// # Safety
+/// `a`, `b` and `out` must each hold `n` f64; `out` may coincide with `a` or
+/// `b` but not overlap them otherwise.
+#[inline(always)]
+pub(crate) unsafe fn split_map2(
+    a: *const f64,
+    b: *const f64,
+    out: *mut f64,
+    n: usize,
+    vector: impl Fn(f64, f64) -> bool,
+    kernel: fn(&mut [f64], &[f64]),
+    rest: impl Fn(f64, f64) -> f64,
+) {
+    use core::mem::MaybeUninit;
+    let mut va: MaybeUninit<[f64; CHUNK]> = MaybeUninit::uninit();
+    let mut vb: MaybeUninit<[f64; CHUNK]> = MaybeUninit::uninit();
+    let mut idx: MaybeUninit<[u16; CHUNK]> = MaybeUninit::uninit();
+    let (va, vb, idx) = (va.as_mut_ptr() as *mut f64, vb.as_mut_ptr() as *mut f64, idx.as_mut_ptr() as *mut u16);
+    let mut base = 0;
+    while base < n {
+        let m = if n - base < CHUNK { n - base } else { CHUNK };
+        let mut k = 0;
+        for i in 0..m {
+            let (x, y) = (*a.add(base + i), *b.add(base + i));
+            if vector(x, y) {
+                *va.add(k) = x;
+                *vb.add(k) = y;
+                *idx.add(k) = i as u16;
+                k += 1;
+            } else {
+                *out.add(base + i) = rest(x, y);
+            }
+        }
+        let s = core::slice::from_raw_parts_mut(va, k);
+        kernel(s, core::slice::from_raw_parts(vb, k));
+        for j in 0..k {
+            *out.add(base + *idx.add(j) as usize) = s[j];
+        }
+        base += m;
+    }
+}
+
+/// s[i] = f(s[i], t[i]) in place: pairs in SIMD lanes, an odd last value alone.
+#[inline(always)]
+pub(crate) fn run2(s: &mut [f64], t: &[f64], #[allow(unused)] fv: impl Fn(Pair, Pair) -> Pair, f1: impl Fn(f64, f64) -> f64) {
+    let n = s.len().min(t.len());
+    let mut i = 0;
+    #[cfg(target_arch = "wasm32")]
+    while i + 2 <= n {
+        use core::arch::wasm32::*;
+        // SAFETY: i + 2 <= n, so both slices hold two f64 at i; unaligned v128 access is allowed.
+        unsafe {
+            let x = v128_load(s.as_ptr().add(i) as *const v128);
+            let y = v128_load(t.as_ptr().add(i) as *const v128);
+            v128_store(s.as_mut_ptr().add(i) as *mut v128, fv(V(x), V(y)).0);
+        }
+        i += 2;
+    }
+    while i < n {
+        s[i] = f1(s[i], t[i]);
+        i += 1;
+    }
+}
+
+/// The lane type of the vector loops: [`V`] on wasm32, f64 elsewhere (unused there).
+#[cfg(target_arch = "wasm32")]
+pub(crate) type Pair = V;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type Pair = f64;
+
 /// A formula on one interval: `f::<f64>` for single values, `f::<V>` for pairs.
 pub(crate) trait Kernel {
     fn f<T: Real>(x: T) -> T;
