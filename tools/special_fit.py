@@ -1,6 +1,6 @@
 """Derive the coefficients of the f64 special functions and write them into the kernels.
 
-    .venv/bin/python tools/special_fit.py [erf|exp|log|gamma|all] [--check]
+    .venv/bin/python tools/special_fit.py [erf|exp|log|gamma|trig|bessel|all] [--check]
 
 Each fit is a minimax (Remez) fit by tools/minimax.py against mpmath at 45
 digits; the coefficients are rounded to f64 and written between the markers
@@ -184,6 +184,83 @@ def fit_gamma() -> str:
     return "\n".join(out)
 
 
+def fit_trig() -> str:
+    q = mp.pi / 4
+
+    def sin_s(v):  # sin r = r + r³·S(r²), r² <= (π/4)²
+        z = q * q * (v + 1) / 2
+        if z == 0:
+            return mp.mpf(-1) / 6
+        r = mp.sqrt(z)
+        return (mp.sin(r) - r) / (r * z)
+
+    def cos_c(v):  # cos r = 1 - r²/2 + r⁴·C(r²)
+        z = q * q * (v + 1) / 2
+        if z == 0:
+            return mp.mpf(1) / 24
+        return (mp.cos(mp.sqrt(z)) - 1 + z / 2) / (z * z)
+
+    out = []
+    for name, g, d, what in (("SIN_S", sin_s, 5, "sin r = r + r³·S(r²)"), ("COS_C", cos_c, 5, "cos r = 1 - r²/2 + r⁴·C(r²)")):
+        f = remez(g, d)
+        print(f"{name}: degree {d} on r² <= (π/4)²: rel {f.err:.2e}", file=sys.stderr)
+        out.append(arr(name, expand_affine(f.p, 2 / (q * q), mp.mpf(-1)),
+                       f"{what} for |r| ≤ π/4: by degree, minimax relative error {f.err:.1e}."))
+    return "\n".join(out)
+
+
+BESSEL_SMALL = 8.0   # |x| < 8: power-series-like polynomials in x²; above, the asymptotic form
+BESSEL_DEG = {"J0_SMALL": 14, "J1_SMALL": 14, "P0": 10, "Q0": 11, "P1": 10, "Q1": 11}
+
+
+def fit_bessel() -> str:
+    a = mp.mpf(BESSEL_SMALL)
+    out = []
+
+    def zx(v):
+        z = a * a * (v + 1) / 2
+        return z, mp.sqrt(z)
+
+    def j0s(v):  # J0 = 1 + z·P(v), absolute error of z·P
+        z, x = zx(v)
+        return (mp.besselj(0, x) - 1) / z if z else mp.mpf(-1) / 4
+
+    def j1s(v):  # J1 = x·P(v)
+        z, x = zx(v)
+        return mp.besselj(1, x) / x if z else mp.mpf(1) / 2
+
+    d = BESSEL_DEG["J0_SMALL"]
+    f = remez(j0s, d, relative=False, weight=lambda v, gv: zx(v)[0] if v > -1 else mp.mpf(0) + mp.mpf(10) ** -30)
+    print(f"J0 small: |x| < {BESSEL_SMALL}, 1 + z·P(v), degree {d}: abs {f.err:.2e}", file=sys.stderr)
+    out.append(arr("J0_SMALL", f.p, f"J0(x) = 1 + z·P(v), z = x², v = z/{BESSEL_SMALL ** 2 / 2:g} - 1, |x| < "
+                   f"{BESSEL_SMALL}: degree {d}, minimax absolute error {f.err:.1e}."))
+    d = BESSEL_DEG["J1_SMALL"]
+    f = remez(j1s, d, relative=False, weight=lambda v, gv: zx(v)[1] if v > -1 else mp.mpf(10) ** -30)
+    print(f"J1 small: |x| < {BESSEL_SMALL}, x·P(v), degree {d}: abs {f.err:.2e}", file=sys.stderr)
+    out.append(arr("J1_SMALL", f.p, f"J1(x) = x·P(v), v as for J0_SMALL: degree {d}, minimax absolute error {f.err:.1e}."))
+
+    def pq(nu, which):
+        def g(v):  # v = 2w - 1, w = (8/x)²
+            w = (v + 1) / 2
+            if w == 0:
+                return mp.mpf(1) if which == 0 else (4 * nu * nu - 1) / mp.mpf(8)
+            x = a / mp.sqrt(w)
+            chi = x - (2 * nu + 1) * mp.pi / 4
+            j, y, k = mp.besselj(nu, x), mp.bessely(nu, x), mp.sqrt(mp.pi * x / 2)
+            return k * (j * mp.cos(chi) + y * mp.sin(chi)) if which == 0 else k * x * (y * mp.cos(chi) - j * mp.sin(chi))
+        return g
+
+    for nu in (0, 1):
+        for which, name in ((0, f"P{nu}"), (1, f"Q{nu}")):
+            d = BESSEL_DEG[name]
+            f = remez(pq(nu, which), d, relative=False, grid=800)
+            print(f"{name}: x >= {BESSEL_SMALL}, degree {d} in w = (8/x)²: abs {f.err:.2e}", file=sys.stderr)
+            what = "P(x) = A(v)" if which == 0 else "Q(x) = A(v)/x"
+            out.append(arr(f"{name}_ASYM", f.p, f"J{nu}(x) = √(2/(πx))·(P cos χ - Q sin χ), χ = x - {2 * nu + 1}π/4, for "
+                           f"x ≥ {BESSEL_SMALL}: {what}, v = 2(8/x)² - 1: degree {d}, minimax absolute error {f.err:.1e}."))
+    return "\n".join(out)
+
+
 def expand_affine(p, alpha, beta):
     """Coefficients in t of P(alpha·t + beta), exactly (mpmath)."""
     out = [mp.mpf(0)] * len(p)
@@ -199,6 +276,8 @@ FITS = {
     "exp": (SPECIAL / "vec.rs", fit_exp),
     "log": (SPECIAL / "vec.rs", fit_log),
     "gamma": (SPECIAL / "gamma.rs", fit_gamma),
+    "trig": (SPECIAL / "vec.rs", fit_trig),
+    "bessel": (SPECIAL / "bessel.rs", fit_bessel),
 }
 
 

@@ -206,7 +206,7 @@ pub unsafe extern "C" fn sp_erf_array(x: *const f64, out: *mut f64, n: usize) {
     let kernels: [fn(&mut [f64]); 12] = [
         run::<ErfSmall>, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], run::<ErfRest>,
     ];
-    split_map(x, out, n, erf_class, &kernels)
+    split_map::<12>(x, out, n, erf_class, |c, s| kernels[c](s))
 }
 
 #[no_mangle]
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn sp_erfc_array(x: *const f64, out: *mut f64, n: usize) {
         run::<ErfcSmall>, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9],
         run::<ErfcTail<0>>, run::<ErfcTail<1>>, run_erfc_rest,
     ];
-    split_map(x, out, n, erfc_class, &kernels)
+    split_map::<14>(x, out, n, erfc_class, |c, s| kernels[c](s))
 }
 
 // BEGIN special_fit erf

@@ -201,14 +201,14 @@ pub extern "C" fn sp_lgamma(x: f64) -> f64 { lgamma(x) }
 #[no_mangle]
 pub unsafe extern "C" fn sp_gamma_array(x: *const f64, out: *mut f64, n: usize) {
     let kernels: [fn(&mut [f64]); 3] = [run::<GammaMain>, run::<GammaSmall>, run_gamma_rest];
-    split_map(x, out, n, gamma_class, &kernels)
+    split_map::<3>(x, out, n, gamma_class, |c, s| kernels[c](s))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn sp_lgamma_array(x: *const f64, out: *mut f64, n: usize) {
     let kernels: [fn(&mut [f64]); 4] =
         [run::<LgammaMain>, run::<LgammaLarge>, run::<LgammaSmall>, run_lgamma_rest];
-    split_map(x, out, n, lgamma_class, &kernels)
+    split_map::<4>(x, out, n, lgamma_class, |c, s| kernels[c](s))
 }
 
 // BEGIN special_fit gamma

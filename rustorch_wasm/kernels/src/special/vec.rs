@@ -32,6 +32,11 @@ pub(crate) trait Real:
     fn pow2_of_shifted(self) -> Self;
     /// (e, m) with self = m·2^e, m in [√½, √2), for a positive normal self.
     fn split_log(self) -> (Self, Self);
+    fn sqrt(self) -> Self;
+    /// self with its sign flipped where `s` is negative.
+    fn flipsign(self, s: Self) -> Self;
+    /// (sin x, cos x) from (sin r, cos r) where x = r + q·π/2 and `shifted` = q + 1.5·2^52.
+    fn quadrant(shifted: Self, s: Self, c: Self) -> (Self, Self);
 }
 
 impl Real for f64 {
@@ -53,6 +58,16 @@ impl Real for f64 {
         let e = ((shifted as i64) >> 52) as u64;
         let ef = f64::from_bits(SHIFT.to_bits().wrapping_add(e)) - SHIFT;
         (ef, f64::from_bits((shifted & MANT) + SQRT_HALF_BITS))
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self { crate::math::sqrt(self) }
+    #[inline(always)]
+    fn flipsign(self, s: Self) -> Self { f64::from_bits(self.to_bits() ^ (s.to_bits() & SIGN)) }
+    #[inline(always)]
+    fn quadrant(shifted: Self, s: Self, c: Self) -> (Self, Self) {
+        let q = shifted.to_bits();
+        let (s1, c1) = if q & 1 != 0 { (c, s) } else { (s, c) };
+        (f64::from_bits(s1.to_bits() ^ ((q & 2) << 62)), f64::from_bits(c1.to_bits() ^ ((q.wrapping_add(1) & 2) << 62)))
     }
 }
 
@@ -124,6 +139,20 @@ mod wasm {
             let ef = f64x2_sub(i64x2_add(e, i64x2_splat(SHIFT.to_bits() as i64)), f64x2_splat(SHIFT));
             let m = i64x2_add(v128_and(shifted, u64x2_splat(MANT)), i64x2_splat(SQRT_HALF_BITS as i64));
             (V(ef), V(m))
+        }
+        #[inline(always)]
+        fn sqrt(self) -> Self { V(f64x2_sqrt(self.0)) }
+        #[inline(always)]
+        fn flipsign(self, s: Self) -> Self { V(v128_xor(self.0, v128_and(s.0, u64x2_splat(SIGN)))) }
+        #[inline(always)]
+        fn quadrant(shifted: Self, s: Self, c: Self) -> (Self, Self) {
+            let q = shifted.0;
+            let odd = i64x2_eq(v128_and(q, i64x2_splat(1)), i64x2_splat(1));
+            let s1 = v128_bitselect(c.0, s.0, odd);
+            let c1 = v128_bitselect(s.0, c.0, odd);
+            let ss = i64x2_shl(v128_and(q, i64x2_splat(2)), 62);
+            let cs = i64x2_shl(v128_and(i64x2_add(q, i64x2_splat(1)), i64x2_splat(2)), 62);
+            (V(v128_xor(s1, ss)), V(v128_xor(c1, cs)))
         }
     }
 
@@ -223,6 +252,17 @@ pub(crate) trait Kernel {
     fn f<T: Real>(x: T) -> T;
 }
 
+/// Apply `fv` (pairs) / `f1` (a last odd value) in place over `s`; `f1` alone off wasm32.
+#[inline(always)]
+pub(crate) fn map_lanes(s: &mut [f64], #[allow(unused)] fv: impl Fn(Pair) -> Pair, f1: impl Fn(f64) -> f64) {
+    #[cfg(target_arch = "wasm32")]
+    map_pairs(s, fv, f1);
+    #[cfg(not(target_arch = "wasm32"))]
+    for v in s.iter_mut() {
+        *v = f1(*v);
+    }
+}
+
 /// Run kernel `K` over the packed values of one bucket, in place.
 pub(crate) fn run<K: Kernel>(s: &mut [f64]) {
     #[cfg(target_arch = "wasm32")]
@@ -248,8 +288,9 @@ pub(crate) fn poly<T: Real>(c: &[f64], v: T) -> T {
 /// Values per chunk of [`split_map`] (indices are u16).
 pub(crate) const CHUNK: usize = 256;
 
-/// out[i] = kernels[class(x[i])](x[i]) over `n` values, one bucket per class
-/// (`class` must return < B); `out` may be `x`.
+/// out[i] = f_c(x[i]) with c = class(x[i]) over `n` values, one bucket per
+/// class (`class` must return < B): `kernel(c, values)` computes f_c in place
+/// over a bucket's packed values. `out` may be `x`.
 ///
 /// # Safety
 /// `x` and `out` must each hold `n` f64 and either coincide or not overlap.
@@ -259,7 +300,7 @@ pub(crate) unsafe fn split_map<const B: usize>(
     out: *mut f64,
     n: usize,
     class: impl Fn(f64) -> usize,
-    kernels: &[fn(&mut [f64]); B],
+    kernel: impl Fn(usize, &mut [f64]),
 ) {
     use core::mem::MaybeUninit;
     let mut vals: MaybeUninit<[[f64; CHUNK]; B]> = MaybeUninit::uninit();
@@ -285,7 +326,7 @@ pub(crate) unsafe fn split_map<const B: usize>(
                 continue;
             }
             let s = core::slice::from_raw_parts_mut(vals.add(c * CHUNK), k);
-            kernels[c](s);
+            kernel(c, s);
             let ix = idx.add(c * CHUNK);
             let o = out.add(base);
             for j in 0..k {
@@ -327,6 +368,22 @@ pub(crate) fn log<T: Real>(x: T) -> T {
     e * T::c(LN2_HI) + ((s * z * poly(&LOG_R, z) + e * T::c(LN2_LO)) + (s + s))
 }
 
+/// (sin x, cos x) for |x| < 2^19·π (Cody-Waite reduction by π/2 in three
+/// parts, each product n·part exact; then sin r = r + r³·S(r²) and
+/// cos r = 1 - r²/2 + r⁴·C(r²), degree-5 minimax polynomials on |r| ≤ π/4,
+/// tools/special_fit.py trig). Error ≲ 1 ulp + 1e-16·|x|·2^-33.
+#[inline(always)]
+pub(crate) fn sincos<T: Real>(x: T) -> (T, T) {
+    use super::elementary::{INV_PIO2, PIO2_1, PIO2_2, PIO2_3};
+    let ns = x * T::c(INV_PIO2) + T::c(SHIFT);
+    let n = ns - T::c(SHIFT);
+    let r = ((x - n * T::c(PIO2_1)) - n * T::c(PIO2_2)) - n * T::c(PIO2_3);
+    let z = r * r;
+    let s = r + r * z * poly(&SIN_S, z);
+    let c = (T::c(1.0) - T::c(0.5) * z) + z * z * poly(&COS_C, z);
+    T::quadrant(ns, s, c)
+}
+
 // BEGIN special_fit exp
 /// e^r = P(r) for |r| <= ln2/2: P by degree, minimax relative error 3.1e-18.
 pub(crate) const EXP_POLY: [f64; 12] = [
@@ -357,3 +414,25 @@ pub(crate) const LOG_R: [f64; 7] = [
     0.14616875683547315,
 ];
 // END special_fit log
+
+// BEGIN special_fit trig
+/// sin r = r + r³·S(r²) for |r| ≤ π/4: by degree, minimax relative error 1.2e-16.
+pub(crate) const SIN_S: [f64; 6] = [
+    -0.16666666666666666,
+    0.008333333333330925,
+    -0.00019841269836727853,
+    2.755731608861695e-06,
+    -2.5051129264438874e-08,
+    1.5917962022521282e-10,
+];
+
+/// cos r = 1 - r²/2 + r⁴·C(r²) for |r| ≤ π/4: by degree, minimax relative error 3.1e-17.
+pub(crate) const COS_C: [f64; 6] = [
+    0.041666666666666664,
+    -0.0013888888888887387,
+    2.480158729875324e-05,
+    -2.7557317266082143e-07,
+    2.087614522245103e-09,
+    -1.1382564620590216e-11,
+];
+// END special_fit trig
