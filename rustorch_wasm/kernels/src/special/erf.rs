@@ -192,9 +192,6 @@ fn run_erfc_rest(s: &mut [f64]) {
     }
 }
 
-/// Variant measured for docs/benchmarks.md: the same formulas, one value at a time.
-const VARIANT_SCALAR_LOOP: bool = true;
-
 // --- exports ---
 
 #[no_mangle]
@@ -205,9 +202,6 @@ pub extern "C" fn sp_erfc(x: f64) -> f64 { erfc(x) }
 
 #[no_mangle]
 pub unsafe extern "C" fn sp_erf_array(x: *const f64, out: *mut f64, n: usize) {
-    if VARIANT_SCALAR_LOOP {
-        return super::map_array(x, out, n, erf);
-    }
     let p = piece_table!(ErfPiece);
     let kernels: [fn(&mut [f64]); 12] = [
         run::<ErfSmall>, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], run::<ErfRest>,
@@ -217,9 +211,6 @@ pub unsafe extern "C" fn sp_erf_array(x: *const f64, out: *mut f64, n: usize) {
 
 #[no_mangle]
 pub unsafe extern "C" fn sp_erfc_array(x: *const f64, out: *mut f64, n: usize) {
-    if VARIANT_SCALAR_LOOP {
-        return super::map_array(x, out, n, erfc);
-    }
     let p = piece_table!(ErfcNegPiece);
     let kernels: [fn(&mut [f64]); 14] = [
         run::<ErfcSmall>, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9],
