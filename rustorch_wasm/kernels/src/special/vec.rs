@@ -286,7 +286,7 @@ pub(crate) fn poly<T: Real>(c: &[f64], v: T) -> T {
 }
 
 /// Values per chunk of [`split_map`] (indices are u16).
-pub(crate) const CHUNK: usize = 1024;
+pub(crate) const CHUNK: usize = 256;
 
 /// out[i] = f_c(x[i]) with c = class(x[i]) over `n` values, one bucket per
 /// class (`class` must return < B): `kernel(c, values)` computes f_c in place
