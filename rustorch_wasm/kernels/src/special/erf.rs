@@ -115,36 +115,31 @@ fn erfc_rest(x: f64) -> f64 {
     scale(poly(&super::vec::EXP_POLY, r) * tail_ratio::<f64, 1>(x), k as i32)
 }
 
-/// 0: |x| < 1 (and NaN); 1 + j: piece j; 11: |x| ≥ 6.
+/// k = ⌊2·min(|x|, 7)⌋ in 0..=14 (0 for NaN), without branches.
 #[inline(always)]
-fn erf_class(x: f64) -> usize {
+fn half_steps(x: f64) -> usize {
     let t = fabs(x);
-    if !(t >= 1.0) {
-        0
-    } else if t < 6.0 {
-        // SAFETY: 2 ≤ 2t < 12 fits a u32.
-        unsafe { (2.0 * t).to_int_unchecked::<u32>() as usize - 1 }
-    } else {
-        11
-    }
+    let t = if t > 7.0 { 7.0 } else { t }; // a select; NaN stays NaN
+    (2.0 * t) as u32 as usize // saturating: NaN -> 0
 }
 
-/// 0: |x| < 1 (and NaN); 1 + j: x ≤ -1 in piece j; 11: 1 ≤ x < 2; 12: 2 ≤ x < 26.5; 13: the rest.
+/// erf's class by k = half_steps(x): 0: |x| < 1 (and NaN); 1 + j: piece j; 11: |x| ≥ 6.
+const ERF_CLASS: [u8; 15] = [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 11, 11];
+/// erfc's class by k for x ≥ 0 (first row) and x < 0 (second): 0: |x| < 1 (and NaN); 1 + j: x ≤ -1 in
+/// piece j; 11: 1 ≤ x < 2; 12: 2 ≤ x (< 26.5); 13: x ≤ -6 (and x ≥ 26.5, added below).
+const ERFC_CLASS: [[u8; 15]; 2] = [
+    [0, 0, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12],
+    [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 13, 13],
+];
+
+/// Table lookups instead of a chain of data-dependent branches: on random data a
+/// mispredicted branch per value costs more than a kernel's arithmetic.
+#[inline(always)]
+fn erf_class(x: f64) -> usize { ERF_CLASS[half_steps(x)] as usize }
+
 #[inline(always)]
 fn erfc_class(x: f64) -> usize {
-    let t = fabs(x);
-    if !(t >= 1.0) {
-        0
-    } else if x < 0.0 && t < 6.0 {
-        // SAFETY: 2 ≤ 2t < 12 fits a u32.
-        unsafe { (2.0 * t).to_int_unchecked::<u32>() as usize - 1 }
-    } else if x > 0.0 && x < 2.0 {
-        11
-    } else if x > 0.0 && x < ERFC_TAIL_END {
-        12
-    } else {
-        13
-    }
+    ERFC_CLASS[(x < 0.0) as usize][half_steps(x)] as usize + (x >= ERFC_TAIL_END) as usize
 }
 
 macro_rules! piece_table {
