@@ -436,3 +436,21 @@ pub(crate) const COS_C: [f64; 6] = [
     -1.1382564620590216e-11,
 ];
 // END special_fit trig
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    #[test]
+    fn scalar_forms_against_std() {
+        for i in 1..4000 {
+            let x = i as f64 * 0.173 + 0.001;
+            let want = (-x).exp();
+            assert!((exp(-x) / want - 1.0).abs() < 4e-16, "exp {}", x);
+            assert!((log(x) - x.ln()).abs() <= 3e-16 * x.ln().abs().max(1.0), "log {}", x);
+            let (s, c) = sincos(x);
+            assert!((s - x.sin()).abs() < 4e-16 && (c - x.cos()).abs() < 4e-16, "sincos {}", x);
+        }
+    }
+}
