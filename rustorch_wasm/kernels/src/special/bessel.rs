@@ -18,8 +18,9 @@
 //!   (the power series below 1e-5).
 //! Symmetries: Jₙ(-x) = (-1)ⁿJₙ(x), J₋ₙ = (-1)ⁿJₙ.
 //! Measured against mpmath (tests/test_special.py, tests/test_special_grid.py):
-//! absolute error ≤ 1e-15 for J₀ and J₁ on ℝ, ≤ 1e-10 on [0, 100] for
-//! n ≤ 50 (per-region figures in docs/benchmarks.md).
+//! absolute error ≤ 1.0e-15 for J₀ and J₁ (|x| < 1e4), ≤ 1.2e-15 for J₅ and
+//! J₅₀ on [0, 100], ≤ 9e-16 for n = 2, 3, 7, 12, 25, 40 on the 1501-point grid
+//! of [0, 100]; per-region figures in docs/benchmarks.md.
 //!
 //! Array exports split the array by region (vec::split_map) and run one
 //! f64x2 loop per region (the order is the same for the whole array, so the
