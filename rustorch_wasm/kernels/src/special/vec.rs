@@ -33,6 +33,11 @@ pub(crate) trait Real:
     /// (e, m) with self = m·2^e, m in [√½, √2), for a positive normal self.
     fn split_log(self) -> (Self, Self);
     fn sqrt(self) -> Self;
+    fn floor(self) -> Self;
+    /// The larger of self and o (self when they are unordered: wasm's pmax).
+    fn max(self, o: Self) -> Self;
+    /// The smaller of self and o (self when they are unordered: wasm's pmin).
+    fn min(self, o: Self) -> Self;
     /// self with its sign flipped where `s` is negative.
     fn flipsign(self, s: Self) -> Self;
     /// (sin x, cos x) from (sin r, cos r) where x = r + q·π/2 and `shifted` = q + 1.5·2^52.
@@ -61,6 +66,12 @@ impl Real for f64 {
     }
     #[inline(always)]
     fn sqrt(self) -> Self { crate::math::sqrt(self) }
+    #[inline(always)]
+    fn floor(self) -> Self { crate::math::floor(self) }
+    #[inline(always)]
+    fn max(self, o: Self) -> Self { if self < o { o } else { self } }
+    #[inline(always)]
+    fn min(self, o: Self) -> Self { if o < self { o } else { self } }
     #[inline(always)]
     fn flipsign(self, s: Self) -> Self { f64::from_bits(self.to_bits() ^ (s.to_bits() & SIGN)) }
     #[inline(always)]
@@ -143,6 +154,12 @@ mod wasm {
         #[inline(always)]
         fn sqrt(self) -> Self { V(f64x2_sqrt(self.0)) }
         #[inline(always)]
+        fn floor(self) -> Self { V(f64x2_floor(self.0)) }
+        #[inline(always)]
+        fn max(self, o: Self) -> Self { V(f64x2_pmax(self.0, o.0)) }
+        #[inline(always)]
+        fn min(self, o: Self) -> Self { V(f64x2_pmin(self.0, o.0)) }
+        #[inline(always)]
         fn flipsign(self, s: Self) -> Self { V(v128_xor(self.0, v128_and(s.0, u64x2_splat(SIGN)))) }
         #[inline(always)]
         fn quadrant(shifted: Self, s: Self, c: Self) -> (Self, Self) {
@@ -173,47 +190,53 @@ mod wasm {
     }
 }
 
-/// out[i] = f(a[i], b[i]) where class(a[i], b[i]) holds, computed in f64x2
-/// lanes over the packed qualifying pairs; `rest(a[i], b[i])` elsewhere.
-/// `out` may be `a` or `b`.
+/// out[i] = f_c(a[i], b[i]) with c = class(a[i], b[i]) < B, one bucket per
+/// class: `kernel(c, s, t)` computes f_c in place over a bucket's packed
+/// first arguments `s` with the second ones `t`. `out` may be `a` or `b`.
 ///
 /// # Safety
 /// `a`, `b` and `out` must each hold `n` f64; `out` may coincide with `a` or
 /// `b` but not overlap them otherwise.
 #[inline(always)]
-pub(crate) unsafe fn split_map2(
+pub(crate) unsafe fn split_map2<const B: usize>(
     a: *const f64,
     b: *const f64,
     out: *mut f64,
     n: usize,
-    vector: impl Fn(f64, f64) -> bool,
-    kernel: fn(&mut [f64], &[f64]),
-    rest: impl Fn(f64, f64) -> f64,
+    class: impl Fn(f64, f64) -> usize,
+    kernel: impl Fn(usize, &mut [f64], &[f64]),
 ) {
     use core::mem::MaybeUninit;
-    let mut va: MaybeUninit<[f64; CHUNK]> = MaybeUninit::uninit();
-    let mut vb: MaybeUninit<[f64; CHUNK]> = MaybeUninit::uninit();
-    let mut idx: MaybeUninit<[u16; CHUNK]> = MaybeUninit::uninit();
+    let mut va: MaybeUninit<[[f64; CHUNK]; B]> = MaybeUninit::uninit();
+    let mut vb: MaybeUninit<[[f64; CHUNK]; B]> = MaybeUninit::uninit();
+    let mut idx: MaybeUninit<[[u16; CHUNK]; B]> = MaybeUninit::uninit();
     let (va, vb, idx) = (va.as_mut_ptr() as *mut f64, vb.as_mut_ptr() as *mut f64, idx.as_mut_ptr() as *mut u16);
     let mut base = 0;
     while base < n {
         let m = if n - base < CHUNK { n - base } else { CHUNK };
-        let mut k = 0;
+        let mut cnt = [0usize; B];
         for i in 0..m {
             let (x, y) = (*a.add(base + i), *b.add(base + i));
-            if vector(x, y) {
-                *va.add(k) = x;
-                *vb.add(k) = y;
-                *idx.add(k) = i as u16;
-                k += 1;
-            } else {
-                *out.add(base + i) = rest(x, y);
-            }
+            let c = class(x, y);
+            debug_assert!(c < B);
+            let k = *cnt.get_unchecked(c);
+            *va.add(c * CHUNK + k) = x;
+            *vb.add(c * CHUNK + k) = y;
+            *idx.add(c * CHUNK + k) = i as u16;
+            *cnt.get_unchecked_mut(c) = k + 1;
         }
-        let s = core::slice::from_raw_parts_mut(va, k);
-        kernel(s, core::slice::from_raw_parts(vb, k));
-        for j in 0..k {
-            *out.add(base + *idx.add(j) as usize) = s[j];
+        for c in 0..B {
+            let k = cnt[c];
+            if k == 0 {
+                continue;
+            }
+            let s = core::slice::from_raw_parts_mut(va.add(c * CHUNK), k);
+            kernel(c, s, core::slice::from_raw_parts(vb.add(c * CHUNK), k));
+            let ix = idx.add(c * CHUNK);
+            let o = out.add(base);
+            for j in 0..k {
+                *o.add(*ix.add(j) as usize) = s[j];
+            }
         }
         base += m;
     }
@@ -349,6 +372,19 @@ pub(crate) fn exp_dd<T: Real>(a: T, b: T) -> T {
     let k = ks - T::c(SHIFT);
     let r = (a - k * T::c(LN2_HI)) + (b - k * T::c(LN2_LO));
     poly(&EXP_POLY, r) * ks.pow2_of_shifted()
+}
+
+/// e^a for a ≤ 709 down to 0 (sub-normal results included, a below -746 gives
+/// 0): as [`exp_dd`] with 2^k applied in two factors 2^⌊k/2⌋·2^⌈k/2⌉.
+#[inline(always)]
+pub(crate) fn exp_wide<T: Real>(a: T) -> T {
+    let a = a.max(T::c(-746.0));
+    let ks = a * T::c(INV_LN2) + T::c(SHIFT);
+    let k = ks - T::c(SHIFT);
+    let r = (a - k * T::c(LN2_HI)) - k * T::c(LN2_LO);
+    let k1 = (k * T::c(0.5)).floor();
+    let (s1, s2) = ((k1 + T::c(SHIFT)).pow2_of_shifted(), ((k - k1) + T::c(SHIFT)).pow2_of_shifted());
+    poly(&EXP_POLY, r) * s1 * s2
 }
 
 /// e^a on the normal range (see [`exp_dd`]).
