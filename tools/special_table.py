@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/special_table.py generate   # -> tests/data/special_grid.npz (~3 min, 2 processes)
     .venv/bin/python tools/special_table.py errors [--markdown docs/benchmarks.md]
+    .venv/bin/python tools/special_table.py timing [--markdown docs/benchmarks.md]
 
 Every function is sampled in each region of its algorithm at 10⁵ points of a
 Weyl sequence u_i = frac(i·φ) (computed in 64-bit integer arithmetic, so the
@@ -10,7 +11,10 @@ x = lo + (hi - lo)·u, or 10^(lo + (hi - lo)·u) for log-spaced regions; for
 regions marked "both signs" every other point is negated. Only mpmath's
 values (50 digits, rounded to f64) are stored. ``errors`` evaluates the built
 kernels on the same points and prints (or writes into the
-``special-errors`` section of a Markdown file) the max error per region.
+``special-errors`` section of a Markdown file) the max error per region;
+``timing`` times our array export and scipy on each region's points (ns per
+value, the ``special-timing`` section), which is how the crossovers between
+methods were chosen.
 """
 from __future__ import annotations
 
@@ -91,9 +95,9 @@ REGIONS = [
     Region("j0_asym", "j0", "J0, 8 ≤ |x| < 1e4 (log-spaced)", np.log10(8), 4, "abs", 2e-15, log=True, both_signs=True),
     Region("j1_small", "j1", "J1, |x| < 8", 0, 8, "abs", 2e-15, both_signs=True),
     Region("j1_asym", "j1", "J1, 8 ≤ |x| < 1e4 (log-spaced)", np.log10(8), 4, "abs", 2e-15, log=True, both_signs=True),
-    Region("j5_low", "j5", "J5, |x| ≤ 5 (Miller)", 0, 5, "abs", 2e-15, both_signs=True),
+    Region("j5_low", "j5", "J5, |x| ≤ 5 (series or Miller)", 0, 5, "abs", 2e-15, both_signs=True),
     Region("j5_high", "j5", "J5, 5 < |x| ≤ 100 (recurrence)", 5, 100, "abs", 2e-15, both_signs=True),
-    Region("j50_low", "j50", "J50, 0 ≤ x ≤ 50 (Miller)", 0, 50, "abs", 1e-14),
+    Region("j50_low", "j50", "J50, 0 ≤ x ≤ 50 (series or Miller)", 0, 50, "abs", 1e-14),
     Region("j50_high", "j50", "J50, 50 < x ≤ 100 (recurrence)", 50, 100, "abs", 1e-14),
 ]
 
@@ -179,23 +183,76 @@ def errors_markdown() -> str:
     return "\n".join(lines)
 
 
+def timing_markdown(repeat: int = 7) -> str:
+    """ns per value of our array export (Wasmer) and of scipy on each region's points."""
+    import os
+    import time
+
+    import scipy.special as ss
+
+    sys.path.insert(0, str(ROOT))
+    from rustorch_wasm.runtime import get_runtime
+
+    rt = get_runtime()
+    refs = {"erf": ss.erf, "erfc": ss.erfc, "gamma": ss.gamma, "lgamma": ss.gammaln, "j0": ss.j0, "j1": ss.j1,
+            "j5": lambda x: ss.jv(5, x), "j50": lambda x: ss.jv(50, x)}
+    exports = {"erf": ("sp_erf_array", ()), "erfc": ("sp_erfc_array", ()), "gamma": ("sp_gamma_array", ()),
+               "lgamma": ("sp_lgamma_array", ()), "j0": ("sp_bessel_j0_array", ()),
+               "j1": ("sp_bessel_j1_array", ()), "j5": ("sp_bessel_jn_array", (5,)),
+               "j50": ("sp_bessel_jn_array", (50,)), "beta": ("sp_beta_array", ())}
+
+    def best_median(fn, n: int) -> float:
+        fn()
+        samples = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t0)
+        return float(np.median(samples)) * 1e9 / n
+
+    load = os.getloadavg()[0]
+    lines = ["| region | ours, Wasmer (ns/value) | scipy (ns/value) |", "| --- | ---: | ---: |"]
+    n = 10_000
+    for r in REGIONS:
+        x, b = r.points()
+        x, b = x[:n], (None if b is None else b[:n])
+        export, lead = exports[r.func]
+        f = rt.fn(export)
+        ptrs = []
+        for arr in ([x] if b is None else [x, b]):
+            p = rt.alloc(8 * n)
+            rt.array(p, n, np.float64)[:] = arr
+            ptrs.append(p)
+        out = rt.alloc(8 * n)
+        ours = best_median(lambda: f(*lead, *ptrs, out, n), n)
+        sci = best_median((lambda: ss.beta(x, b)) if r.func == "beta" else (lambda: refs[r.func](x)), n)
+        for p in (*ptrs, out):
+            rt.free(p)
+        lines.append(f"| {r.label} | {ours:.1f} | {sci:.1f} |")
+    head = (f"Produced by `python tools/special_table.py timing` on {dt.date.today().isoformat()} (load average "
+            f"{load:.2f} at the start): the first 10,000 points of each region as one array, the median of "
+            f"{repeat} calls, wall clock, our array export in Wasmer and scipy.special in the same process.")
+    return head + "\n\n" + "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["generate", "errors"])
+    ap.add_argument("what", choices=["generate", "errors", "timing"])
     ap.add_argument("--markdown", type=Path, help="errors: write the special-errors section of this file")
     ap.add_argument("--processes", type=int, default=2)
     args = ap.parse_args(argv)
     if args.what == "generate":
         generate(args.processes)
         return 0
-    text = errors_markdown()
+    text = errors_markdown() if args.what == "errors" else timing_markdown()
     print(text)
     if args.markdown:
         sys.path.insert(0, str(ROOT / "scripts"))
         from doc_sections import write_section
 
-        write_section(args.markdown, "special-errors", text)
-        print(f"wrote the special-errors section of {args.markdown}")
+        section = "special-errors" if args.what == "errors" else "special-timing"
+        write_section(args.markdown, section, text)
+        print(f"wrote the {section} section of {args.markdown}")
     return 0
 
 

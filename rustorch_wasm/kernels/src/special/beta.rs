@@ -66,7 +66,12 @@ fn beta_large<T: Real>(a: T, b: T) -> T {
     let y = -(p * rs);
     let u = T::c(1.0) + y;
     let ln_qs = log(u) - ((u - T::c(1.0)) - y) * (s * rq);
-    let corr = poly(&STIRLING_S, rp * rp) * rp + poly(&STIRLING_S, rq * rq) * rq - poly(&STIRLING_S, rs * rs) * rs;
+    // (1/x² clamped out of the sub-normal range, as in gamma.rs's LgammaLarge)
+    let w = |r: T| {
+        let rc = r.max(T::c(1e-100));
+        rc * rc
+    };
+    let corr = poly(&STIRLING_S, w(rp)) * rp + poly(&STIRLING_S, w(rq)) * rq - poly(&STIRLING_S, w(rs)) * rs;
     let ln_b = ((p - h) * log(p * rs) + (q - h) * ln_qs) + ((T::c(HALF_LN_2PI) - h * log(s)) + corr);
     exp_wide(ln_b)
 }
