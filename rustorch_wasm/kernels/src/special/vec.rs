@@ -59,9 +59,9 @@ impl Real for f64 {
     fn pow2_of_shifted(self) -> Self { f64::from_bits(self.to_bits().wrapping_add(1023) << 52) }
     #[inline(always)]
     fn split_log(self) -> (Self, Self) {
-        let shifted = self.to_bits().wrapping_sub(SQRT_HALF_BITS);
-        let e = ((shifted as i64) >> 52) as u64;
-        let ef = f64::from_bits(SHIFT.to_bits().wrapping_add(e)) - SHIFT;
+        let shifted = self.to_bits().wrapping_add(LOG_BIAS);
+        let e = shifted >> 52; // e + 1024, never negative: a logical shift
+        let ef = f64::from_bits(SHIFT.to_bits().wrapping_add(e)) - (SHIFT + 1024.0);
         (ef, f64::from_bits((shifted & MANT) + SQRT_HALF_BITS))
     }
     #[inline(always)]
@@ -83,6 +83,9 @@ impl Real for f64 {
 }
 
 const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
+/// bits(x) + LOG_BIAS = bits(x) - bits(√½) + 1024·2^52: its top 12 bits are e + 1024 for x in
+/// [√½, √2)·2^e, so a logical shift (native in SSE, unlike the 64-bit arithmetic one) finds e.
+const LOG_BIAS: u64 = (1024u64 << 52).wrapping_sub(SQRT_HALF_BITS);
 const MANT: u64 = 0x000f_ffff_ffff_ffff;
 
 const SIGN: u64 = 1 << 63;
@@ -95,7 +98,7 @@ pub(crate) use wasm::*;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
-    use super::{Real, HI26, MANT, SHIFT, SIGN, SQRT_HALF_BITS};
+    use super::{Real, HI26, LOG_BIAS, MANT, SHIFT, SIGN, SQRT_HALF_BITS};
     use core::arch::wasm32::*;
     use core::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -145,9 +148,9 @@ mod wasm {
         }
         #[inline(always)]
         fn split_log(self) -> (Self, Self) {
-            let shifted = i64x2_sub(self.0, i64x2_splat(SQRT_HALF_BITS as i64));
-            let e = i64x2_shr(shifted, 52);
-            let ef = f64x2_sub(i64x2_add(e, i64x2_splat(SHIFT.to_bits() as i64)), f64x2_splat(SHIFT));
+            let shifted = i64x2_add(self.0, i64x2_splat(LOG_BIAS as i64));
+            let e = u64x2_shr(shifted, 52);
+            let ef = f64x2_sub(i64x2_add(e, i64x2_splat(SHIFT.to_bits() as i64)), f64x2_splat(SHIFT + 1024.0));
             let m = i64x2_add(v128_and(shifted, u64x2_splat(MANT)), i64x2_splat(SQRT_HALF_BITS as i64));
             (V(ef), V(m))
         }
