@@ -208,9 +208,10 @@ def special_ns_section(engines: list[str], rounds: int, repeat: int = 7) -> str:
         for e in engines:
             if e in missing:
                 continue
-            # Every call once untimed first: JavaScriptCore and V8 tier their code up in the
-            # background, by wall time, so the first rows of a fresh page would run the baseline tier.
-            warm = [dataclasses.replace(c, id=f"warm_{c.id}", repeat=1) for c in calls]
+            # Every call untimed first, for at least 20 ms each: JavaScriptCore and V8 tier their
+            # code up in the background, by wall time, so the first rows of a fresh page (and, in
+            # JavaScriptCore, for longer the larger exports) would run a lower tier.
+            warm = [dataclasses.replace(c, id=f"warm_{c.id}", repeat=1, min_sample_ms=20.0) for c in calls]
             try:
                 run = get_engine(e).run(warm + calls, inputs)
             except (EngineError, OSError, RuntimeError) as exc:
@@ -237,8 +238,8 @@ def special_ns_section(engines: list[str], rounds: int, repeat: int = 7) -> str:
              "domain; scipy.special in this process, ours = the raw array export on inputs already in wasm "
              "memory, the same `_kernels.wasm` in every engine. Wall clock throughout; each cell is the least "
              f"of {rounds} rounds' medians (a round measures every column in turn, each median over {repeat} "
-             "samples of at least 1 ms; every engine first runs the whole list once untimed, so that JIT tiers are "
-             "up). Target: the Wasmer/scipy ratio issue #26 asks for; "
+             "samples of at least 1 ms; every engine first runs each call untimed for at least 20 ms, so that "
+             "its JIT tiers are up). Target: the Wasmer/scipy ratio issue #26 asks for; "
              "'others/Wasmer' is the slowest other engine over Wasmer (at most 1 asked).", "",
              "| function | domain | n | scipy | " + " | ".join(ENGINE_TITLES[e] for e in present)
              + " | Wasmer/scipy | target | others/Wasmer |",
