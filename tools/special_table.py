@@ -163,6 +163,11 @@ def region_error(r: Region, got: np.ndarray, want: np.ndarray) -> tuple[float, f
     return float(e[i]), float(x[i])
 
 
+def md(text: str) -> str:
+    """Text for a Markdown table cell (|x| would end the cell)."""
+    return text.replace("|", "\\|")
+
+
 def errors_markdown() -> str:
     import os
     import platform
@@ -179,7 +184,7 @@ def errors_markdown() -> str:
     for r in REGIONS:
         x, b = r.points()
         e, at = region_error(r, ours(r.func, x, b), table[r.key])
-        lines.append(f"| {r.label} | {r.error} | {e:.2e} | {at:.6g} | {r.bound:.0e} |")
+        lines.append(f"| {md(r.label)} | {r.error} | {e:.2e} | {at:.6g} | {r.bound:.0e} |")
     return "\n".join(lines)
 
 
@@ -228,8 +233,9 @@ def timing_markdown(repeat: int = 7) -> str:
         sci = best_median((lambda: ss.beta(x, b)) if r.func == "beta" else (lambda: refs[r.func](x)), n)
         for p in (*ptrs, out):
             rt.free(p)
-        lines.append(f"| {r.label} | {ours:.1f} | {sci:.1f} |")
-    head = (f"Produced by `python tools/special_table.py timing` on {dt.date.today().isoformat()} (load average "
+        lines.append(f"| {md(r.label)} | {ours:.1f} | {sci:.1f} |")
+    head = ("## Special functions: ns per value per region\n\n"
+            f"Produced by `python tools/special_table.py timing --markdown docs/benchmarks.md` on {dt.date.today().isoformat()} (load average "
             f"{load:.2f} at the start): the first 10,000 points of each region as one array, the median of "
             f"{repeat} calls, wall clock, our array export in Wasmer and scipy.special in the same process.")
     return head + "\n\n" + "\n".join(lines)
