@@ -10,17 +10,22 @@
 //!   ≤ 4e-17; then erf x = ±(1 - C_j) and, for x ≤ -1, erfc x = 2 - C_j.
 //!   No exponential: erf only needs erfc to an absolute 1e-16 here.
 //! * t ≥ 6: erf x = ±1 (erfc 6 = 2.2e-17 < ½ulp(1)), erfc(-t) = 2.
-//! * erfc x for 1 ≤ x ≤ 27.3: erfc x = e^{-x²}·P(v)/Q(v), degrees 8/9 on
-//!   [1, 27.5] (relative error of the fit 2e-17). e^{-x²} is computed as
+//! * erfc x for 1 ≤ x ≤ 27.3: with s = 1/x²,
+//!   erfc x = e^{-x²}·(1/√π + P(v)/Q(v))·(x·s), v affine in s, degrees 7/7
+//!   on [1, 2] and on [2, 27.5] (error of the fits ≤ 2e-17 relative to
+//!   x·e^{x²}·erfc x). The fitted part P/Q is at most a third of the sum, so
+//!   its f64 rounding error is scaled down; a rational in x itself put poles
+//!   just outside [1, 27.5] and lost digits near 1. e^{-x²} is computed as
 //!   e^{-h² - (x-h)(x+h)} with h = x rounded to 26 bits, so h² is exact and
-//!   -x² carries no rounding error into the exponential: this keeps erfc
-//!   accurate out to x = 26.5 (erfc ≈ 2.5e-307). Beyond, the result is
-//!   sub-normal (gradual loss of bits), 0 above 27.3.
+//!   -x² carries no rounding error into the exponential (vec::exp_dd): this
+//!   keeps erfc accurate out to x = 26.5 (erfc ≈ 2.5e-307). Beyond, the
+//!   result is sub-normal (gradual loss of bits), 0 above 27.3.
 //! Measured against mpmath (tests/test_special_grid.py, 10⁵ points per
-//! region): relative error ≤ 4e-15 for erf on ℝ and erfc on (-∞, 26.5]
-//! (the per-region figures are in docs/benchmarks.md).
+//! region): relative error ≤ 3e-16 for erf on ℝ, ≤ 1.1e-15 for erfc on
+//! (-∞, 26.5] (bound 4e-15; the per-region figures are in docs/benchmarks.md).
 //!
-//! Array exports split each array by region (vec::split_map) and run one
+//! Array exports split each array by region (vec::split_map, the region
+//! found by a table lookup on ⌊2|x|⌋, not a chain of branches) and run one
 //! f64x2 loop per region; the single-value exports run the same formulas on
 //! f64, so both give the same bits.
 use super::elementary::scale;
