@@ -23,13 +23,15 @@ import time
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.special as ss
 
 from doc_sections import write_section
 from rustorch_wasm.runtime import Runtime
+
+from .special import SPECIAL_ENGINES, special_ns_section
 
 Call = Callable[[], Any]
 
@@ -279,9 +281,20 @@ def report_setup(engine: str | None, quick: bool) -> tuple[Runtime, float] | Non
     return rt, (0.05 if quick else 0.3)
 
 
-def run(quick: bool = False, markdown: Path | None = None, engine: str | None = None) -> int:
+def run(quick: bool = False, markdown: Path | None = None, engine: str | None = None,
+        special_only: bool = False, special_engines: Sequence[str] = SPECIAL_ENGINES,
+        special_rounds: int = 3) -> int:
     """Measure and print the report; with ``markdown``, also write it as that
-    file's kernel-report section. 2 when the runtime cannot be made."""
+    file's kernel-report and special-report sections (``special_only``: only
+    the special functions against scipy in ``special_engines``, see
+    :mod:`.special`). 2 when the runtime cannot be made."""
+    if special_only:
+        text = special_ns_section(list(special_engines), special_rounds)
+        print(text)
+        if markdown:
+            write_section(markdown, "special-report", text)
+            print(f"\nwrote the special-report section of {markdown}")
+        return 0
     setup = report_setup(engine, quick)
     if setup is None:
         return 2
@@ -297,9 +310,14 @@ def run(quick: bool = False, markdown: Path | None = None, engine: str | None = 
     text = render(rows, ceiling, header)
     print("measuring nn layers, training and image classification ...", flush=True)
     text += "\n\n" + render_nn(nn_rows(rt, budget), training_outcomes())
+    print("measuring special functions against scipy in every engine ...", flush=True)
+    special_text = special_ns_section(list(special_engines), special_rounds)
     print()
     print(text)
+    print()
+    print(special_text)
     if markdown:
         write_section(markdown, "kernel-report", text)
-        print(f"\nwrote the kernel-report section of {markdown}")
+        write_section(markdown, "special-report", special_text)
+        print(f"\nwrote the kernel-report and special-report sections of {markdown}")
     return 0

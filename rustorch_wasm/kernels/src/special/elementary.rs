@@ -98,11 +98,11 @@ pub fn log(x: f64) -> f64 {
     ef * LN2_HI + (logm + ef * LN2_LO)
 }
 
-const PIO2_1: f64 = 1.570_796_326_734_125_614_17e+00;
-const PIO2_2: f64 = 6.077_100_506_303_965_976_60e-11;
-const PIO2_3: f64 = 2.022_266_248_711_166_455_80e-21;
+pub(crate) const PIO2_1: f64 = 1.570_796_326_734_125_614_17e+00;
+pub(crate) const PIO2_2: f64 = 6.077_100_506_303_965_976_60e-11;
+pub(crate) const PIO2_3: f64 = 2.022_266_248_711_166_455_80e-21;
 const PIO2_3T: f64 = 8.478_427_660_368_899_569_97e-32;
-const INV_PIO2: f64 = 6.366_197_723_675_813_824_33e-01;
+pub(crate) const INV_PIO2: f64 = 6.366_197_723_675_813_824_33e-01;
 
 /// sin r and cos r for |r| ≤ π/4 (Taylor series).
 fn sincos_kernel(r: f64) -> (f64, f64) {
