@@ -97,7 +97,7 @@ def level_changes(y: np.ndarray, split: dict[int, float], t: float, config: Dete
     merged = merged_change_points(y, sorted(split), math.log1p(config.guard * t))
     big = merged
     if sizes is not None and merged:
-        big = boundary_spikes_placed(y, merged, sizes, config.min_segment)
+        big = boundary_spikes_placed(y, merged, sizes, config.min_segment, config.window)
         split = {**split, **{k: split[m] for k, m in zip(big, merged)}}
     return big, split
 
@@ -135,7 +135,8 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
     start = (big[-2] if len(big) > 1 else 0) if late else (big[-1] if big else 0)
     tail = tail_step(y, start, min_segment=config.min_segment,
                      reach=config.tail_reach, window=config.window,
-                     half_guard=0.5 * math.log1p(config.guard * t))
+                     half_guard=0.5 * math.log1p(config.guard * t),
+                     floor=config.tail_noise_floor)
     if tail is not None and late:
         out.pop()
         big = big[:-1]

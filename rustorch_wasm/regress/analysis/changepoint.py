@@ -27,19 +27,19 @@ Timing series (binary segmentation on ranks)
 
     When no split of a whole segment is significant, the epidemic alternative
     is tried next (:func:`excursion_split`): a level that changes at ``a``
-    and back at ``b``, ``3 <= b - a <= 64``, tested by the Mann-Whitney
+    and back at ``b``, ``m <= b - a <= excursion_max`` (64), tested by the Mann-Whitney
     statistic of the inside against the rest of the segment, every ``(a, b)``
     at once from the cumulative rank sum, Bonferroni over all of them. This
     finds a regression reverted a few commits later even at the end of
     history, where a single split leaves the old level on both sides.
-    Failing that, windows of 24 and then
-    64 values at a stride of a quarter window are searched the same way
+    Failing that, windows of ``scan_widths`` (24 and then
+    64) values at a stride of a quarter window are searched the same way
     (Bonferroni over every window and split): seeded binary segmentation
     (Kovacs et al. 2020) at two scales, which finds a short excursion, such as a regression reverted a few dozen
     commits later, that no single split of a long segment separates.
 
-    One refinement pass then re-places each change point, near where it was
-    found and between its two neighbours, at the maximum-likelihood
+    One refinement pass then re-places each change point, within
+    ``refine_reach`` (10) of where it was found and between its two neighbours, at the maximum-likelihood
     two-level fit under heavy-tailed (Cauchy) noise (see :func:`refine`): the
     standardised statistic finds *whether* there is a step well, but its
     variance weighting pulls the position towards the middle of the segment. Compare asv's
@@ -56,6 +56,7 @@ import math
 
 import numpy as np
 
+from ..model.config import DetectorConfig
 from ..model.series import Series
 from .stats import EXACT_MAX_SMALL, mann_whitney_p, midranks, u_distribution
 
@@ -85,8 +86,7 @@ def edge_p(u: float, k: int, n: int) -> float:
     return float(min(1.0, 2.0 * dist[:int(round(min(u, cells - u))) + 1].sum()))
 
 
-def best_split(seg: np.ndarray, min_segment: int,
-               enough: float = 0.0) -> tuple[int, float]:
+def best_split(seg: np.ndarray, min_segment: int, enough: float) -> tuple[int, float]:
     """(left size, Bonferroni-adjusted p) of the best split; (0, 1.0) if none.
 
     Candidates are the split of largest ``|z|`` and, for tie-free data, every
@@ -94,7 +94,7 @@ def best_split(seg: np.ndarray, min_segment: int,
     normal approximation behind ``z`` is poor and the exact p-value is used;
     the candidate of smallest p-value wins. The edge splits are skipped
     when the ``|z|`` split's adjusted p is already below ``enough`` (its
-    position is refined later anyway)."""
+    position is refined later anyway); ``enough = 0`` always tries them."""
     n = seg.size
     t, z = split_scores(seg, min_segment)
     if t.size == 0 or not np.any(z > 0):
@@ -157,7 +157,7 @@ def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, fl
 
 
 def excursion_split(seg: np.ndarray, min_segment: int,
-                    max_len: int = 64) -> tuple[int, int, float]:
+                    max_len: int) -> tuple[int, int, float]:
     """(start, end, Bonferroni-adjusted p) of the most significant excursion.
 
     The epidemic alternative (Levin & Kline 1985): the level changes at ``a``
@@ -213,16 +213,18 @@ def excursion_split(seg: np.ndarray, min_segment: int,
     return a0, b0, min(1.0, p * max(tried, 1))
 
 
-def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
-            widths: tuple[int, ...] = (24, 64)) -> list[int]:
+def segment(y: np.ndarray, config: DetectorConfig) -> list[int]:
     """Indices into ``y`` where a new level starts (sorted, first excluded)."""
-    return [k for k, _ in segment_with_p(y, min_segment=min_segment, split_alpha=split_alpha,
-                                         widths=widths)]
+    return [k for k, _ in segment_with_p(y, config)]
 
 
-def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
-                   widths: tuple[int, ...] = (24, 64)) -> list[tuple[int, float]]:
-    """(index, adjusted split p-value) of every change point, sorted by index."""
+def segment_with_p(y: np.ndarray, config: DetectorConfig) -> list[tuple[int, float]]:
+    """(index, adjusted split p-value) of every change point, sorted by index.
+
+    Settings from ``config``: ``min_segment``, ``split_alpha``, the window
+    scan's ``scan_widths``, the longest excursion ``excursion_max``, and the
+    refinement's ``refine_reach`` and ``window``."""
+    min_segment, split_alpha = config.min_segment, config.split_alpha
     y = np.asarray(y, dtype=float)
     cps: list[tuple[int, float]] = []
     stack = [(0, y.size)]
@@ -232,12 +234,12 @@ def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 
             continue
         k, p = best_split(y[lo:hi], min_segment, split_alpha)
         if not (k and p < split_alpha):
-            a, b, pe = excursion_split(y[lo:hi], min_segment)
+            a, b, pe = excursion_split(y[lo:hi], min_segment, config.excursion_max)
             if a and pe < split_alpha:
                 cps.extend([(lo + a, pe), (lo + b, pe)])
                 stack.extend([(lo, lo + a), (lo + a, lo + b), (lo + b, hi)])
                 continue
-        for width in widths:
+        for width in config.scan_widths:
             if k and p < split_alpha:
                 break
             k, p = seeded_split(y[lo:hi], min_segment, width)
@@ -246,7 +248,7 @@ def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 
             stack.append((lo, lo + k))
             stack.append((lo + k, hi))
     cps.sort()
-    moved = refine(y, [k for k, _ in cps], min_segment)
+    moved = refine(y, [k for k, _ in cps], min_segment, config.refine_reach, config.window)
     best: dict[int, float] = {}
     for k, (_, p) in zip(moved, cps):
         best[k] = min(p, best.get(k, 1.0))
@@ -269,8 +271,8 @@ def noise_scale(y: np.ndarray) -> float:
     return float(np.median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0)))
 
 
-def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
-           window: int = 30) -> list[int]:
+def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int,
+           window: int) -> list[int]:
     """Re-place each change point at the maximum-likelihood two-level fit nearby.
 
     Between its neighbours, within ``reach`` of where segmentation put it, the
@@ -334,7 +336,7 @@ def log_levels(series: Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ok, np.log(med[ok])
 
 
-def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
+def commit_levels(series: Series, trim: float) -> np.ndarray:
     """One level per commit: the exp of the ``trim``-trimmed mean of the log
     samples when samples were recorded (more efficient than their median for
     log-normal noise, as robust to a few wild samples), else asv's median."""
@@ -355,11 +357,10 @@ def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
     return out
 
 
-def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.001,
-                  exact: bool = False) -> list[int]:
+def change_points(series: Series, config: DetectorConfig, *, exact: bool = False) -> list[int]:
     """Indices into ``series.points`` where a new level starts (for plots);
     ``exact``: the series counts exactly (every change is one)."""
     if exact:
         return exact_changes(np.asarray(series.medians, dtype=float))
-    idx, y = log_levels(commit_levels(series))
-    return [int(idx[k]) for k in segment(y, min_segment=min_segment, split_alpha=split_alpha)]
+    idx, y = log_levels(commit_levels(series, config.level_trim))
+    return [int(idx[k]) for k in segment(y, config)]

@@ -37,7 +37,7 @@ def guard_passed(ratio: float, threshold: float, guard: float) -> bool:
 
 
 def step_kind(ratio: float, ci: tuple[float, float], threshold: float,
-              guard: float = 0.75) -> Kind | None:
+              guard: float) -> Kind | None:
     """regression / improvement / None for a significant change of ``ratio``."""
     up, down = 1.0 + guard * threshold, 1.0 / (1.0 + guard * threshold)
     if ratio >= up and ci[1] >= 1.0 + threshold:

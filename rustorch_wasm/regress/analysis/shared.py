@@ -35,13 +35,14 @@ Co-movement
 Estimate
     The shared log shift is the median of the members' ``r``; its spread the
     normalised MAD ``1.4826 med |r - med r|``, reported with the members'
-    interquartile range. When at least half of an event's series move back
-    within ``max_stretch`` commits (each series' first opposite move), it is
-    one *slow stretch* from ``a`` to ``b``, the first commit back (the
-    latest return commit that holds a fifth of the returns: a stretch that
-    ended while a commit was measured is back only partly there). Spike runs
-    make stretches by themselves. The first commit ``a`` is the earliest
-    that holds a fifth of the members' moves. Events of one sign found from
+    interquartile range. When at least half (``return_share``) of an
+    event's series move back within ``max_stretch`` commits (each series'
+    first opposite move), it is one *slow stretch* from ``a`` to ``b``, the
+    first commit back (the latest return commit that holds a fifth,
+    ``edge_share``, of the returns: a stretch that ended while a commit was
+    measured is back only partly there). Spike runs make stretches by
+    themselves. The first commit ``a`` is the earliest that holds a fifth of
+    the members' moves. Events of one sign found from
     steps and from spike runs within a commit of each other are one.
 
 Judging against it
@@ -125,7 +126,7 @@ class GroupData:
 
 
 def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
-             min_share: float = 0.0, concentration: float = 0.0
+             min_share: float, concentration: float
              ) -> list[tuple[list[Move], int, float]]:
     """Greedy windows ``[p, p + 1]`` of co-moving series (one sign). A window
     must hold ``concentration`` times as many series as move at either
@@ -167,15 +168,17 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
     return out
 
 
-def event_of(group: tuple[str, str], members: list[Move], n: int, p: float) -> SharedEvent:
+def event_of(group: tuple[str, str], members: list[Move], n: int, p: float,
+             edge_share: float) -> SharedEvent:
     r = np.array([m.log_ratio for m in members])
     q25, q75 = np.percentile(r, [25, 75])
-    return SharedEvent(group, first_commit([m.pos for m in members]), None, float(np.median(r)),
+    return SharedEvent(group, first_commit([m.pos for m in members], edge_share), None,
+                       float(np.median(r)),
                        robust_spread(r), (float(q25), float(q75)), members,
                        series_measured=n, p_value=p)
 
 
-def first_commit(positions: list[int], share: float = 0.2) -> int:
+def first_commit(positions: list[int], share: float) -> int:
     """The earliest position that holds at least ``share`` of the moves (a
     stray early move of one series does not start the event)."""
     counts = Counter(positions)
@@ -183,7 +186,7 @@ def first_commit(positions: list[int], share: float = 0.2) -> int:
     return min((p for p, c in counts.items() if c >= need), default=min(positions))
 
 
-def last_commit(positions: list[int], share: float = 0.2) -> int:
+def last_commit(positions: list[int], share: float) -> int:
     """The latest position that holds at least ``share`` of the moves: a
     stretch that ended while a commit was measured returns partly there and
     wholly at the next commit, which is the first commit back."""
@@ -193,7 +196,7 @@ def last_commit(positions: list[int], share: float = 0.2) -> int:
 
 
 def with_returns(event: SharedEvent, moves: list[Move], max_stretch: int,
-                 tolerance: float = math.inf) -> list[Move]:
+                 tolerance: float) -> list[Move]:
     """Each member's way back: its first opposite step within ``max_stretch``
     commits whose size is the shift's within ``tolerance``."""
     sign = 1.0 if event.log_shift > 0 else -1.0
@@ -210,7 +213,7 @@ def with_returns(event: SharedEvent, moves: list[Move], max_stretch: int,
     return event.returns
 
 
-def joined(events: list[SharedEvent]) -> list[SharedEvent]:
+def joined(events: list[SharedEvent], edge_share: float) -> list[SharedEvent]:
     """Events of one sign that start within a commit of each other (found
     from steps and from spike runs) are one event."""
     out: list[SharedEvent] = []
@@ -223,7 +226,7 @@ def joined(events: list[SharedEvent]) -> list[SharedEvent]:
         seen = {m.series for m in prev.members}
         members = prev.members + [m for m in e.members if m.series not in seen]
         one = event_of(prev.group, members, max(prev.series_measured, e.series_measured),
-                       min(prev.p_value, e.p_value))
+                       min(prev.p_value, e.p_value), edge_share)
         one.returns = prev.returns + e.returns
         ends = [x for x in (prev.end, e.end) if x is not None]
         one.end = max(ends) if ends else None
@@ -246,8 +249,8 @@ def merged(found: list[tuple[list[Move], int, float]]) -> list[tuple[list[Move],
 
 
 def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch: int,
-                  min_share: float = 0.0, tolerance: float = math.inf,
-                  concentration: float = 0.0) -> list[SharedEvent]:
+                  min_share: float, tolerance: float, concentration: float,
+                  edge_share: float, return_share: float) -> list[SharedEvent]:
     """Every shared event of one group: lasting shifts and slow stretches.
 
     Steps, spike runs and short tail steps are one pool: inside a stretch,
@@ -259,30 +262,31 @@ def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch
     events: list[SharedEvent] = []
     for sign in (1.0, -1.0):                 # slower first: a stretch's way back is faster
         pool = [m for m in left if m.log_ratio * sign > 0]
-        for e in [event_of(data.group, c, n, p) for c, n, p in
+        for e in [event_of(data.group, c, n, p, edge_share) for c, n, p in
                   merged(clusters(pool, data, min_series, alpha, min_share,
                                   concentration))]:
             steps = [m for m in left if m.ref is not None and m.end is None]
             runs = [m.end for m in e.members if m.end is not None and m.end >= 0]
             # where most members are runs, their ends say when the stretch
             # ended, and the other members' way back is looked for there only
-            reach = (last_commit(runs) + 1 - e.start) if len(runs) >= 0.5 * len(e.members) \
-                else max_stretch
+            reach = (last_commit(runs, edge_share) + 1 - e.start) \
+                if len(runs) >= return_share * len(e.members) else max_stretch
             back = with_returns(e, steps, reach, tolerance)
             ends = runs + [m.pos for m in back]
-            e.end = last_commit(ends) if len(ends) >= 0.5 * len(e.members) else None
+            e.end = last_commit(ends, edge_share) \
+                if len(ends) >= return_share * len(e.members) else None
             if e.end is None:                # a lasting shift: one series' own later
                 back = e.returns = []        # change is not its way back
             used = {id(m) for m in e.members} | {id(m) for m in back}
             left = [m for m in left if id(m) not in used]
             events.append(e)
-    events = joined(events)
-    absorb(events, data.moves, max_stretch, tolerance)
+    events = joined(events, edge_share)
+    absorb(events, data.moves, max_stretch, tolerance, edge_share, return_share)
     return events
 
 
 def absorb(events: list[SharedEvent], moves: list[Move], max_stretch: int,
-           tolerance: float) -> None:
+           tolerance: float, edge_share: float, return_share: float) -> None:
     """Every move that is part of an event joins it.
 
     First, for every event, the moves of its sign at its first two commits
@@ -317,16 +321,16 @@ def absorb(events: list[SharedEvent], moves: list[Move], max_stretch: int,
             if near:
                 found.append(m)
                 back.add(m.series)
-        if e.end is None and len(e.returns) + len(found) < 0.5 * len(e.members):
+        if e.end is None and len(e.returns) + len(found) < return_share * len(e.members):
             continue
         e.returns.extend(found)
         used.update(id(m) for m in found)
         if e.end is None:
-            e.end = last_commit([m.pos for m in e.returns])
+            e.end = last_commit([m.pos for m in e.returns], edge_share)
 
 
 def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: int,
-               limit: float, longest: int = 64) -> list[Move]:
+               limit: float, longest: int) -> list[Move]:
     """Runs of up to ``longest`` points above ``level`` by ``limit`` or more
     (too short, or too unclear in one series, to be a level of their own);
     a run that reaches the newest point is left to the tail test."""

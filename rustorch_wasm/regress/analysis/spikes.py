@@ -122,7 +122,7 @@ def commit_likelihood(r: float, scale: float, sizes: SpikeSizes) -> float:
 
 
 def boundary_spikes_placed(y: np.ndarray, cps: list[int], sizes: SpikeSizes,
-                           min_segment: int, window: int = 30) -> list[int]:
+                           min_segment: int, window: int) -> list[int]:
     """``cps`` with a boundary commit above both levels given to the level of
     larger likelihood (:func:`commit_likelihood`)."""
     y = np.asarray(y, dtype=float)

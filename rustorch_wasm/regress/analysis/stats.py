@@ -170,8 +170,7 @@ def benjamini_hochberg(pvalues: Sequence[float], alpha: float) -> list[bool]:
 
 
 def bootstrap_ratio_ci(before: Sequence[float], after: Sequence[float], *,
-                       level: float = 0.99, n: int = 2000,
-                       seed: int = 20261125) -> tuple[float, float]:
+                       level: float, n: int, seed: int) -> tuple[float, float]:
     """Percentile bootstrap interval of ``median(after) / median(before)``."""
     x = np.asarray(before, dtype=float)
     y = np.asarray(after, dtype=float)

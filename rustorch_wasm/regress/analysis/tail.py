@@ -109,7 +109,7 @@ def tail_noise(y: np.ndarray, start: int, end: int) -> float:
 
 
 def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, window: int,
-              half_guard: float, floor: float = 1e-4) -> TailStep | None:
+              half_guard: float, floor: float) -> TailStep | None:
     """The tail split of ``y`` after its last change point ``last_cp``, or None."""
     y = np.asarray(y, dtype=float)
     n = y.size

@@ -51,6 +51,13 @@ DEFAULT_ENV_MOVE_P = 0.05     # a member's own step counts as moving at this p-v
 DEFAULT_SPIKE_SDS = 5.0       # a spike lies more than this many noise sds above its level
 DEFAULT_MIN_SPIKES = 30       # fewer spikes in a run: no spike size model
 DEFAULT_CONFIRM_MIN_SAMPLES = 5  # per side, below which a re-measurement cannot decide
+DEFAULT_LEVEL_TRIM = 0.2      # share of a commit's log samples trimmed at each end for its level
+DEFAULT_SCAN_WIDTHS = (24, 64)  # window lengths of the two-scale window scan (seeded segmentation)
+DEFAULT_EXCURSION_MAX = 64    # longest excursion (commits away and back) the epidemic split tests
+DEFAULT_REFINE_REACH = 10     # commits a change point may move when re-placed by the Cauchy fit
+DEFAULT_TAIL_NOISE_FLOOR = 1e-4  # least commit-to-commit noise (log) the tail test assumes
+DEFAULT_ENV_EDGE_SHARE = 0.2  # share of an event's moves its first (last) commit must hold
+DEFAULT_ENV_RETURN_SHARE = 0.5  # share of an event's members back within reach: a slow stretch
 
 
 class ConfigError(ValueError):
@@ -88,6 +95,13 @@ class DetectorConfig:
     spike_sds: float = DEFAULT_SPIKE_SDS
     min_spikes: int = DEFAULT_MIN_SPIKES
     confirm_min_samples: int = DEFAULT_CONFIRM_MIN_SAMPLES
+    level_trim: float = DEFAULT_LEVEL_TRIM
+    scan_widths: tuple[int, ...] = DEFAULT_SCAN_WIDTHS
+    excursion_max: int = DEFAULT_EXCURSION_MAX
+    refine_reach: int = DEFAULT_REFINE_REACH
+    tail_noise_floor: float = DEFAULT_TAIL_NOISE_FLOOR
+    env_edge_share: float = DEFAULT_ENV_EDGE_SHARE
+    env_return_share: float = DEFAULT_ENV_RETURN_SHARE
     overrides: tuple[Override, ...] = field(default_factory=tuple)
     direction: tuple[tuple[re.Pattern[str], Better], ...] = field(default_factory=tuple)
     profile: Profile = field(default_factory=Profile)
@@ -109,6 +123,13 @@ class DetectorConfig:
         check_probability(self.env_move_p, "env_move_p")
         if self.spike_sds <= 0 or self.min_spikes < 1 or self.confirm_min_samples < 2:
             raise ConfigError("need spike_sds > 0, min_spikes >= 1, confirm_min_samples >= 2")
+        if not 0.0 <= self.level_trim < 0.5 or self.tail_noise_floor <= 0:
+            raise ConfigError("need 0 <= level_trim < 0.5 and tail_noise_floor > 0")
+        if self.excursion_max < 1 or self.refine_reach < 0 \
+                or not all(isinstance(w, int) and w > 0 for w in self.scan_widths):
+            raise ConfigError("need excursion_max >= 1, refine_reach >= 0, positive scan_widths")
+        if not (0.0 < self.env_edge_share <= 1.0 and 0.0 < self.env_return_share <= 1.0):
+            raise ConfigError("need env_edge_share and env_return_share in (0, 1]")
 
     def threshold_for(self, benchmark: str) -> float:
         """The threshold of one benchmark: first matching override, else the default."""
