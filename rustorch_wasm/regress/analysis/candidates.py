@@ -18,7 +18,7 @@ from ..model.kinds import Kind
 from ..model.series import Series
 from .compare import guard_passed, step_kind
 from .spikes import SpikeSizes, boundary_spikes_placed
-from .stats import bootstrap_ratio_ci, mann_whitney_p
+from .stats import bootstrap_ratio_ci, mann_whitney_p, median_ratio
 from .tail import TailStep, shifted, tail_step
 
 
@@ -62,7 +62,7 @@ class Candidate:
         before, after = self.before[kb], self.after[ka]
         return replace(self, before=before, after=after, before_at=self.before_at[kb],
                        after_at=self.after_at[ka],
-                       ratio=float(np.median(after) / np.median(before)),
+                       ratio=median_ratio(before, after),
                        p_value=max(mann_whitney_p(before, after), self.split_p))
 
     def against(self, shift: float) -> "Candidate":
@@ -73,7 +73,7 @@ class Candidate:
             return replace(self, after=self.after / factor, ratio=math.exp(t.d),
                            p_value=t.p_value, tail=t, shift=shift)
         after = self.after / factor
-        return replace(self, after=after, ratio=float(np.median(after) / np.median(self.before)),
+        return replace(self, after=after, ratio=median_ratio(self.before, after),
                        p_value=max(mann_whitney_p(self.before, after), self.split_p), shift=shift)
 
 
@@ -123,7 +123,7 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
         lo = max(bounds[j], k - config.window)
         hi = min(bounds[j + 2], k + config.window)
         before, after = values[lo:k], values[k:hi]
-        ratio = float(np.median(after) / np.median(before))
+        ratio = median_ratio(before, after)
         pos = series.columns.positions[idx]
         out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
                              max(mann_whitney_p(before, after), split[k]),
@@ -178,7 +178,7 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
                 s1, e1 = segs[j]
                 before = values[max(s0, e0 - config.window):e0]
                 after = values[s1:min(e1, s1 + config.window)]
-                ratio = float(np.median(after) / np.median(before))
+                ratio = median_ratio(before, after)
                 out.append(Candidate(series, "drift", int(idx[s1]), int(idx[s1 - 1]), before, after,
                                      ratio, mann_whitney_p(before, after),
                                      commits_after=e1 - s1))

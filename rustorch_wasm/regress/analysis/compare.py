@@ -26,7 +26,7 @@ from ..model.findings import Finding, Kind, Report
 from ..model.series import SeriesKey
 from ..io.baseline import BaselineError, load_baseline, measurement_samples
 from ..io.results import ResultSet
-from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
+from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median_ratio
 
 UNTESTED = "fewer than two samples on a side: no significance test, ratio alone"
 
@@ -90,7 +90,7 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
         better = config.better_for(key.benchmark, unit)
         if better == "higher":                  # judged in badness terms (direction)
             b, a = 1.0 / b, 1.0 / a
-        ratio = float(np.median(a) / np.median(b))
+        ratio = median_ratio(b, a)
         exact = config.profile.is_exact(key)
         if exact or min(a.size, b.size) < 2:
             kind = exact_kind(ratio, t)

@@ -195,9 +195,11 @@ def robust_spread(values: np.ndarray) -> float:
 
 
 def median_ratio(before: Sequence[float], after: Sequence[float]) -> float:
-    """``median(after) / median(before)``."""
-    b = float(np.median(np.asarray(before, dtype=float)))
-    a = float(np.median(np.asarray(after, dtype=float)))
-    if b == 0.0:
-        return math.inf if a > 0 else (1.0 if a == 0 else -math.inf)
-    return a / b
+    """``median(after) / median(before)``, the size of a change; NaN (no
+    ratio, never a ZeroDivisionError or an infinity) when either median is
+    zero or not finite: a NaN ratio passes no size test."""
+    b = np.median(np.asarray(before, dtype=float))
+    a = np.median(np.asarray(after, dtype=float))
+    if not (math.isfinite(a) and math.isfinite(b)) or a == 0.0 or b == 0.0:
+        return math.nan
+    return float(a / b)
