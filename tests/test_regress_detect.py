@@ -139,7 +139,7 @@ def test_scaling_changes_no_verdict(seed, step, at, power, sd):
 
 
 def test_window_scores_rank_paths_agree():
-    from rustorch_wasm.regress.analysis.changepoint import window_scores
+    from rustorch_wasm.regress.analysis.splits import window_scores
     rng = np.random.default_rng(9)
     windows = rng.normal(size=(7, 24))
     t1, z1 = window_scores(windows, 3, tie_free=True)
@@ -213,11 +213,11 @@ def test_spike_beside_a_step_goes_to_the_nearer_level():
 
 
 def test_excursion_split_finds_a_short_revert_near_the_end():
-    from rustorch_wasm.regress.analysis.changepoint import best_split, excursion_split
+    from rustorch_wasm.regress.analysis.splits import best_split, excursion_split, ranked
     y = np.log(noisy(300, seed=15, sd=0.01))
     y[283:290] += np.log(2.0)               # 7 commits, reverted 10 commits before the end
-    assert best_split(y, 3, 0.0)[1] > 0.001      # no single split separates it
-    a, b, p = excursion_split(y, 3, DEFAULT.excursion_max)
+    assert best_split(ranked(y), 3, 0.001)[1] > 0.001      # no single split separates it
+    a, b, p = excursion_split(ranked(y), 3, DEFAULT.excursion_max, DEFAULT.split_alpha)
     assert (a, b) == (283, 290) and p < 1e-6
     s = series_of(np.exp(y))
     assert [(f.kind, f.commit) for f in detect([s]).findings] == [
@@ -225,9 +225,9 @@ def test_excursion_split_finds_a_short_revert_near_the_end():
 
 
 def test_excursion_split_ignores_noise_and_two_spikes():
-    from rustorch_wasm.regress.analysis.changepoint import excursion_split
+    from rustorch_wasm.regress.analysis.splits import excursion_split, ranked
     y = np.log(noisy(400, seed=16, sd=0.02, spikes=(100, 101, 250)))
-    assert excursion_split(y, 3, DEFAULT.excursion_max)[2] > 0.01
+    assert excursion_split(ranked(y), 3, DEFAULT.excursion_max, DEFAULT.split_alpha)[2] > 0.01
 
 
 def test_columns_and_points_are_two_views_of_one_series():

@@ -26,7 +26,7 @@ Timing series (binary segmentation on ranks)
     ``m`` (3 by default) keeps a single-commit spike from ever forming a level.
 
     When no split of a whole segment is significant, the epidemic alternative
-    is tried next (:func:`excursion_split`): a level that changes at ``a``
+    is tried next (:func:`.splits.excursion_split`): a level that changes at ``a``
     and back at ``b``, ``m <= b - a <= excursion_max`` (64), tested by the Mann-Whitney
     statistic of the inside against the rest of the segment, every ``(a, b)``
     at once from the cumulative rank sum, Bonferroni over all of them. This
@@ -58,159 +58,8 @@ import numpy as np
 
 from ..model.config import DetectorConfig
 from ..model.series import Series
-from .stats import EXACT_MAX_SMALL, mann_whitney_p, midranks, u_distribution
-
-
-def split_scores(seg: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
-    """(split sizes t, |z_t|) for every admissible split of ``seg``."""
-    n = seg.size
-    t = np.arange(min_segment, n - min_segment + 1)
-    if t.size == 0:
-        return t, np.empty(0)
-    r = midranks(seg)
-    cs = np.cumsum(r)
-    u = cs[t - 1] - t * (t + 1) / 2.0
-    _, counts = np.unique(seg, return_counts=True)
-    c = counts.astype(float)
-    ties = float(np.sum(c ** 3 - c))
-    var = t * (n - t) / 12.0 * ((n + 1) - ties / (n * (n - 1)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(var > 0, np.abs(u - t * (n - t) / 2.0) / np.sqrt(np.maximum(var, 1e-300)), 0.0)
-    return t, z
-
-
-def edge_p(u: float, k: int, n: int) -> float:
-    """Exact two-sided Mann-Whitney p of a tie-free split with ``k`` values left."""
-    dist = u_distribution(k, n - k)
-    cells = k * (n - k)
-    return float(min(1.0, 2.0 * dist[:int(round(min(u, cells - u))) + 1].sum()))
-
-
-def best_split(seg: np.ndarray, min_segment: int, enough: float) -> tuple[int, float]:
-    """(left size, Bonferroni-adjusted p) of the best split; (0, 1.0) if none.
-
-    Candidates are the split of largest ``|z|`` and, for tie-free data, every
-    split leaving at most ``EXACT_MAX_SMALL`` values on one side, where the
-    normal approximation behind ``z`` is poor and the exact p-value is used;
-    the candidate of smallest p-value wins. The edge splits are skipped
-    when the ``|z|`` split's adjusted p is already below ``enough`` (its
-    position is refined later anyway); ``enough = 0`` always tries them."""
-    n = seg.size
-    t, z = split_scores(seg, min_segment)
-    if t.size == 0 or not np.any(z > 0):
-        return 0, 1.0
-    best_k = int(t[int(np.argmax(z))])
-    best_p = mann_whitney_p(seg[:best_k], seg[best_k:])
-    if best_p * t.size >= enough and np.unique(seg).size == n:
-        cs = np.cumsum(midranks(seg))
-        for k in t[(t <= EXACT_MAX_SMALL) | (t >= n - EXACT_MAX_SMALL)]:
-            k = int(k)
-            p = edge_p(cs[k - 1] - k * (k + 1) / 2.0, k, n)
-            if p < best_p:
-                best_k, best_p = k, p
-    return best_k, min(1.0, best_p * t.size)
-
-
-def window_scores(windows: np.ndarray, min_segment: int,
-                  tie_free: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(split sizes t, |z| per window and t) for many equal-length windows at once.
-
-    Mid-ranks inside each window come from pairwise comparisons
-    (``r_i = #{x_j < x_i} + (#{x_j = x_i} + 1) / 2``), ties from the equal counts
-    (``sum_groups (T^3 - T) = sum_i (c_i^2 - 1)``)."""
-    k, w = windows.shape
-    t = np.arange(min_segment, w - min_segment + 1)
-    if tie_free:                                   # plain ranks, O(w log w) per window
-        ranks = np.argsort(np.argsort(windows, axis=1), axis=1) + 1.0
-        ties = np.zeros(k)
-    else:
-        less = (windows[:, None, :] < windows[:, :, None]).sum(axis=2)
-        equal = (windows[:, None, :] == windows[:, :, None]).sum(axis=2)
-        ranks = less + (equal + 1) / 2.0
-        ties = (equal.astype(float) ** 2 - 1.0).sum(axis=1)
-    u = np.cumsum(ranks, axis=1)[:, t - 1] - t * (t + 1) / 2.0
-    var = t * (w - t) / 12.0 * ((w + 1) - ties[:, None] / (w * (w - 1)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(var > 0, np.abs(u - t * (w - t) / 2.0) / np.sqrt(np.maximum(var, 1e-300)),
-                     0.0)
-    return t, z
-
-
-def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, float]:
-    """Best split inside windows of ``width`` at a stride of ``width/4``.
-
-    Catches a short excursion (a regression reverted a few commits later)
-    that no split of the whole segment separates. The p-value is Bonferroni
-    adjusted for every (window, split) pair looked at."""
-    n = seg.size
-    if n <= width:
-        return 0, 1.0
-    starts = sorted(set(range(0, n - width + 1, max(1, width // 4))) | {n - width})
-    windows = np.stack([seg[s:s + width] for s in starts])
-    t, z = window_scores(windows, min_segment, tie_free=np.unique(seg).size == n)
-    if t.size == 0 or not np.any(z > 0):
-        return 0, 1.0
-    row, col = np.unravel_index(int(np.argmax(z)), z.shape)
-    s, k = starts[row], int(t[col])
-    p = mann_whitney_p(seg[s:s + k], seg[s + k:s + width]) * t.size * len(starts)
-    return s + k, min(1.0, p)
-
-
-def excursion_split(seg: np.ndarray, min_segment: int,
-                    max_len: int) -> tuple[int, int, float]:
-    """(start, end, Bonferroni-adjusted p) of the most significant excursion.
-
-    The epidemic alternative (Levin & Kline 1985): the level changes at ``a``
-    and changes back at ``b``, a regression reverted a few commits later.
-    One split of the segment cannot separate it (both sides hold the old
-    level), so for every inside length ``m = b - a`` (``min_segment`` to
-    ``max_len``) and start ``a`` (``min_segment`` values outside on either
-    side) the Mann-Whitney statistic of the inside against the rest is
-    ``U = sum_{a<=i<b} r_i - m(m+1)/2``, from the cumulative rank sum at once,
-    standardised as in :func:`split_scores`. For each short length (exact
-    p-values) and for the longer ones together the largest ``|z|`` is tested;
-    the best p-value is multiplied by the number of ``(a, m)`` pairs."""
-    n = seg.size
-    longest = min(max_len, n - 2 * min_segment)
-    if longest < min_segment:
-        return 0, 0, 1.0
-    r = midranks(seg)
-    cs0 = np.concatenate([[0.0], np.cumsum(r)])
-    _, counts = np.unique(seg, return_counts=True)
-    c = counts.astype(float)
-    ties = float(np.sum(c ** 3 - c))
-    tried = 0
-    picks: list[tuple[float, int, int, float]] = []       # (|z|, a, m, U)
-    best_long: tuple[float, int, int, float] = (0.0, 0, 0, 0.0)
-    for m in range(min_segment, longest + 1):
-        a = np.arange(min_segment, n - min_segment - m + 1)
-        tried += a.size
-        u = cs0[a + m] - cs0[a] - m * (m + 1) / 2.0
-        var = m * (n - m) / 12.0 * ((n + 1) - ties / (n * (n - 1)))
-        if var <= 0:
-            continue
-        z = np.abs(u - m * (n - m) / 2.0) / math.sqrt(var)
-        i = int(np.argmax(z))
-        pick = (float(z[i]), int(a[i]), m, float(u[i]))
-        if m <= EXACT_MAX_SMALL and ties == 0.0:
-            picks.append(pick)
-        elif pick[0] > best_long[0]:
-            best_long = pick
-    if best_long[2]:
-        picks.append(best_long)
-    best = (0, 0, 1.0)
-    for z_abs, a0, m, u0 in picks:
-        if z_abs <= 0:
-            continue
-        if m <= EXACT_MAX_SMALL and ties == 0.0:
-            p = edge_p(u0, m, n)                  # exact, as mann_whitney_p would
-        else:                                     # its normal approximation
-            p = math.erfc(max(0.0, z_abs - 0.5 / math.sqrt(
-                m * (n - m) / 12.0 * ((n + 1) - ties / (n * (n - 1))))) / math.sqrt(2.0))
-        if p < best[2]:
-            best = (a0, a0 + m, p)
-    a0, b0, p = best
-    return a0, b0, min(1.0, p * max(tried, 1))
+from .splits import best_split, excursion_split, ranked, seeded_split
+from .stats import median
 
 
 def segment(y: np.ndarray, config: DetectorConfig) -> list[int]:
@@ -232,9 +81,10 @@ def segment_with_p(y: np.ndarray, config: DetectorConfig) -> list[tuple[int, flo
         lo, hi = stack.pop()
         if hi - lo < 2 * min_segment:
             continue
-        k, p = best_split(y[lo:hi], min_segment, split_alpha)
+        rk = ranked(y[lo:hi])                # ranked once for every kind of split
+        k, p = best_split(rk, min_segment, split_alpha)
         if not (k and p < split_alpha):
-            a, b, pe = excursion_split(y[lo:hi], min_segment, config.excursion_max)
+            a, b, pe = excursion_split(rk, min_segment, config.excursion_max, split_alpha)
             if a and pe < split_alpha:
                 cps.extend([(lo + a, pe), (lo + b, pe)])
                 stack.extend([(lo, lo + a), (lo + a, lo + b), (lo + b, hi)])
@@ -242,7 +92,7 @@ def segment_with_p(y: np.ndarray, config: DetectorConfig) -> list[tuple[int, flo
         for width in config.scan_widths:
             if k and p < split_alpha:
                 break
-            k, p = seeded_split(y[lo:hi], min_segment, width)
+            k, p = seeded_split(rk, min_segment, width)
         if k and p < split_alpha:
             cps.append((lo + k, p))
             stack.append((lo, lo + k))
@@ -260,7 +110,7 @@ def cauchy_cost(part: np.ndarray, scale: float) -> float:
     under Cauchy noise of ``scale``: ``sum log(1 + ((y - med) / scale)^2)``."""
     if not part.size:
         return 0.0
-    r = (part - np.median(part)) / scale
+    r = (part - median(part)) / scale
     return float(np.log1p(r * r).sum())
 
 
@@ -268,7 +118,7 @@ def noise_scale(y: np.ndarray) -> float:
     """Robust sd of commit-to-commit noise: MAD of first differences / (0.6745 sqrt 2)."""
     if y.size < 3:
         return 0.0
-    return float(np.median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0)))
+    return median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0))
 
 
 def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int,
@@ -292,7 +142,7 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int,
     spike just before a downward step lies nearer the old level and ends it.
     A cost capped at a few sigma (a trimmed loss) gives both placements the
     same cost there and leaves the choice to noise in the medians, one commit
-    off. The rank statistic of :func:`best_split` finds *whether* there is a
+    off. The rank statistic of :func:`.splits.best_split` finds *whether* there is a
     step well, but its variance weighting pulls the position towards the
     middle of the segment; this fit is unbiased for a clean step."""
     scale = max(noise_scale(y), 1e-9)
@@ -317,7 +167,7 @@ def segment_levels(y: np.ndarray, cps: list[int]) -> np.ndarray:
     level = np.empty_like(np.asarray(y, dtype=float))
     bounds = [0, *sorted(cps), len(y)]
     for a, b in zip(bounds[:-1], bounds[1:]):
-        level[a:b] = np.median(y[a:b])
+        level[a:b] = median(y[a:b])
     return level
 
 
