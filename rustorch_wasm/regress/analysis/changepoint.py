@@ -57,7 +57,7 @@ import math
 import numpy as np
 
 from ..model.config import DetectorConfig
-from ..model.series import Series
+from ..model.series import SampleRows, Series
 from .splits import best_split, excursion_split, ranked, seeded_split
 from .stats import median
 
@@ -192,13 +192,17 @@ def commit_levels(series: Series, trim: float) -> np.ndarray:
     log-normal noise, as robust to a few wild samples), else asv's median."""
     cols = series.columns
     out = np.array(cols.medians, dtype=float)
-    sizes = np.fromiter(map(len, cols.samples), dtype=np.int64, count=len(cols.samples))
+    samples = cols.samples
+    matrix = samples if isinstance(samples, SampleRows) else None   # read from results
+    sizes = matrix.counts.copy() if matrix is not None else \
+        np.fromiter(map(len, samples), dtype=np.int64, count=len(samples))
     sizes[cols.from_stats] = 0
     for size in np.unique(sizes).tolist():
         if size < 3:
             continue
         rows = np.flatnonzero(sizes == size)
-        block = np.array([cols.samples[i] for i in rows.tolist()], dtype=float)
+        block = matrix.block(rows, size) if matrix is not None else \
+            np.array([samples[i] for i in rows.tolist()], dtype=float)
         if not np.all(block > 0):
             continue
         logs = np.sort(np.log(block), axis=1)

@@ -3,8 +3,9 @@
 A history of 10,000 commits x 200 series is two million measurements; one
 Python object each costs more than the whole analysis. :class:`~.model.series.SeriesColumns`
 holds a series' points as parallel arrays (position, median, quartiles, asv
-CI, whether the value comes from asv's stats) plus one tuple of samples per
-point, and :func:`series_from_results` builds them straight from the row
+CI, whether the value comes from asv's stats) plus every point's samples in
+one NaN-padded matrix (:class:`~.model.series.SampleRows`, converted once per
+sample count, not per point), and :func:`series_from_results` builds them straight from the row
 groups of :class:`~.results.ResultSet`: a group's ``result`` column over all
 its files becomes one ``(files, combinations)`` float matrix (null and NaN
 become NaN), and each combination is a column of it. Points are made only
@@ -22,19 +23,44 @@ from typing import Any
 
 import numpy as np
 
-from ..model.series import Series, SeriesColumns, SeriesKey, paused_gc
-from .results import ResultSet, RowBlock, finite_samples
+from ..model.series import SampleRows, Series, SeriesColumns, SeriesKey, paused_gc
+from .results import ResultSet, RowBlock
 
 
 def float_matrix(rows: list[list[Any] | None], width: int) -> np.ndarray:
     """Validated rows of numbers/null as a float matrix; absent rows are NaN."""
     if all(r is None for r in rows):
         return np.full((len(rows), width), np.nan)
-    filler = [None] * width
-    out = np.array([r if r is not None else filler for r in rows], dtype=float)
+    if width == 1:                       # one combination: one flat conversion
+        out = np.array([r[0] if r is not None else None for r in rows], dtype=float)
+    else:
+        filler = [None] * width
+        out = np.array([r if r is not None else filler for r in rows], dtype=float)
     out = out.reshape(len(rows), width)
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
+    """The finite samples of each validated entry (null or empty: none), in
+    recorded order: one conversion per sample count instead of a tuple per
+    entry."""
+    n = len(raws)
+    lengths = np.array([len(r) if r else 0 for r in raws], dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    matrix = np.full((n, int(lengths.max()) if n else 0), np.nan)
+    for size in np.unique(lengths[lengths > 0]).tolist():
+        rows = np.flatnonzero(lengths == size)
+        block = np.array([raws[i] for i in rows.tolist()], dtype=float).reshape(rows.size, size)
+        finite = np.isfinite(block)                    # null, NaN and +-Infinity are dropped
+        whole = finite.all(axis=1)
+        matrix[rows[whole], :size] = block[whole]
+        counts[rows[whole]] = size
+        for r in np.flatnonzero(~whole).tolist():
+            kept = block[r][finite[r]]
+            matrix[rows[r], :kept.size] = kept
+            counts[rows[r]] = kept.size
+    return SampleRows(matrix, counts)
 
 
 def combination_columns(blocks: list[RowBlock], commits: list[str], positions: np.ndarray,
@@ -45,12 +71,11 @@ def combination_columns(blocks: list[RowBlock], commits: list[str], positions: n
     a point at each of them."""
     values = mats["values"][:, j]
     if any_samples:
-        samples = [finite_samples(b.samples[j]) if b.samples is not None else ()
-                   for b in blocks]
-        has_samples = np.fromiter((bool(s) for s in samples), dtype=bool, count=len(samples))
+        samples = sample_rows([b.samples[j] if b.samples is not None else None
+                               for b in blocks])
     else:
-        samples = [()] * len(blocks)
-        has_samples = np.zeros(len(blocks), dtype=bool)
+        samples = SampleRows.empty(len(blocks))
+    has_samples = samples.counts > 0
     keep = np.flatnonzero(np.isfinite(values) | has_samples)
     if not keep.size:
         return None
@@ -58,21 +83,21 @@ def combination_columns(blocks: list[RowBlock], commits: list[str], positions: n
         kept_commits = commits
     else:
         kept_commits = [commits[i] for i in keep]
+        samples = samples.take(keep)
     medians = values[keep].copy()
     q25 = mats["q25"][keep, j].copy()
     q75 = mats["q75"][keep, j].copy()
     stats = ~has_samples[keep]
     q25 = np.where(stats & np.isnan(q25), medians, q25)
     q75 = np.where(stats & np.isnan(q75), medians, q75)
-    kept_samples = samples if keep.size == len(blocks) else [samples[i] for i in keep]
-    sizes = np.fromiter(map(len, kept_samples), dtype=np.int64, count=len(kept_samples))
+    sizes = samples.counts.copy()
     sizes[stats] = 0
     for size in np.unique(sizes[sizes > 0]).tolist():
         rows = np.flatnonzero(sizes == size)
-        block = np.array([kept_samples[r] for r in rows.tolist()], dtype=float)
+        block = samples.block(rows, size)
         q25[rows], medians[rows], q75[rows] = np.quantile(block, [0.25, 0.5, 0.75], axis=1)
     return SeriesColumns(kept_commits, positions[keep], medians, q25, q75,
-                         stats, mats["ci_a"][keep, j], mats["ci_b"][keep, j], kept_samples)
+                         stats, mats["ci_a"][keep, j], mats["ci_b"][keep, j], samples)
 
 
 def concatenated(parts: list[SeriesColumns]) -> SeriesColumns:
@@ -82,14 +107,18 @@ def concatenated(parts: list[SeriesColumns]) -> SeriesColumns:
     positions = np.concatenate([p.positions for p in parts])
     order = np.argsort(positions, kind="stable")
     commits = [c for p in parts for c in p.commits]
-    samples = [s for p in parts for s in p.samples]
+    if all(isinstance(p.samples, SampleRows) for p in parts):
+        samples: Any = SampleRows.joined([p.samples for p in parts]).take(order)
+    else:
+        every = [s for p in parts for s in p.samples]
+        samples = [every[i] for i in order]
 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(p, name) for p in parts])[order]
 
     return SeriesColumns([commits[i] for i in order], positions[order], cat("medians"),
                          cat("q25"), cat("q75"), cat("from_stats"), cat("ci_lo"), cat("ci_hi"),
-                         [samples[i] for i in order])
+                         samples)
 
 
 def series_from_results(result_set: ResultSet, commit_order: list[str]) -> list[Series]:

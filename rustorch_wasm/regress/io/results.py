@@ -29,7 +29,8 @@ objects or bare numbers) are converted as asv's ``Results.update_to_2``
 does; any other version without ``result_columns`` is refused, naming the
 file. Per file, what it says of its machine and run (asv's ``params``,
 ``python``, ``requirements``, ``env_vars`` and the ``<build>`` duration) is
-kept for the environment analysis (``ResultSet.file_meta``).
+kept for the environment analysis (``ResultSet.file_meta``). Rows are
+checked by :mod:`.result_rows`.
 """
 from __future__ import annotations
 
@@ -44,14 +45,9 @@ import numpy as np
 
 from ..model.environment_meta import FileMeta, file_meta
 from ..model.series import SeriesKey, paused_gc
-
-COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
-           "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
-           "samples", "profile")
-
-
-class ResultsError(ValueError):
-    """Unreadable asv results; the message is one line naming the file."""
+# COLUMNS and ResultsError are re-exported: this module is where readers look for them
+from .result_rows import (COLUMNS, ResultsError, RowBlock, block_of_row,  # noqa: F401
+                          bulk_blocks, columns_by_version)
 
 
 @dataclass(frozen=True)
@@ -75,22 +71,6 @@ class Measurement:
     q75: float
     ci: tuple[float, float] | None
     source: Path
-
-
-@dataclass(slots=True)
-class RowBlock:
-    """One benchmark row of one result file, kept column by column as read
-    (validated: every column has one entry per parameter combination, every
-    entry is a number or null/NaN, samples are lists of numbers)."""
-
-    commit: str
-    source: Path
-    values: list[Any]
-    samples: list[Any] | None
-    q25: list[Any] | None
-    q75: list[Any] | None
-    ci_a: list[Any] | None
-    ci_b: list[Any] | None
 
 
 @dataclass
@@ -258,6 +238,15 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
     result_set.file_meta[(machine, env, commit)] = file_meta(data)
     if isinstance(data.get("date"), (int, float)):
         result_set.dates[commit] = int(data["date"])
+    blocks = bulk_blocks(path, commit, columns, list(results.values()))
+    if blocks is not None:                   # no parameters: checked a column at a time
+        groups = result_set.groups
+        for name, block in zip(results, blocks):
+            group = groups.get((machine, env, name, "[]"))
+            if group is None:
+                group = result_set.group_of(machine, env, name, [])
+            group.blocks.append(block)
+        return
     for name, row in results.items():
         if not isinstance(row, list) or len(row) > len(columns):
             raise ResultsError(f"{path}: benchmark {name!r}: malformed result row")
@@ -267,85 +256,6 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
             raise ResultsError(f"{path}: benchmark {name!r}: malformed params")
         group = result_set.group_of(machine, env, name, params)
         group.blocks.append(block_of_row(path, commit, name, cols, len(group.keys)))
-
-
-NUMBER_TYPES = frozenset({float, int, type(None)})
-
-
-def columns_by_version(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """A file without ``result_columns``, by asv's rule for its format version."""
-    version = data.get("version")
-    if version != 1:
-        raise ResultsError(f"{path}: no result_columns, and format version {version!r} "
-                           "has them (asv reads only version 1 files without)")
-    results = data.get("results")
-    if not isinstance(results, dict):
-        raise ResultsError(f"{path}: missing 'results' object")
-    rows: dict[str, list[Any]] = {}
-    for name, value in results.items():
-        if not isinstance(value, dict):
-            value = {"result": [value], "params": []}
-        result = value.get("result")
-        result = result if isinstance(result, list) else [result]
-        stats = value.get("stats")
-        stats = stats if isinstance(stats, list) or stats is None else [stats]
-
-        def stat(get: str, i: int | None = None) -> list[Any] | None:
-            if stats is None:
-                return None
-            out = []
-            for z in stats:
-                v = z.get(get) if isinstance(z, dict) else None
-                if i is not None:
-                    v = v[i] if isinstance(v, list) and len(v) > i else None
-                out.append(v)
-            return out
-
-        row = {"result": result, "params": value.get("params") or [],
-               "stats_ci_99_a": stat("ci_99", 0), "stats_ci_99_b": stat("ci_99", 1),
-               "stats_q_25": stat("q_25"), "stats_q_75": stat("q_75"),
-               "samples": value.get("samples")}
-        rows[name] = [row.get(c) for c in COLUMNS]
-    return {**data, "result_columns": list(COLUMNS), "results": rows}
-
-
-def numbers_column(path: Path, name: str, column: str, value: Any,
-                   count: int) -> list[Any] | None:
-    """A per-combination column of numbers (or null), ``None`` when absent."""
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) != count:
-        raise ResultsError(f"{path}: benchmark {name!r}: column {column!r} does not match"
-                           f" its {count} parameter combination(s)")
-    if not NUMBER_TYPES.issuperset(map(type, value)):
-        bad = next(v for v in value if type(v) not in NUMBER_TYPES)
-        raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
-    return value
-
-
-def block_of_row(path: Path, commit: str, name: str, cols: dict[str, Any],
-                 count: int) -> RowBlock:
-    """One validated row: every column checked once, nothing converted yet."""
-    values = numbers_column(path, name, "result", cols.get("result"), count)
-    samples = cols.get("samples")
-    if samples is not None:
-        if not isinstance(samples, list) or len(samples) != count:
-            raise ResultsError(f"{path}: benchmark {name!r}: column 'samples' does not match"
-                               f" its {count} parameter combination(s)")
-        for raw in samples:
-            if raw is None:
-                continue
-            if type(raw) is not list:
-                raise ResultsError(f"{path}: benchmark {name!r}: samples must be a list")
-            if not NUMBER_TYPES.issuperset(map(type, raw)):
-                bad = next(v for v in raw if type(v) not in NUMBER_TYPES)
-                raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
-    return RowBlock(commit, path, values if values is not None else [None] * count,
-                    samples,
-                    numbers_column(path, name, "stats_q_25", cols.get("stats_q_25"), count),
-                    numbers_column(path, name, "stats_q_75", cols.get("stats_q_75"), count),
-                    numbers_column(path, name, "stats_ci_99_a", cols.get("stats_ci_99_a"), count),
-                    numbers_column(path, name, "stats_ci_99_b", cols.get("stats_ci_99_b"), count))
 
 
 def finite_or_nan(value: Any) -> float:
@@ -367,12 +277,12 @@ def measurements_of_block(keys: list[SeriesKey], block: RowBlock) -> list[Measur
     """The measurements of one row (one per param combination with a result)."""
     out: list[Measurement] = []
     none = [None] * len(keys)
-    samples = block.samples or none
+    values, samples = block.values or none, block.samples or none
     q25, q75 = block.q25 or none, block.q75 or none
     ci_a, ci_b = block.ci_a or none, block.ci_b or none
     for i, key in enumerate(keys):
         good = finite_samples(samples[i])
-        value = finite_or_nan(block.values[i])
+        value = finite_or_nan(values[i])
         if math.isnan(value):
             if not good:
                 continue                 # skipped (NaN) or failed (null): no point

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
@@ -59,6 +59,59 @@ class Point:
     ci: tuple[float, float] | None = None  # asv's CI for the median, when known
 
 
+class SampleRows(Sequence):
+    """Each point's finite samples held as one matrix: row ``i`` holds point
+    ``i``'s samples in recorded order, then NaN after its ``counts[i]``. A
+    tuple is made only when a point is asked for (reading a history makes no
+    object per sample)."""
+
+    __slots__ = ("matrix", "counts")
+
+    def __init__(self, matrix: np.ndarray, counts: np.ndarray) -> None:
+        self.matrix = matrix            # (points, widest) float, NaN-padded
+        self.counts = counts            # int, samples of each point
+
+    def __len__(self) -> int:
+        return int(self.counts.size)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return SampleRows(self.matrix[i], self.counts[i])
+        return tuple(self.matrix[i, :self.counts[i]].tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == tuple(b) for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"SampleRows({len(self)} points)"
+
+    def take(self, index: np.ndarray) -> "SampleRows":
+        """The rows at ``index``, in that order."""
+        return SampleRows(self.matrix[index], self.counts[index])
+
+    def block(self, rows: np.ndarray, size: int) -> np.ndarray:
+        """The samples of ``rows`` (each holding ``size``) as a C-ordered
+        ``(rows, size)`` matrix, as ``np.array`` makes from their tuples."""
+        return np.ascontiguousarray(self.matrix[rows, :size])
+
+    @classmethod
+    def empty(cls, n: int) -> "SampleRows":
+        return cls(np.empty((n, 0)), np.zeros(n, dtype=np.int64))
+
+    @classmethod
+    def joined(cls, parts: "list[SampleRows]") -> "SampleRows":
+        """The rows of ``parts`` one after the other."""
+        width = max((p.matrix.shape[1] for p in parts), default=0)
+        matrix = np.full((sum(len(p) for p in parts), width), np.nan)
+        at = 0
+        for p in parts:
+            matrix[at:at + len(p), :p.matrix.shape[1]] = p.matrix
+            at += len(p)
+        return cls(matrix, np.concatenate([p.counts for p in parts]))
+
+
 @dataclass
 class SeriesColumns:
     """The points of one series, oldest first, as parallel columns."""
@@ -71,7 +124,8 @@ class SeriesColumns:
     from_stats: np.ndarray          # bool
     ci_lo: np.ndarray               # NaN where asv gave no CI
     ci_hi: np.ndarray
-    samples: list[tuple[float, ...]]  # finite samples; () where from_stats
+    samples: Sequence[tuple[float, ...]]  # finite samples; () where from_stats (SampleRows
+    #                                         when read from results, a list otherwise)
 
     def __len__(self) -> int:
         return len(self.commits)
