@@ -18,7 +18,7 @@ from ..model.kinds import Kind
 from ..model.series import Series
 from .compare import guard_passed, step_kind
 from .spikes import SpikeSizes, boundary_spikes_placed
-from .stats import bootstrap_ratio_ci, mann_whitney_p, median_ratio
+from .stats import bootstrap_ratio_ci, mann_whitney_p, median, median_ratio
 from .tail import TailStep, shifted, tail_step
 
 
@@ -82,7 +82,7 @@ def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[
     out = list(cps)
     while out:
         bounds = [0, *out, y.size]
-        levels = [float(np.median(y[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
+        levels = [median(y[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         diffs = np.abs(np.diff(levels))
         i = int(np.argmin(diffs))
         if diffs[i] >= min_log:
@@ -168,7 +168,7 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
         segs = list(zip(seg_bounds[:-1], seg_bounds[1:]))
         if len(segs) < 2:
             continue
-        levels = [float(np.median(y[s:e])) for s, e in segs]
+        levels = [median(y[s:e]) for s, e in segs]
         base = 0
         for j in range(1, len(segs)):
             if levels[j] < levels[base]:

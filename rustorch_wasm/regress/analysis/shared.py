@@ -56,13 +56,14 @@ Judging against it
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .stats import robust_spread
+from .stats import median, robust_spread
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,9 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
         return []
     rate = min(1.0, 2.0 * len(moves) / max(data.series_commits, 1))
     left = sorted(moves, key=lambda m: m.pos)
+    series_at: dict[int, list[int]] = {}          # every move's series, by position
+    for m in moves:
+        series_at.setdefault(m.pos, []).append(m.series)
     out = []
     while len(left) >= min_series:
         by_pos: dict[int, set[int]] = {}
@@ -160,7 +164,7 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
                 seen.add(m.series)
         ids = {id(m) for m in members}
         left = [m for m in left if id(m) not in ids]
-        beside = max(len({m.series for m in moves if m.pos == q and m.series not in seen})
+        beside = max(len({s for s in series_at.get(q, ()) if s not in seen})
                      for q in (best_p - 1, best_p + 2))
         if best_k < concentration * beside:
             continue
@@ -173,7 +177,7 @@ def event_of(group: tuple[str, str], members: list[Move], n: int, p: float,
     r = np.array([m.log_ratio for m in members])
     q25, q75 = np.percentile(r, [25, 75])
     return SharedEvent(group, first_commit([m.pos for m in members], edge_share), None,
-                       float(np.median(r)),
+                       median(r),
                        robust_spread(r), (float(q25), float(q75)), members,
                        series_measured=n, p_value=p)
 
@@ -298,29 +302,36 @@ def absorb(events: list[SharedEvent], moves: list[Move], max_stretch: int,
     stretch), so that one series' own later regression is not taken for the
     way back."""
     used = {id(m) for e in events for m in (*e.members, *e.returns)}
+    by_pos = sorted(range(len(moves)), key=lambda i: moves[i].pos)   # stable: ties keep order
+    pos_sorted = [moves[i].pos for i in by_pos]
     for e in sorted(events, key=lambda e: e.start):
         sign = 1.0 if e.log_shift > 0 else -1.0
         last = e.start + 1 if e.end is None else max(e.start + 1, e.end - 1)
-        for m in moves:              # a series may move in more than one step of it
-            if id(m) not in used and e.start <= m.pos <= last and m.log_ratio * sign > 0:
-                e.members.append(m)
+        inside = sorted(by_pos[bisect_left(pos_sorted, e.start):bisect_right(pos_sorted, last)])
+        for m in map(moves.__getitem__, inside):   # in the order of moves, as one scan
+            if id(m) not in used and m.log_ratio * sign > 0:
+                e.members.append(m)      # a series may move in more than one step of it
                 used.add(id(m))
+    of_series: dict[int, list[tuple[int, Move]]] = {}   # (rank by position, move)
+    for rank, i in enumerate(by_pos):
+        of_series.setdefault(moves[i].series, []).append((rank, moves[i]))
     for e in sorted(events, key=lambda e: e.start):
         starts: dict[int, int] = {}
         for m in e.members:
             starts.setdefault(m.series, m.pos)
         back = {m.series for m in e.returns}
-        found: list[Move] = []
-        for m in sorted(moves, key=lambda m: m.pos):
-            first = starts.get(m.series)
-            if id(m) in used or first is None or m.series in back \
-                    or abs(m.log_ratio + e.log_shift) >= tolerance:
+        ranked: list[tuple[int, Move]] = []      # each series' first way back, by position
+        for series, first in starts.items():
+            if series in back:
                 continue
-            near = (e.end - 1 <= m.pos <= e.end + 1) if e.end is not None else \
-                first < m.pos <= first + max_stretch
-            if near:
-                found.append(m)
-                back.add(m.series)
+            for rank, m in of_series.get(series, ()):
+                if id(m) in used or abs(m.log_ratio + e.log_shift) >= tolerance:
+                    continue
+                if (e.end - 1 <= m.pos <= e.end + 1) if e.end is not None else \
+                        first < m.pos <= first + max_stretch:
+                    ranked.append((rank, m))
+                    break
+        found = [m for _, m in sorted(ranked, key=lambda rm: rm[0])]
         if e.end is None and len(e.returns) + len(found) < return_share * len(e.members):
             continue
         e.returns.extend(found)
@@ -334,20 +345,14 @@ def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: 
     """Runs of up to ``longest`` points above ``level`` by ``limit`` or more
     (too short, or too unclear in one series, to be a level of their own);
     a run that reaches the newest point is left to the tail test."""
-    high = (y - level) >= limit
+    high = np.concatenate([[0], ((y - level) >= limit).astype(np.int8), [0]])
+    edges = np.diff(high)
+    n = y.size
     out: list[Move] = []
-    i, n = 0, y.size
-    while i < n:
-        if not high[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and high[j]:
-            j += 1
-        if j - i <= longest and j < n and i > 0:
-            out.append(Move(series, int(positions[i]), float(np.median(y[i:j] - level[i:j])),
+    for i, j in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+        if j - i <= longest and j < n and i > 0:      # run [i, j): first commit back at j
+            out.append(Move(series, int(positions[i]), median(y[i:j] - level[i:j]),
                             None, int(positions[j])))
-        i = j
     return out
 
 

@@ -223,15 +223,19 @@ def robust_spread(values: np.ndarray) -> float:
     """Normalised MAD, ``1.4826 med |x - med x|``: the sd of normal data, robust
     to a minority of wild values; 0 for no values."""
     x = np.asarray(values, dtype=float)
-    return 1.4826 * float(np.median(np.abs(x - np.median(x)))) if x.size else 0.0
+    if not x.size or np.isnan(x).any():
+        return 1.4826 * float(np.median(np.abs(x - np.median(x)))) if x.size else 0.0
+    return 1.4826 * median(np.abs(x - median(x)))
 
 
 def median_ratio(before: Sequence[float], after: Sequence[float]) -> float:
     """``median(after) / median(before)``, the size of a change; NaN (no
     ratio, never a ZeroDivisionError or an infinity) when either median is
     zero or not finite: a NaN ratio passes no size test."""
-    b = np.median(np.asarray(before, dtype=float))
-    a = np.median(np.asarray(after, dtype=float))
+    x, y = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    if np.isnan(x).any() or np.isnan(y).any():
+        return math.nan                          # np.median's NaN
+    b, a = median(x), median(y)
     if not (math.isfinite(a) and math.isfinite(b)) or a == 0.0 or b == 0.0:
         return math.nan
-    return float(a / b)
+    return a / b

@@ -19,15 +19,16 @@ finite result nor a finite sample at a commit (skipped or failed) is no point.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..model.series import SampleRows, Series, SeriesColumns, SeriesKey, paused_gc
-from .results import ResultSet, RowBlock
+from .results import ResultSet
 
 
-def float_matrix(rows: list[list[Any] | None], width: int) -> np.ndarray:
+def float_matrix(rows: Sequence[list[Any] | None], width: int) -> np.ndarray:
     """Validated rows of numbers/null as a float matrix; absent rows are NaN."""
     if all(r is None for r in rows):
         return np.full((len(rows), width), np.nan)
@@ -48,8 +49,13 @@ def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
     n = len(raws)
     lengths = np.array([len(r) if r else 0 for r in raws], dtype=np.int64)
     counts = np.zeros(n, dtype=np.int64)
+    sizes = np.unique(lengths).tolist()
+    if len(sizes) == 1 and sizes[0] > 0:           # the usual history: one count throughout
+        block = np.array(raws, dtype=float).reshape(n, sizes[0])
+        if np.isfinite(block).all():
+            return SampleRows(block, np.full(n, sizes[0], dtype=np.int64))
     matrix = np.full((n, int(lengths.max()) if n else 0), np.nan)
-    for size in np.unique(lengths[lengths > 0]).tolist():
+    for size in (z for z in sizes if z > 0):
         rows = np.flatnonzero(lengths == size)
         block = np.array([raws[i] for i in rows.tolist()], dtype=float).reshape(rows.size, size)
         finite = np.isfinite(block)                    # null, NaN and +-Infinity are dropped
@@ -63,23 +69,23 @@ def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
     return SampleRows(matrix, counts)
 
 
-def combination_columns(blocks: list[RowBlock], commits: list[str], positions: np.ndarray,
-                        j: int, mats: dict[str, np.ndarray],
+def combination_columns(sample_column: Sequence[list[Any] | None], commits: list[str],
+                        positions: np.ndarray, j: int, mats: dict[str, np.ndarray],
                         any_samples: bool) -> SeriesColumns | None:
-    """Combination ``j`` of a group's blocks (already in history order);
+    """Combination ``j`` of a group's blocks (already in history order), from
+    their ``samples`` cells and the float matrices of their other columns;
     ``commits`` are the blocks' commits, shared by every combination that has
     a point at each of them."""
     values = mats["values"][:, j]
     if any_samples:
-        samples = sample_rows([b.samples[j] if b.samples is not None else None
-                               for b in blocks])
+        samples = sample_rows([s[j] if s is not None else None for s in sample_column])
     else:
-        samples = SampleRows.empty(len(blocks))
+        samples = SampleRows.empty(len(sample_column))
     has_samples = samples.counts > 0
     keep = np.flatnonzero(np.isfinite(values) | has_samples)
     if not keep.size:
         return None
-    if keep.size == len(blocks):
+    if keep.size == len(commits):
         kept_commits = commits
     else:
         kept_commits = [commits[i] for i in keep]
@@ -127,19 +133,24 @@ def series_from_results(result_set: ResultSet, commit_order: list[str]) -> list[
     position = {sha: i for i, sha in enumerate(commit_order)}
     parts: dict[SeriesKey, list[SeriesColumns]] = {}
     for group in result_set.groups.values():
-        placed = [(position[b.commit], b) for b in group.blocks if b.commit in position]
-        if not placed or not group.keys:
+        if not group.blocks or not group.keys:
             continue
-        placed.sort(key=lambda pb: pb[0])
-        blocks = [b for _, b in placed]
-        positions = np.fromiter((p for p, _ in placed), dtype=np.int64, count=len(placed))
+        at = np.array([position.get(b.commit, -1) for b in group.blocks], dtype=np.int64)
+        order = np.argsort(at, kind="stable")
+        order = order[at[order] >= 0]                  # commits outside the order left out
+        if not order.size:
+            continue
+        positions = at[order]
+        # the blocks' columns (RowBlock's fields), in history order
+        commits, _, values, samples, q25, q75, ci_a, ci_b = \
+            zip(*map(group.blocks.__getitem__, order.tolist()))
         width = len(group.keys)
-        commits = [b.commit for b in blocks]
-        any_samples = any(b.samples is not None for b in blocks)
-        mats = {name: float_matrix([getattr(b, name) for b in blocks], width)
-                for name in ("values", "q25", "q75", "ci_a", "ci_b")}
+        any_samples = any(s is not None for s in samples)
+        mats = {"values": float_matrix(values, width), "q25": float_matrix(q25, width),
+                "q75": float_matrix(q75, width), "ci_a": float_matrix(ci_a, width),
+                "ci_b": float_matrix(ci_b, width)}
         for j, key in enumerate(group.keys):
-            cols = combination_columns(blocks, commits, positions, j, mats, any_samples)
+            cols = combination_columns(samples, list(commits), positions, j, mats, any_samples)
             if cols is not None:
                 parts.setdefault(key, []).append(cols)
     return [Series(key, result_set.unit_of(key.benchmark), columns=concatenated(parts[key]))
