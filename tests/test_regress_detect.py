@@ -142,10 +142,17 @@ def test_window_scores_rank_paths_agree():
     from rustorch_wasm.regress.analysis.splits import window_scores
     rng = np.random.default_rng(9)
     windows = rng.normal(size=(7, 24))
-    t1, z1 = window_scores(windows, 3, tie_free=True)
-    t2, z2 = window_scores(windows, 3, tie_free=False)
+    t1, z1, r1, ties1 = window_scores(windows, 3, tie_free=True)
+    t2, z2, r2, ties2 = window_scores(windows, 3, tie_free=False)
     np.testing.assert_array_equal(t1, t2)
     np.testing.assert_allclose(z1, z2, rtol=1e-12)
+    from rustorch_wasm.regress.analysis.stats import midranks, tie_term
+    tied = np.round(windows, 0)
+    _, _, r3, ties3 = window_scores(tied, 3, tie_free=False)
+    for w, r in ((windows, r1), (windows, r2), (tied, r3)):       # the ranks of each window
+        assert all((midranks(row) == ranks).all() for row, ranks in zip(w, r))
+    assert list(ties1) == list(ties2) == [0.0] * 7
+    assert list(ties3) == [tie_term(row) for row in tied]
 
 
 def test_short_excursion_is_found_both_ways():

@@ -121,3 +121,19 @@ def test_excursion_split_matches_the_full_search_whenever_it_is_significant(max_
             assert got == full
         else:
             assert got[2] >= ALPHA
+
+
+@pytest.mark.parametrize("longest", [40, 127, 200])
+def test_part_costs_are_cauchy_costs_bit_for_bit(longest):
+    from rustorch_wasm.regress.analysis.changepoint import cauchy_cost, part_costs
+    rng = np.random.default_rng(longest)
+    for trial in range(300):
+        n = int(rng.integers(1, 300))
+        y = rng.standard_cauchy(n) * 10 ** rng.uniform(-3, 1)
+        if trial % 3 == 0:
+            y = np.round(y, 2)                                  # ties in the medians
+        starts = rng.integers(0, n, 12)
+        ends = np.clip(starts + rng.integers(-3, longest, 12), 0, n)
+        scale = float(10 ** rng.uniform(-4, 0))
+        got = part_costs(y, starts, ends, scale).tolist()
+        assert got == [cauchy_cost(y[a:b], scale) for a, b in zip(starts.tolist(), ends.tolist())]

@@ -61,6 +61,10 @@ from ..model.series import SampleRows, Series
 from .splits import best_split, excursion_split, ranked, seeded_split
 from .stats import median
 
+#: numpy sums an array of fewer values with eight running sums, a longer one
+#: recursively in halves (:func:`part_costs` follows the first way only).
+NUMPY_PAIRWISE_BLOCK = 128
+
 
 def segment(y: np.ndarray, config: DetectorConfig) -> list[int]:
     """Indices into ``y`` where a new level starts (sorted, first excluded)."""
@@ -114,6 +118,42 @@ def cauchy_cost(part: np.ndarray, scale: float) -> float:
     return float(np.log1p(r * r).sum())
 
 
+def part_costs(y: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+               scale: float) -> np.ndarray:
+    """``cauchy_cost(y[s:e], scale)`` of every part ``(s, e)`` (``0 <= s, e``) at once, bit
+    for bit: the parts side by side in one matrix (medians from its sorted
+    rows, as :func:`.stats.median` takes them), each row summed in the order
+    numpy sums a short array (eight running sums over whole blocks of eight,
+    combined pairwise, then the rest one by one; padding adds exact zeros).
+    Parts of ``NUMPY_PAIRWISE_BLOCK`` values or more, which numpy sums
+    recursively, go one at a time."""
+    lengths = np.maximum(ends - starts, 0)
+    width = int(lengths.max()) if lengths.size else 0
+    if width == 0 or width >= NUMPY_PAIRWISE_BLOCK:
+        return np.array([cauchy_cost(y[a:b], scale) for a, b in zip(starts.tolist(), ends.tolist())])
+    rows = np.arange(lengths.size)
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    values = y[np.where(inside, starts[:, None] + np.arange(width)[None, :], 0)]
+    ordered = np.sort(np.where(inside, values, np.inf), axis=1)
+    half = lengths // 2
+    upper = ordered[rows, np.minimum(half, width - 1)]
+    lower = ordered[rows, np.maximum(half - 1, 0)]
+    med = np.where(lengths % 2 == 1, 0.0 + upper, (0.0 + lower + upper) / 2.0)
+    med = np.where(lengths > 0, med, 0.0)[:, None]
+    r = (np.where(inside, values, med) - med) / scale
+    cell = np.log1p(r * r)                            # 0 outside each part
+    full = lengths // 8 * 8
+    sums = np.zeros((lengths.size, 8))
+    for b in range(0, int(full.max()), 8):
+        sums += np.where((b + 8 <= full)[:, None], cell[:, b:b + 8], 0.0)
+    out = ((sums[:, 0] + sums[:, 1]) + (sums[:, 2] + sums[:, 3])) \
+        + ((sums[:, 4] + sums[:, 5]) + (sums[:, 6] + sums[:, 7]))
+    for o in range(8):
+        at = full + o
+        out = out + np.where(at < lengths, cell[rows, np.minimum(at, width - 1)], 0.0)
+    return out
+
+
 def noise_scale(y: np.ndarray) -> float:
     """Robust sd of commit-to-commit noise: MAD of first differences / (0.6745 sqrt 2)."""
     if y.size < 3:
@@ -152,9 +192,11 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int,
         hi = out[i + 1] if i + 1 < len(out) else y.size
         first, last = max(lo + min_segment, k - reach), min(hi - min_segment, k + reach)
         best, best_cost = k, math.inf
-        for t in range(first, last + 1):
-            cost = (cauchy_cost(y[max(lo, k - window):t], scale)
-                    + cauchy_cost(y[t:min(hi, k + window)], scale))
+        ts = np.arange(first, last + 1)
+        left, right = np.full(ts.size, max(lo, k - window)), np.full(ts.size, min(hi, k + window))
+        both = part_costs(y, np.concatenate([left, ts]), np.concatenate([ts, right]), scale)
+        costs = both[:ts.size] + both[ts.size:]      # y[left:t] and y[t:right] for each t
+        for t, cost in zip(ts.tolist(), costs.tolist()):
             if cost < best_cost - 1e-9 or (abs(cost - best_cost) <= 1e-9
                                            and abs(t - k) < abs(best - k)):
                 best, best_cost = t, cost

@@ -137,20 +137,27 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
     if not moves:
         return []
     rate = min(1.0, 2.0 * len(moves) / max(data.series_commits, 1))
-    left = sorted(moves, key=lambda m: m.pos)
+    left = sorted(moves, key=lambda m: m.pos)          # the moves not taken yet: alive
+    at = [m.pos for m in left]
+    alive = [True] * len(left)
+    remaining = len(left)
     series_at: dict[int, list[int]] = {}          # every move's series, by position
+    count: dict[int, Counter] = {}                # alive moves per position and series
     for m in moves:
         series_at.setdefault(m.pos, []).append(m.series)
+    for m in left:
+        count.setdefault(m.pos, Counter())[m.series] += 1
+
+    def window(p: int) -> int:                    # series moving at p or p + 1
+        return len(count[p].keys() | count.get(p + 1, Counter()).keys())
+
+    size = {p: window(p) for p in count}
     out = []
-    while len(left) >= min_series:
-        by_pos: dict[int, set[int]] = {}
-        for m in left:
-            by_pos.setdefault(m.pos, set()).add(m.series)
+    while remaining >= min_series:
         best_p, best_k = -1, 0
-        for p in sorted(by_pos):
-            k = len(by_pos[p] | by_pos.get(p + 1, set()))
-            if k > best_k:
-                best_p, best_k = p, k
+        for p in sorted(size):                    # the first window of most series
+            if size[p] > best_k:
+                best_p, best_k = p, size[p]
         if best_k < min_series:
             break
         n = int(max(data.measured_at[best_p] if best_p < data.measured_at.size else 0, best_k))
@@ -158,12 +165,22 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
         if p_value >= alpha or best_k < min_share * n:
             break
         members, seen = [], set()
-        for m in left:                  # one move per series, the earlier position first
-            if m.pos in (best_p, best_p + 1) and m.series not in seen:
+        for i in range(bisect_left(at, best_p), bisect_right(at, best_p + 1)):
+            m = left[i]                 # one move per series, the earlier position first
+            if alive[i] and m.series not in seen:
                 members.append(m)
                 seen.add(m.series)
-        ids = {id(m) for m in members}
-        left = [m for m in left if id(m) not in ids]
+                alive[i] = False
+                remaining -= 1
+                count[m.pos][m.series] -= 1
+                if not count[m.pos][m.series]:
+                    del count[m.pos][m.series]
+        for p in (best_p - 1, best_p, best_p + 1):
+            if p in count and not count[p]:
+                del count[p]
+            size.pop(p, None)
+            if p in count:
+                size[p] = window(p)
         beside = max(len({s for s in series_at.get(q, ()) if s not in seen})
                      for q in (best_p - 1, best_p + 2))
         if best_k < concentration * beside:
@@ -199,21 +216,24 @@ def last_commit(positions: list[int], share: float) -> int:
     return max((p for p, c in counts.items() if c >= need), default=max(positions))
 
 
-def with_returns(event: SharedEvent, moves: list[Move], max_stretch: int,
-                 tolerance: float) -> list[Move]:
+def with_returns(event: SharedEvent, steps: dict[int, list[tuple[int, Move]]],
+                 gone: set[int], max_stretch: int, tolerance: float) -> list[Move]:
     """Each member's way back: its first opposite step within ``max_stretch``
-    commits whose size is the shift's within ``tolerance``."""
+    commits whose size is the shift's within ``tolerance``, in position
+    order. ``steps``: each series' steps with their rank by position, in
+    that order; ``gone``: the ids of moves already taken by an event."""
     sign = 1.0 if event.log_shift > 0 else -1.0
     mine = {m.series: m.pos for m in event.members}
-    found: dict[int, Move] = {}
-    for m in sorted(moves, key=lambda m: m.pos):
-        start = mine.get(m.series)
-        if start is None or m.series in found or m.log_ratio * sign >= 0 \
-                or abs(m.log_ratio + event.log_shift) >= tolerance:
-            continue
-        if start < m.pos <= start + max_stretch:
-            found[m.series] = m
-    event.returns = list(found.values())
+    found: list[tuple[int, Move]] = []
+    for series, start in mine.items():
+        for rank, m in steps.get(series, ()):
+            if id(m) in gone or m.log_ratio * sign >= 0 \
+                    or abs(m.log_ratio + event.log_shift) >= tolerance:
+                continue
+            if start < m.pos <= start + max_stretch:
+                found.append((rank, m))
+                break
+    event.returns = [m for _, m in sorted(found, key=lambda rm: rm[0])]
     return event.returns
 
 
@@ -262,27 +282,31 @@ def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch
     its level, and both are the same event. An event whose series mostly
     come back within ``max_stretch`` commits (their runs end, or an opposite
     step of the shift's size within ``tolerance``) is a stretch."""
-    left = list(data.moves)
+    moves = data.moves
+    steps: dict[int, list[tuple[int, Move]]] = {}      # each series' steps by position
+    for rank, i in enumerate(sorted(range(len(moves)), key=lambda i: moves[i].pos)):
+        if moves[i].ref is not None and moves[i].end is None:
+            steps.setdefault(moves[i].series, []).append((rank, moves[i]))
+    gone: set[int] = set()                   # ids of the moves events have taken
     events: list[SharedEvent] = []
     for sign in (1.0, -1.0):                 # slower first: a stretch's way back is faster
-        pool = [m for m in left if m.log_ratio * sign > 0]
+        pool = [m for m in moves if id(m) not in gone and m.log_ratio * sign > 0]
         for e in [event_of(data.group, c, n, p, edge_share) for c, n, p in
                   merged(clusters(pool, data, min_series, alpha, min_share,
                                   concentration))]:
-            steps = [m for m in left if m.ref is not None and m.end is None]
             runs = [m.end for m in e.members if m.end is not None and m.end >= 0]
             # where most members are runs, their ends say when the stretch
             # ended, and the other members' way back is looked for there only
             reach = (last_commit(runs, edge_share) + 1 - e.start) \
                 if len(runs) >= return_share * len(e.members) else max_stretch
-            back = with_returns(e, steps, reach, tolerance)
+            back = with_returns(e, steps, gone, reach, tolerance)
             ends = runs + [m.pos for m in back]
             e.end = last_commit(ends, edge_share) \
                 if len(ends) >= return_share * len(e.members) else None
             if e.end is None:                # a lasting shift: one series' own later
                 back = e.returns = []        # change is not its way back
-            used = {id(m) for m in e.members} | {id(m) for m in back}
-            left = [m for m in left if id(m) not in used]
+            gone.update(id(m) for m in e.members)
+            gone.update(id(m) for m in back)
             events.append(e)
     events = joined(events, edge_share)
     absorb(events, data.moves, max_stretch, tolerance, edge_share, return_share)

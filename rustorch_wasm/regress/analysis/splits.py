@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .stats import EXACT_MAX_SMALL, mann_whitney_p, ranked_p, ranks_and_ties, u_distribution
+from .stats import EXACT_MAX_SMALL, ranked_p, ranks_and_ties, u_distribution
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,10 @@ def best_split(rk: Ranked, min_segment: int, alpha: float) -> tuple[int, float]:
     return best_k, min(1.0, best_p * t.size)
 
 
-def window_scores(windows: np.ndarray, min_segment: int,
-                  tie_free: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(split sizes t, |z| per window and t) for many equal-length windows at once.
+def window_scores(windows: np.ndarray, min_segment: int, tie_free: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(split sizes t, |z| per window and t, mid-ranks and tie term of each
+    window) for many equal-length windows at once.
 
     Mid-ranks inside each window come from pairwise comparisons
     (``r_i = #{x_j < x_i} + (#{x_j = x_i} + 1) / 2``), ties from the equal counts
@@ -128,7 +129,7 @@ def window_scores(windows: np.ndarray, min_segment: int,
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var > 0, np.abs(u - t * (w - t) / 2.0) / np.sqrt(np.maximum(var, 1e-300)),
                      0.0)
-    return t, z
+    return t, z, ranks, ties
 
 
 def seeded_split(rk: Ranked, min_segment: int, width: int) -> tuple[int, float]:
@@ -143,12 +144,13 @@ def seeded_split(rk: Ranked, min_segment: int, width: int) -> tuple[int, float]:
         return 0, 1.0
     starts = sorted(set(range(0, n - width + 1, max(1, width // 4))) | {n - width})
     windows = np.stack([seg[s:s + width] for s in starts])
-    t, z = window_scores(windows, min_segment, tie_free=rk.tie_free)
+    t, z, ranks, ties = window_scores(windows, min_segment, tie_free=rk.tie_free)
     if t.size == 0 or not np.any(z > 0):
         return 0, 1.0
     row, col = np.unravel_index(int(np.argmax(z)), z.shape)
     s, k = starts[row], int(t[col])
-    p = mann_whitney_p(seg[s:s + k], seg[s + k:s + width]) * t.size * len(starts)
+    # mann_whitney_p(seg[s:s + k], seg[s + k:s + width]) from the window's own ranks
+    p = ranked_p(ranks[row], float(ties[row]), k) * t.size * len(starts)
     return s + k, min(1.0, p)
 
 
