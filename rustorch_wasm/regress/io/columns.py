@@ -20,11 +20,13 @@ finite result nor a finite sample at a commit (skipped or failed) is no point.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from ..model.series import SampleRows, Series, SeriesColumns, SeriesKey, paused_gc
+from .result_rows import FIELDS, BulkRow, BulkStore, RowBlock, sample_rows
 from .results import ResultSet
 
 
@@ -42,45 +44,13 @@ def float_matrix(rows: Sequence[list[Any] | None], width: int) -> np.ndarray:
     return out
 
 
-def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
-    """The finite samples of each validated entry (null or empty: none), in
-    recorded order: one conversion per sample count instead of a tuple per
-    entry."""
-    n = len(raws)
-    lengths = np.array([len(r) if r else 0 for r in raws], dtype=np.int64)
-    counts = np.zeros(n, dtype=np.int64)
-    sizes = np.unique(lengths).tolist()
-    if len(sizes) == 1 and sizes[0] > 0:           # the usual history: one count throughout
-        block = np.array(raws, dtype=float).reshape(n, sizes[0])
-        if np.isfinite(block).all():
-            return SampleRows(block, np.full(n, sizes[0], dtype=np.int64))
-    matrix = np.full((n, int(lengths.max()) if n else 0), np.nan)
-    for size in (z for z in sizes if z > 0):
-        rows = np.flatnonzero(lengths == size)
-        block = np.array([raws[i] for i in rows.tolist()], dtype=float).reshape(rows.size, size)
-        finite = np.isfinite(block)                    # null, NaN and +-Infinity are dropped
-        whole = finite.all(axis=1)
-        matrix[rows[whole], :size] = block[whole]
-        counts[rows[whole]] = size
-        for r in np.flatnonzero(~whole).tolist():
-            kept = block[r][finite[r]]
-            matrix[rows[r], :kept.size] = kept
-            counts[rows[r]] = kept.size
-    return SampleRows(matrix, counts)
-
-
-def combination_columns(sample_column: Sequence[list[Any] | None], commits: list[str],
-                        positions: np.ndarray, j: int, mats: dict[str, np.ndarray],
-                        any_samples: bool) -> SeriesColumns | None:
+def combination_columns(samples: SampleRows, commits: list[str], positions: np.ndarray,
+                        j: int, mats: dict[str, np.ndarray]) -> SeriesColumns | None:
     """Combination ``j`` of a group's blocks (already in history order), from
-    their ``samples`` cells and the float matrices of their other columns;
+    its samples and the float matrices of the blocks' other columns;
     ``commits`` are the blocks' commits, shared by every combination that has
     a point at each of them."""
     values = mats["values"][:, j]
-    if any_samples:
-        samples = sample_rows([s[j] if s is not None else None for s in sample_column])
-    else:
-        samples = SampleRows.empty(len(sample_column))
     has_samples = samples.counts > 0
     keep = np.flatnonzero(np.isfinite(values) | has_samples)
     if not keep.size:
@@ -104,6 +74,68 @@ def combination_columns(sample_column: Sequence[list[Any] | None], commits: list
         q25[rows], medians[rows], q75[rows] = np.quantile(block, [0.25, 0.5, 0.75], axis=1)
     return SeriesColumns(kept_commits, positions[keep], medians, q25, q75,
                          stats, mats["ci_a"][keep, j], mats["ci_b"][keep, j], samples)
+
+
+class BulkColumns:
+    """Where each file read in bulk lies in history, and its commit."""
+
+    def __init__(self, store: BulkStore, position: dict[str, int]) -> None:
+        self.store = store
+        self.offset = np.array([f.offset for f in store.files], dtype=np.int64)
+        self.position = np.array([position.get(f.commit, -1) for f in store.files],
+                                 dtype=np.int64)
+        self.commit = np.array([f.commit for f in store.files] or [""], dtype=object)
+
+
+def block_columns(blocks: Sequence[RowBlock], width: int
+                  ) -> tuple[dict[str, np.ndarray], list[SampleRows]]:
+    """The float matrices of row-by-row blocks, and each combination's samples."""
+    _, _, values, samples, q25, q75, ci_a, ci_b = zip(*blocks)
+    mats = {name: float_matrix(rows, width)
+            for name, rows in zip(FIELDS, (values, q25, q75, ci_a, ci_b))}
+    if any(s is not None for s in samples):
+        combos = [sample_rows([s[j] if s is not None else None for s in samples])
+                  for j in range(width)]
+    else:
+        combos = [SampleRows.empty(len(blocks))] * width
+    return mats, combos
+
+
+def group_columns(blocks: list[RowBlock | BulkRow], width: int, position: dict[str, int],
+                  bulk: BulkColumns) -> tuple[np.ndarray, dict[str, np.ndarray], list[SampleRows],
+                                              np.ndarray, list[str]]:
+    """(positions, float matrices, each combination's samples, commits) of a
+    group's blocks in reading order; rows read in bulk gathered from ``bulk``."""
+    is_bulk = np.fromiter((type(b) is BulkRow for b in blocks), dtype=bool, count=len(blocks))
+    if not is_bulk.any():
+        mats, combos = block_columns(blocks, width)
+        commits = [b.commit for b in blocks]
+        at = np.array([position.get(c, -1) for c in commits], dtype=np.int64)
+        return at, mats, combos, np.array(commits, dtype=object)
+    where = np.flatnonzero(is_bulk)                # width 1: no parameters
+    files, rows = zip(*(blocks[i] for i in where.tolist())) if not is_bulk.all() \
+        else zip(*blocks)
+    fid = np.fromiter(map(attrgetter("index"), files), dtype=np.int64, count=where.size)
+    take = bulk.offset[fid] + np.fromiter(rows, dtype=np.int64, count=where.size)
+    at = np.empty(len(blocks), dtype=np.int64)
+    at[where] = bulk.position[fid]
+    commits = np.empty(len(blocks), dtype=object)
+    commits[where] = bulk.commit[fid]
+    mats = {name: np.full((len(blocks), 1), np.nan) for name in FIELDS}
+    for name in FIELDS:
+        mats[name][where, 0] = bulk.store.arrays[name][take]
+    samples = bulk.store.samples.take(take)
+    if not is_bulk.all():                          # a file of this group read row by row
+        slow = np.flatnonzero(~is_bulk)
+        one = [blocks[i] for i in slow.tolist()]
+        slow_mats, slow_samples = block_columns(one, 1)
+        for name in FIELDS:
+            mats[name][slow] = slow_mats[name]
+        commits[slow] = [b.commit for b in one]
+        at[slow] = [position.get(b.commit, -1) for b in one]
+        samples = SampleRows.joined([samples, slow_samples[0]]).take(
+            np.argsort(np.concatenate([where, slow]), kind="stable"))
+    return at, mats, [samples], commits
 
 
 def concatenated(parts: list[SeriesColumns]) -> SeriesColumns:
@@ -131,26 +163,20 @@ def series_from_results(result_set: ResultSet, commit_order: list[str]) -> list[
     """One columnar series per (machine, env, benchmark, params), sorted by key;
     blocks of commits outside ``commit_order`` are left out."""
     position = {sha: i for i, sha in enumerate(commit_order)}
+    bulk = BulkColumns(result_set.bulk, position)
     parts: dict[SeriesKey, list[SeriesColumns]] = {}
     for group in result_set.groups.values():
         if not group.blocks or not group.keys:
             continue
-        at = np.array([position.get(b.commit, -1) for b in group.blocks], dtype=np.int64)
-        order = np.argsort(at, kind="stable")
+        at, mats, combos, commits = group_columns(group.blocks, len(group.keys), position, bulk)
+        order = np.argsort(at, kind="stable")          # history order, reading order in ties
         order = order[at[order] >= 0]                  # commits outside the order left out
         if not order.size:
             continue
-        positions = at[order]
-        # the blocks' columns (RowBlock's fields), in history order
-        commits, _, values, samples, q25, q75, ci_a, ci_b = \
-            zip(*map(group.blocks.__getitem__, order.tolist()))
-        width = len(group.keys)
-        any_samples = any(s is not None for s in samples)
-        mats = {"values": float_matrix(values, width), "q25": float_matrix(q25, width),
-                "q75": float_matrix(q75, width), "ci_a": float_matrix(ci_a, width),
-                "ci_b": float_matrix(ci_b, width)}
+        in_order = commits[order].tolist()
+        mats = {name: m[order] for name, m in mats.items()}
         for j, key in enumerate(group.keys):
-            cols = combination_columns(samples, list(commits), positions, j, mats, any_samples)
+            cols = combination_columns(combos[j].take(order), in_order, at[order], j, mats)
             if cols is not None:
                 parts.setdefault(key, []).append(cols)
     return [Series(key, result_set.unit_of(key.benchmark), columns=concatenated(parts[key]))

@@ -3,17 +3,26 @@ for the layout and the rules).
 
 :func:`block_of_row` checks one row, column by column, and names the first
 problem. Every row of a file is one Python object per cell, so checking them
-one by one costs more than parsing the file; :func:`bulk_blocks` checks the
+one by one costs more than parsing the file; :func:`bulk_file` checks the
 common case, a file whose benchmarks have no parameters, a whole column at a
-time (the set of types of every cell) and gives up on anything else, leaving
-the file to :func:`block_of_row`. It accepts only what :func:`block_of_row`
-accepts and gives the same blocks, so it changes the speed and nothing else.
+time (the set of types of every cell), keeps only each cell's entry
+(:class:`BulkStore`, converted to float arrays once for every file; the
+file's cells are freed with it, in reading order) and gives up on anything
+else, leaving the file to :func:`block_of_row`. It accepts only what :func:`block_of_row` accepts and
+keeps what every reader of a block reads (finite values, NaN otherwise, and
+the finite samples), so it changes the speed and nothing else.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from itertools import chain, repeat, zip_longest
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..model.series import SampleRows
 
 COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
            "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
@@ -117,43 +126,157 @@ def block_of_row(path: Path, commit: str, name: str, cols: dict[str, Any],
                     numbers_column(path, name, "stats_ci_99_b", cols.get("stats_ci_99_b"), count))
 
 
-def single_numbers(column: tuple[Any, ...]) -> bool:
-    """Is every cell null or a one-entry list holding a number or null?"""
-    present = [v for v in column if v is not None]
-    return ({type(v) for v in present} <= {list} and set(map(len, present)) <= {1}
-            and NUMBER_TYPES.issuperset(map(type, chain.from_iterable(present))))
+LIST_OR_NULL = frozenset({list, type(None)})
 
 
-def single_samples(column: tuple[Any, ...]) -> bool:
-    """Is every cell null or a one-entry list holding null or a list of numbers?"""
-    present = [v for v in column if v is not None]
-    if not ({type(v) for v in present} <= {list} and set(map(len, present)) <= {1}):
-        return False
-    inner = [v[0] for v in present if v[0] is not None]
-    return {type(v) for v in inner} <= {list} \
-        and NUMBER_TYPES.issuperset(map(type, chain.from_iterable(inner)))
+FIELDS = ("values", "q25", "q75", "ci_a", "ci_b")     # RowBlock's number columns
 
 
-def bulk_blocks(path: Path, commit: str, columns: list[Any],
-                rows: list[Any]) -> list[RowBlock] | None:
+@dataclass(eq=False)
+class BulkFile:
+    """A file read in bulk: its rows are rows ``offset .. offset + size`` of
+    its :class:`BulkStore`."""
+
+    commit: str
+    source: Path
+    store: "BulkStore"
+    index: int                    # among the store's files
+    offset: int
+    size: int
+
+
+class BulkStore:
+    """Every file read in bulk, its rows end to end, converted once for all
+    files when reading ends (:meth:`finish`): ``arrays[name][r]`` is row
+    ``r``'s (its one parameter combination's) value of column ``name``, NaN
+    where null, absent or not finite (as :func:`.results.finite_or_nan` reads
+    a cell), ``samples[r]`` its finite samples."""
+
+    def __init__(self) -> None:
+        self.files: list[BulkFile] = []
+        self.arrays: dict[str, np.ndarray] = {}
+        self.samples = SampleRows.empty(0)
+        self._pending: dict[str, list[Any]] = {name: [] for name in FIELDS}
+        self._samples: list[Any] = []
+
+    def add(self, commit: str, source: Path, numbers: list[list[Any]],
+            samples: list[Any]) -> BulkFile:
+        f = BulkFile(commit, source, self, len(self.files), len(self._samples), len(samples))
+        for name, entries in zip(FIELDS, numbers):
+            self._pending[name] += entries
+        self._samples += samples
+        self.files.append(f)
+        return f
+
+    def finish(self) -> None:
+        """Convert what was added (one conversion per column for every file)."""
+        for name, entries in self._pending.items():
+            self.arrays[name] = finite_floats(entries)
+        self.samples = sample_rows(self._samples)
+        self._pending = {name: [] for name in FIELDS}
+        self._samples = []
+
+
+class BulkRow(NamedTuple):
+    """Row ``row`` of a :class:`BulkFile`: one block of a row group."""
+
+    file: BulkFile
+    row: int
+
+    @property
+    def commit(self) -> str:
+        return self.file.commit
+
+    @property
+    def source(self) -> Path:
+        return self.file.source
+
+
+def one_entry_cells(column: tuple[Any, ...]) -> list[Any] | None:
+    """The one entry of each cell (None for a null cell) when every cell is
+    null or a one-entry list; None otherwise."""
+    kinds = set(map(type, column))
+    if not kinds <= LIST_OR_NULL:
+        return None
+    if type(None) not in kinds:
+        present: Any = column
+    elif kinds == {type(None)}:
+        return [None] * len(column)
+    else:
+        present = [c for c in column if c is not None]
+    if not set(map(len, present)) <= {1}:
+        return None
+    entries = list(chain.from_iterable(present))
+    if len(present) == len(column):
+        return entries
+    it = iter(entries)
+    return [next(it) if c is not None else None for c in column]
+
+
+def finite_floats(entries: list[Any]) -> np.ndarray:
+    """Validated numbers (or None) as floats, NaN where null or not finite."""
+    out = np.array(entries, dtype=float).reshape(len(entries))
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out[bad] = np.nan
+    return out
+
+
+def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
+    """The finite samples of each validated entry (null or empty: none), in
+    recorded order: one conversion for all entries (shorter ones padded with
+    null) instead of a tuple per entry; by sample count when padding would
+    more than double the matrix."""
+    n = len(raws)
+    lengths = np.array([len(r) if r else 0 for r in raws], dtype=np.int64)
+    width = int(lengths.max()) if n else 0
+    if width and n * width <= 2 * int(lengths.sum()) + n:
+        pad = [math.nan] * width
+        padded = [r if r and len(r) == width else (r or []) + pad[len(r or ()):] for r in raws]
+        # straight off the lists (null samples become NaN, as np.array makes them)
+        block = np.fromiter(chain.from_iterable(padded), dtype=float,
+                            count=n * width).reshape(n, width)
+        filled = np.arange(width)[None, :] < lengths[:, None]
+        if (np.isfinite(block) == filled).all():       # every recorded sample finite
+            return SampleRows(block, lengths)
+    counts = np.zeros(n, dtype=np.int64)
+    matrix = np.full((n, width), np.nan)
+    for size in (z for z in np.unique(lengths).tolist() if z > 0):
+        rows = np.flatnonzero(lengths == size)
+        block = np.array([raws[i] for i in rows.tolist()], dtype=float).reshape(rows.size, size)
+        finite = np.isfinite(block)                    # null, NaN and +-Infinity are dropped
+        whole = finite.all(axis=1)
+        matrix[rows[whole], :size] = block[whole]
+        counts[rows[whole]] = size
+        for r in np.flatnonzero(~whole).tolist():
+            kept = block[r][finite[r]]
+            matrix[rows[r], :kept.size] = kept
+            counts[rows[r]] = kept.size
+    return SampleRows(matrix, counts)
+
+
+def bulk_file(path: Path, commit: str, columns: list[Any], rows: list[Any],
+              store: BulkStore) -> BulkFile | None:
     """Every row of a file whose benchmarks have no parameters, checked a
-    column at a time; None (nothing decided) when any row is anything else
-    or any check fails, for :func:`block_of_row` to name the problem."""
-    if not rows:
-        return []
+    column at a time and added to ``store``; None (nothing added) when any
+    row is anything else or any check fails, for :func:`block_of_row` to
+    name the problem."""
     if not all(type(c) is str for c in columns) or len(set(columns)) != len(columns) \
-            or not all(type(r) is list for r in rows) or max(map(len, rows)) > len(columns):
+            or not all(type(r) is list for r in rows) \
+            or max(map(len, rows), default=0) > len(columns):
         return None
     cells = dict(zip(columns, zip_longest(*rows)))
     absent = tuple(repeat(None, len(rows)))
     if any(cells.get("params", absent)):
         return None                                   # parameters: one row at a time
-    numbers = [cells.get(c, absent) for c in ("result", "stats_q_25", "stats_q_75",
-                                              "stats_ci_99_a", "stats_ci_99_b")]
-    samples = cells.get("samples", absent)
-    if not (all(map(single_numbers, numbers)) and single_samples(samples)):
+    numbers = [one_entry_cells(cells.get(name, absent)) for name in
+               ("result", "stats_q_25", "stats_q_75", "stats_ci_99_a", "stats_ci_99_b")]
+    samples = one_entry_cells(cells.get("samples", absent))
+    if samples is None or any(entries is None or not NUMBER_TYPES.issuperset(map(type, entries))
+                              for entries in numbers):
         return None
-    values, q25, q75, ci_a, ci_b = numbers
-    new = tuple.__new__
-    return [new(RowBlock, row) for row in zip(repeat(commit), repeat(path), values, samples,
-                                              q25, q75, ci_a, ci_b)]
+    lists = [r for r in samples if r is not None]
+    if not ({type(r) for r in lists} <= {list}
+            and NUMBER_TYPES.issuperset(map(type, chain.from_iterable(lists)))):
+        return None
+    return store.add(commit, path, numbers, samples)

@@ -46,8 +46,8 @@ import numpy as np
 from ..model.environment_meta import FileMeta, file_meta
 from ..model.series import SeriesKey, paused_gc
 # COLUMNS and ResultsError are re-exported: this module is where readers look for them
-from .result_rows import (COLUMNS, ResultsError, RowBlock, block_of_row,  # noqa: F401
-                          bulk_blocks, columns_by_version)
+from .result_rows import (COLUMNS, BulkRow, BulkStore, ResultsError, RowBlock,  # noqa: F401
+                          block_of_row, bulk_file, columns_by_version)
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,13 @@ class Measurement:
 
 @dataclass
 class RowGroup:
-    """The rows of one (machine, env, benchmark, params list) across files:
-    ``keys[i]`` is the series key of combination ``i`` of every block."""
+    """The rows of one (machine, env, benchmark, params list) across files, in
+    reading order: ``keys[i]`` is the series key of combination ``i`` of
+    every block (a :class:`RowBlock`, or a :class:`BulkRow` of a file read in
+    bulk, whose one combination is ``keys[0]``)."""
 
     keys: list[SeriesKey]
-    blocks: list[RowBlock] = field(default_factory=list)
+    blocks: list[RowBlock | BulkRow] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +97,7 @@ class ResultSet:
     warnings: list[str] = field(default_factory=list)
     file_meta: dict[tuple[str, str, str], FileMeta] = field(default_factory=dict)
     dates: dict[str, int] = field(default_factory=dict)       # commit -> asv's commit date (ms)
+    bulk: BulkStore = field(default_factory=BulkStore)       # the rows of files read in bulk
 
     def skip_commits(self, commits: set[str], why: str) -> None:
         """Leave out every file of ``commits`` (one warning line per file)."""
@@ -206,6 +209,7 @@ def load_results(results_dir: Path) -> ResultSet:
                 if path.name == "machine.json":
                     continue
                 read_result_file(path, machine_dir.name, result_set)
+        result_set.bulk.finish()
     if not result_set.files:
         raise ResultsError(f"{root}: no asv result files (expected <machine>/<commit>-<env>.json)")
     return result_set
@@ -238,14 +242,14 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
     result_set.file_meta[(machine, env, commit)] = file_meta(data)
     if isinstance(data.get("date"), (int, float)):
         result_set.dates[commit] = int(data["date"])
-    blocks = bulk_blocks(path, commit, columns, list(results.values()))
-    if blocks is not None:                   # no parameters: checked a column at a time
-        groups = result_set.groups
-        for name, block in zip(results, blocks):
+    bulk = bulk_file(path, commit, columns, list(results.values()), result_set.bulk)
+    if bulk is not None:                     # no parameters: checked a column at a time
+        groups, new = result_set.groups, tuple.__new__
+        for i, name in enumerate(results):
             group = groups.get((machine, env, name, "[]"))
             if group is None:
                 group = result_set.group_of(machine, env, name, [])
-            group.blocks.append(block)
+            group.blocks.append(new(BulkRow, (bulk, i)))
         return
     for name, row in results.items():
         if not isinstance(row, list) or len(row) > len(columns):
@@ -273,8 +277,10 @@ def finite_samples(raw: list[Any] | None) -> tuple[float, ...]:
     return tuple(float(v) for v in raw if v is not None and math.isfinite(v))
 
 
-def measurements_of_block(keys: list[SeriesKey], block: RowBlock) -> list[Measurement]:
+def measurements_of_block(keys: list[SeriesKey], block: RowBlock | BulkRow) -> list[Measurement]:
     """The measurements of one row (one per param combination with a result)."""
+    if isinstance(block, BulkRow):
+        return measurements_of_bulk_row(keys[0], block)
     out: list[Measurement] = []
     none = [None] * len(keys)
     values, samples = block.values or none, block.samples or none
@@ -292,3 +298,19 @@ def measurements_of_block(keys: list[SeriesKey], block: RowBlock) -> list[Measur
         out.append(Measurement(key, block.commit, good, value, finite_or_nan(q25[i]),
                                finite_or_nan(q75[i]), ci, block.source))
     return out
+
+
+def measurements_of_bulk_row(key: SeriesKey, block: BulkRow) -> list[Measurement]:
+    """:func:`measurements_of_block` of a row read in bulk (already finite or NaN)."""
+    f, i = block
+    store, r = f.store, f.offset + i
+    good = store.samples[r]
+    value = float(store.arrays["values"][r])
+    if math.isnan(value):
+        if not good:
+            return []
+        value = float(np.median(good))
+    lo, hi = float(store.arrays["ci_a"][r]), float(store.arrays["ci_b"][r])
+    ci = (lo, hi) if not (math.isnan(lo) or math.isnan(hi)) else None
+    return [Measurement(key, f.commit, good, value, float(store.arrays["q25"][r]),
+                        float(store.arrays["q75"][r]), ci, f.source)]
