@@ -20,14 +20,14 @@ finite result nor a finite sample at a commit (skipped or failed) is no point.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from ..model.series import SampleRows, Series, SeriesColumns, SeriesKey, paused_gc
 from .result_rows import FIELDS, BulkRow, BulkStore, RowBlock, sample_rows
-from .results import ResultSet
+from .results import ResultSet, RowGroup
 
 
 def float_matrix(rows: Sequence[list[Any] | None], width: int) -> np.ndarray:
@@ -81,7 +81,6 @@ class BulkColumns:
 
     def __init__(self, store: BulkStore, position: dict[str, int]) -> None:
         self.store = store
-        self.offset = np.array([f.offset for f in store.files], dtype=np.int64)
         self.position = np.array([position.get(f.commit, -1) for f in store.files],
                                  dtype=np.int64)
         self.commit = np.array([f.commit for f in store.files] or [""], dtype=object)
@@ -101,22 +100,26 @@ def block_columns(blocks: Sequence[RowBlock], width: int
     return mats, combos
 
 
-def group_columns(blocks: list[RowBlock | BulkRow], width: int, position: dict[str, int],
-                  bulk: BulkColumns) -> tuple[np.ndarray, dict[str, np.ndarray], list[SampleRows],
-                                              np.ndarray, list[str]]:
+def group_columns(group: RowGroup, position: dict[str, int], bulk: BulkColumns
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray], list[SampleRows], np.ndarray]:
     """(positions, float matrices, each combination's samples, commits) of a
     group's blocks in reading order; rows read in bulk gathered from ``bulk``."""
-    is_bulk = np.fromiter((type(b) is BulkRow for b in blocks), dtype=bool, count=len(blocks))
-    if not is_bulk.any():
+    blocks, width = group.blocks, len(group.keys)
+    if group.row_by_row == len(blocks):
         mats, combos = block_columns(blocks, width)
         commits = [b.commit for b in blocks]
         at = np.array([position.get(c, -1) for c in commits], dtype=np.int64)
         return at, mats, combos, np.array(commits, dtype=object)
-    where = np.flatnonzero(is_bulk)                # width 1: no parameters
-    files, rows = zip(*(blocks[i] for i in where.tolist())) if not is_bulk.all() \
-        else zip(*blocks)
-    fid = np.fromiter(map(attrgetter("index"), files), dtype=np.int64, count=where.size)
-    take = bulk.offset[fid] + np.fromiter(rows, dtype=np.int64, count=where.size)
+    if group.row_by_row:                           # a file of this group read row by row
+        is_bulk = np.fromiter((type(b) is BulkRow for b in blocks), dtype=bool,
+                              count=len(blocks))
+        where = np.flatnonzero(is_bulk)
+        bulk_rows = [blocks[i] for i in where.tolist()]
+    else:
+        is_bulk = np.ones(len(blocks), dtype=bool)
+        where, bulk_rows = np.arange(len(blocks)), blocks
+    take = np.fromiter(map(itemgetter(1), bulk_rows), dtype=np.int64, count=where.size)
+    fid = bulk.store.row_file[take]                # width 1: no parameters
     at = np.empty(len(blocks), dtype=np.int64)
     at[where] = bulk.position[fid]
     commits = np.empty(len(blocks), dtype=object)
@@ -168,7 +171,7 @@ def series_from_results(result_set: ResultSet, commit_order: list[str]) -> list[
     for group in result_set.groups.values():
         if not group.blocks or not group.keys:
             continue
-        at, mats, combos, commits = group_columns(group.blocks, len(group.keys), position, bulk)
+        at, mats, combos, commits = group_columns(group, position, bulk)
         order = np.argsort(at, kind="stable")          # history order, reading order in ties
         order = order[at[order] >= 0]                  # commits outside the order left out
         if not order.size:

@@ -156,6 +156,7 @@ class BulkStore:
         self.files: list[BulkFile] = []
         self.arrays: dict[str, np.ndarray] = {}
         self.samples = SampleRows.empty(0)
+        self.row_file = np.empty(0, dtype=np.int64)       # each row's file (its index)
         self._pending: dict[str, list[Any]] = {name: [] for name in FIELDS}
         self._samples: list[Any] = []
 
@@ -173,12 +174,15 @@ class BulkStore:
         for name, entries in self._pending.items():
             self.arrays[name] = finite_floats(entries)
         self.samples = sample_rows(self._samples)
+        self.row_file = np.repeat(np.arange(len(self.files)),
+                                  [f.size for f in self.files]).astype(np.int64)
         self._pending = {name: [] for name in FIELDS}
         self._samples = []
 
 
 class BulkRow(NamedTuple):
-    """Row ``row`` of a :class:`BulkFile`: one block of a row group."""
+    """A row of a :class:`BulkFile` (``row``: the store's row, from
+    ``file.offset`` on): one block of a row group."""
 
     file: BulkFile
     row: int

@@ -82,6 +82,7 @@ class RowGroup:
 
     keys: list[SeriesKey]
     blocks: list[RowBlock | BulkRow] = field(default_factory=list)
+    row_by_row: int = 0               # how many blocks are RowBlocks
 
 
 @dataclass
@@ -107,6 +108,7 @@ class ResultSet:
                 self.files.remove(path)
         for group in self.groups.values():
             group.blocks = [b for b in group.blocks if b.commit not in commits]
+            group.row_by_row = sum(isinstance(b, RowBlock) for b in group.blocks)
 
     @property
     def commits(self) -> set[str]:
@@ -245,11 +247,11 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
     bulk = bulk_file(path, commit, columns, list(results.values()), result_set.bulk)
     if bulk is not None:                     # no parameters: checked a column at a time
         groups, new = result_set.groups, tuple.__new__
-        for i, name in enumerate(results):
+        for row, name in enumerate(results, bulk.offset):
             group = groups.get((machine, env, name, "[]"))
             if group is None:
                 group = result_set.group_of(machine, env, name, [])
-            group.blocks.append(new(BulkRow, (bulk, i)))
+            group.blocks.append(new(BulkRow, (bulk, row)))
         return
     for name, row in results.items():
         if not isinstance(row, list) or len(row) > len(columns):
@@ -260,6 +262,7 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
             raise ResultsError(f"{path}: benchmark {name!r}: malformed params")
         group = result_set.group_of(machine, env, name, params)
         group.blocks.append(block_of_row(path, commit, name, cols, len(group.keys)))
+        group.row_by_row += 1
 
 
 def finite_or_nan(value: Any) -> float:
@@ -302,8 +305,8 @@ def measurements_of_block(keys: list[SeriesKey], block: RowBlock | BulkRow) -> l
 
 def measurements_of_bulk_row(key: SeriesKey, block: BulkRow) -> list[Measurement]:
     """:func:`measurements_of_block` of a row read in bulk (already finite or NaN)."""
-    f, i = block
-    store, r = f.store, f.offset + i
+    f, r = block
+    store = f.store
     good = store.samples[r]
     value = float(store.arrays["values"][r])
     if math.isnan(value):
