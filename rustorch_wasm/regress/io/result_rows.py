@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, repeat, zip_longest
+from operator import is_not
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -127,6 +129,7 @@ def block_of_row(path: Path, commit: str, name: str, cols: dict[str, Any],
 
 
 LIST_OR_NULL = frozenset({list, type(None)})
+NOT_NULL = partial(is_not, None)
 
 
 FIELDS = ("values", "q25", "q75", "ci_a", "ci_b")     # RowBlock's number columns
@@ -203,23 +206,15 @@ def one_entry_cells(column: tuple[Any, ...]) -> list[Any] | None:
     if not kinds <= LIST_OR_NULL:
         return None
     if type(None) not in kinds:
-        present: Any = column
-    elif kinds == {type(None)}:
-        return [None] * len(column)
-    else:
-        present = [c for c in column if c is not None]
-    if not set(map(len, present)) <= {1}:
+        return list(chain.from_iterable(column)) if set(map(len, column)) <= {1} else None
+    if not set(map(len, filter(NOT_NULL, column))) <= {1}:
         return None
-    entries = list(chain.from_iterable(present))
-    if len(present) == len(column):
-        return entries
-    it = iter(entries)
-    return [next(it) if c is not None else None for c in column]
+    return [c[0] if c is not None else None for c in column]
 
 
 def finite_floats(entries: list[Any]) -> np.ndarray:
     """Validated numbers (or None) as floats, NaN where null or not finite."""
-    out = np.array(entries, dtype=float).reshape(len(entries))
+    out = np.fromiter(entries, dtype=float, count=len(entries))   # None: NaN, as np.array
     bad = ~np.isfinite(out)
     if bad.any():
         out[bad] = np.nan
@@ -240,8 +235,8 @@ def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
         # straight off the lists (null samples become NaN, as np.array makes them)
         block = np.fromiter(chain.from_iterable(padded), dtype=float,
                             count=n * width).reshape(n, width)
-        filled = np.arange(width)[None, :] < lengths[:, None]
-        if (np.isfinite(block) == filled).all():       # every recorded sample finite
+        # padding is NaN, so as many finite values as samples: every sample finite
+        if np.count_nonzero(np.isfinite(block)) == int(lengths.sum()):
             return SampleRows(block, lengths)
     counts = np.zeros(n, dtype=np.int64)
     matrix = np.full((n, width), np.nan)
@@ -279,8 +274,7 @@ def bulk_file(path: Path, commit: str, columns: list[Any], rows: list[Any],
     if samples is None or any(entries is None or not NUMBER_TYPES.issuperset(map(type, entries))
                               for entries in numbers):
         return None
-    lists = [r for r in samples if r is not None]
-    if not ({type(r) for r in lists} <= {list}
-            and NUMBER_TYPES.issuperset(map(type, chain.from_iterable(lists)))):
+    if not (set(map(type, samples)) <= LIST_OR_NULL
+            and NUMBER_TYPES.issuperset(map(type, chain.from_iterable(filter(None, samples))))):
         return None
     return store.add(commit, path, numbers, samples)
