@@ -187,12 +187,20 @@ def excursion_split(rk: Ranked, min_segment: int, max_len: int,
     if not m[0, 0] * (n - m[0, 0]) / 12.0 * spread > 0:
         return 0, 0, 1.0                                       # every value equal
     cs0 = np.concatenate([[0.0], rk.cumsum])
-    u = cs0[np.minimum(a + m, n)] - cs0[a] - m * (m + 1) / 2.0
-    var = m * (n - m) / 12.0 * spread
-    z = np.where(a <= last, np.abs(u - m * (n - m) / 2.0) / np.sqrt(var), -np.inf)
-    col = np.argmax(z, axis=1)
+    end = a + m
+    beyond = end > n - min_segment                             # a > last: no such start
+    np.minimum(end, n, out=end)
+    u = cs0[end]
+    u -= cs0[a]
+    u -= m * (m + 1) / 2.0
+    dev = u - m * (n - m) / 2.0                                # |U - E U|, exact: ranks
+    np.abs(dev, out=dev)                                       # are half-integers, so
+    dev[beyond] = -1.0                                         # one sd per row keeps the
+    col = np.argmax(dev, axis=1)                               # order of |z| and its ties
     rows = np.arange(col.size)
-    z_best, u_best, a_best = z[rows, col], u[rows, col], a[0, col]
+    var = m * (n - m) / 12.0 * spread
+    z_best = dev[rows, col] / np.sqrt(var[:, 0])
+    u_best, a_best = u[rows, col], a[0, col]
     lengths = m[:, 0]
     exact = (lengths <= EXACT_MAX_SMALL) & (ties == 0.0)
     p_long, long_pick = math.inf, None

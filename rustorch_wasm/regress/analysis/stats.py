@@ -76,12 +76,15 @@ def ranks_and_ties(values: np.ndarray) -> tuple[np.ndarray, float]:
         return np.empty(0), 0.0
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
-    new_group[1:] = xs[1:] != xs[:-1]
+    np.not_equal(xs[1:], xs[:-1], out=new_group[1:])
     starts = np.flatnonzero(new_group)
+    ranks = np.empty(n)
+    if starts.size == n:                     # tie-free: rank i + 1, no tie term
+        ranks[order] = np.arange(1.0, n + 1.0)
+        return ranks, 0.0
     ends = np.append(starts[1:], n)
     avg = (starts + ends + 1) / 2.0          # mean of ranks start+1 .. end
     group_of = np.cumsum(new_group) - 1
-    ranks = np.empty(n)
     ranks[order] = avg[group_of]
     c = (ends - starts).astype(float)        # the tie groups in value order, as np.unique's
     return ranks, float(np.sum(c ** 3 - c))
