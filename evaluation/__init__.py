@@ -1,0 +1,1 @@
+"""The detector's evaluation: synthetic corpora, real asv histories, peers, speed."""
