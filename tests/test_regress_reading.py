@@ -136,6 +136,10 @@ def test_sample_rows_hold_the_finite_samples_of_each_entry():
     assert all(type(v) is float for v in rows[4] + rows[6])
     assert rows == [finite_samples(r) for r in raws]
     assert rows.take(np.array([3, 0])) == [(4.0, 5.0), (1.0, 2.0, 3.0)]
+    wide = [[float(i) for i in range(50)], [2.0], None, [3.0, 4.0]]   # padding too wide
+    rows = sample_rows(wide)
+    assert rows == [finite_samples(r) for r in wide] and rows.values.size == 53
+    np.testing.assert_array_equal(rows.block(np.array([3]), 2), [[3.0, 4.0]])
 
 
 @pytest.mark.parametrize("with_params", [False, True])

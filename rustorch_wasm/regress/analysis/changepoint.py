@@ -235,15 +235,15 @@ def commit_levels(series: Series, trim: float) -> np.ndarray:
     cols = series.columns
     out = np.array(cols.medians, dtype=float)
     samples = cols.samples
-    matrix = samples if isinstance(samples, SampleRows) else None   # read from results
-    sizes = matrix.counts.copy() if matrix is not None else \
+    flat = samples if isinstance(samples, SampleRows) else None     # read from results
+    sizes = flat.counts.copy() if flat is not None else \
         np.fromiter(map(len, samples), dtype=np.int64, count=len(samples))
     sizes[cols.from_stats] = 0
     for size in np.unique(sizes).tolist():
         if size < 3:
             continue
         rows = np.flatnonzero(sizes == size)
-        block = matrix.block(rows, size) if matrix is not None else \
+        block = flat.block(rows, size) if flat is not None else \
             np.array([samples[i] for i in rows.tolist()], dtype=float)
         if not np.all(block > 0):
             continue

@@ -4,12 +4,14 @@ A history of 10,000 commits x 200 series is two million measurements; one
 Python object each costs more than the whole analysis. :class:`~.model.series.SeriesColumns`
 holds a series' points as parallel arrays (position, median, quartiles, asv
 CI, whether the value comes from asv's stats) plus every point's samples in
-one NaN-padded matrix (:class:`~.model.series.SampleRows`, converted once per
-sample count, not per point), and :func:`series_from_results` builds them straight from the row
-groups of :class:`~.results.ResultSet`: a group's ``result`` column over all
-its files becomes one ``(files, combinations)`` float matrix (null and NaN
-become NaN), and each combination is a column of it. Points are made only
-when someone asks for ``Series.points``.
+one flat array (:class:`~.model.series.SampleRows`), and
+:func:`series_from_results` builds them straight from the row groups of
+:class:`~.results.ResultSet`: rows of files read in bulk are gathered from
+its store's float columns (:class:`~.result_rows.BulkStore`), other rows'
+``result`` column over all their files becomes one ``(files,
+combinations)`` float matrix (null and NaN become NaN), and each
+combination is a column of it. Points are made only when someone asks for
+``Series.points``.
 
 Per point (as :class:`~.series.Point` defines it): with recorded samples,
 median and quartiles are numpy's linear quantiles of the finite samples;

@@ -224,8 +224,8 @@ def finite_floats(entries: list[Any]) -> np.ndarray:
 def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
     """The finite samples of each validated entry (null or empty: none), in
     recorded order: one conversion for all entries (shorter ones padded with
-    null) instead of a tuple per entry; by sample count when padding would
-    more than double the matrix."""
+    NaN) instead of a tuple per entry; by sample count when padding would
+    more than double the matrix or a sample is not finite."""
     n = len(raws)
     lengths = np.array([len(r) if r else 0 for r in raws], dtype=np.int64)
     width = int(lengths.max()) if n else 0
@@ -237,21 +237,21 @@ def sample_rows(raws: list[list[Any] | None]) -> SampleRows:
                             count=n * width).reshape(n, width)
         # padding is NaN, so as many finite values as samples: every sample finite
         if np.count_nonzero(np.isfinite(block)) == int(lengths.sum()):
-            return SampleRows(block, lengths)
+            return SampleRows.of_matrix(block, lengths)
     counts = np.zeros(n, dtype=np.int64)
-    matrix = np.full((n, width), np.nan)
+    offsets = np.zeros(n, dtype=np.int64)
+    chunks: list[np.ndarray] = []
+    at = 0
     for size in (z for z in np.unique(lengths).tolist() if z > 0):
         rows = np.flatnonzero(lengths == size)
         block = np.array([raws[i] for i in rows.tolist()], dtype=float).reshape(rows.size, size)
         finite = np.isfinite(block)                    # null, NaN and +-Infinity are dropped
-        whole = finite.all(axis=1)
-        matrix[rows[whole], :size] = block[whole]
-        counts[rows[whole]] = size
-        for r in np.flatnonzero(~whole).tolist():
-            kept = block[r][finite[r]]
-            matrix[rows[r], :kept.size] = kept
-            counts[rows[r]] = kept.size
-    return SampleRows(matrix, counts)
+        kept = finite.sum(axis=1)
+        counts[rows] = kept
+        offsets[rows] = at + np.concatenate([[0], np.cumsum(kept)[:-1]])
+        chunks.append(block[finite])                   # row by row, in recorded order
+        at += int(kept.sum())
+    return SampleRows(np.concatenate(chunks or [np.empty(0)]), offsets, counts)
 
 
 def bulk_file(path: Path, commit: str, columns: list[Any], rows: list[Any],
@@ -260,8 +260,8 @@ def bulk_file(path: Path, commit: str, columns: list[Any], rows: list[Any],
     column at a time and added to ``store``; None (nothing added) when any
     row is anything else or any check fails, for :func:`block_of_row` to
     name the problem."""
-    if not all(type(c) is str for c in columns) or len(set(columns)) != len(columns) \
-            or not all(type(r) is list for r in rows) \
+    if not set(map(type, columns)) <= {str} or len(set(columns)) != len(columns) \
+            or not set(map(type, rows)) <= {list} \
             or max(map(len, rows), default=0) > len(columns):
         return None
     cells = dict(zip(columns, zip_longest(*rows)))

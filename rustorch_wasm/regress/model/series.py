@@ -60,24 +60,32 @@ class Point:
 
 
 class SampleRows(Sequence):
-    """Each point's finite samples held as one matrix: row ``i`` holds point
-    ``i``'s samples in recorded order, then NaN after its ``counts[i]``. A
+    """Each point's finite samples, held flat: point ``i``'s are
+    ``values[offsets[i] : offsets[i] + counts[i]]``, in recorded order. A
     tuple is made only when a point is asked for (reading a history makes no
-    object per sample)."""
+    object per sample); picking points (:meth:`take`) copies no sample."""
 
-    __slots__ = ("matrix", "counts")
+    __slots__ = ("values", "offsets", "counts")
 
-    def __init__(self, matrix: np.ndarray, counts: np.ndarray) -> None:
-        self.matrix = matrix            # (points, widest) float, NaN-padded
-        self.counts = counts            # int, samples of each point
+    def __init__(self, values: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> None:
+        self.values = values            # float, every point's samples (and maybe more)
+        self.offsets = offsets          # int, where each point's samples start
+        self.counts = counts            # int, how many
+
+    @classmethod
+    def of_matrix(cls, matrix: np.ndarray, counts: np.ndarray) -> "SampleRows":
+        """Row ``i`` of ``matrix`` holds point ``i``'s ``counts[i]`` samples first."""
+        n, width = matrix.shape
+        return cls(matrix.reshape(-1), np.arange(n, dtype=np.int64) * width, counts)
 
     def __len__(self) -> int:
         return int(self.counts.size)
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
-            return SampleRows(self.matrix[i], self.counts[i])
-        return tuple(self.matrix[i, :self.counts[i]].tolist())
+            return SampleRows(self.values, self.offsets[i], self.counts[i])
+        start = int(self.offsets[i])
+        return tuple(self.values[start:start + int(self.counts[i])].tolist())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
@@ -88,28 +96,27 @@ class SampleRows(Sequence):
         return f"SampleRows({len(self)} points)"
 
     def take(self, index: np.ndarray) -> "SampleRows":
-        """The rows at ``index``, in that order."""
-        return SampleRows(self.matrix[index], self.counts[index])
+        """The points at ``index``, in that order."""
+        return SampleRows(self.values, self.offsets[index], self.counts[index])
 
     def block(self, rows: np.ndarray, size: int) -> np.ndarray:
         """The samples of ``rows`` (each holding ``size``) as a C-ordered
         ``(rows, size)`` matrix, as ``np.array`` makes from their tuples."""
-        return np.ascontiguousarray(self.matrix[rows, :size])
+        return self.values[self.offsets[rows][:, None] + np.arange(size)]
 
     @classmethod
     def empty(cls, n: int) -> "SampleRows":
-        return cls(np.empty((n, 0)), np.zeros(n, dtype=np.int64))
+        none = np.zeros(n, dtype=np.int64)
+        return cls(np.empty(0), none, none)
 
     @classmethod
     def joined(cls, parts: "list[SampleRows]") -> "SampleRows":
-        """The rows of ``parts`` one after the other."""
-        width = max((p.matrix.shape[1] for p in parts), default=0)
-        matrix = np.full((sum(len(p) for p in parts), width), np.nan)
-        at = 0
-        for p in parts:
-            matrix[at:at + len(p), :p.matrix.shape[1]] = p.matrix
-            at += len(p)
-        return cls(matrix, np.concatenate([p.counts for p in parts]))
+        """The points of ``parts`` one after the other."""
+        shift = np.cumsum([0] + [p.values.size for p in parts[:-1]])
+        return cls(np.concatenate([p.values for p in parts] or [np.empty(0)]),
+                   np.concatenate([p.offsets + d for p, d in zip(parts, shift.tolist())]
+                                  or [np.empty(0, dtype=np.int64)]),
+                   np.concatenate([p.counts for p in parts] or [np.empty(0, dtype=np.int64)]))
 
 
 @dataclass
