@@ -142,15 +142,19 @@ def part_costs(y: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     med = np.where(lengths > 0, med, 0.0)[:, None]
     r = (np.where(inside, values, med) - med) / scale
     cell = np.log1p(r * r)                            # 0 outside each part
-    full = lengths // 8 * 8
+    full = lengths // 8 * 8                           # values in whole blocks of eight
+    cols = np.arange(width + 8)
+    padded = np.zeros((lengths.size, width + 8))      # the rest read past the end as 0
+    padded[:, :width] = cell
+    blocks = np.where(cols[None, :width] < full[:, None], cell, 0.0)
     sums = np.zeros((lengths.size, 8))
     for b in range(0, int(full.max()), 8):
-        sums += np.where((b + 8 <= full)[:, None], cell[:, b:b + 8], 0.0)
+        sums += blocks[:, b:b + 8]
     out = ((sums[:, 0] + sums[:, 1]) + (sums[:, 2] + sums[:, 3])) \
         + ((sums[:, 4] + sums[:, 5]) + (sums[:, 6] + sums[:, 7]))
+    rest = padded[rows[:, None], full[:, None] + cols[None, :8]]   # at most seven, then 0
     for o in range(8):
-        at = full + o
-        out = out + np.where(at < lengths, cell[rows, np.minimum(at, width - 1)], 0.0)
+        out = out + rest[:, o]
     return out
 
 
