@@ -61,6 +61,16 @@ def median(values: np.ndarray) -> float:
     return float((0.0 + part[h - 1] + part[h]) / 2.0)
 
 
+def row_medians(matrix: np.ndarray) -> np.ndarray:
+    """``np.median(matrix, axis=1)`` of rows without NaN, bit for bit, from
+    sorted rows (several times faster than its partition for short rows)."""
+    half = matrix.shape[1] // 2
+    ordered = np.sort(matrix, axis=1)
+    if matrix.shape[1] % 2:
+        return 0.0 + ordered[:, half]
+    return (0.0 + ordered[:, half - 1] + ordered[:, half]) / 2.0
+
+
 def midranks(values: np.ndarray) -> np.ndarray:
     """1-based ranks with ties given the average of the ranks they span."""
     return ranks_and_ties(values)[0]
@@ -214,8 +224,10 @@ def bootstrap_ratio_ci(before: Sequence[float], after: Sequence[float], *,
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level}")
     rng = np.random.default_rng(seed)
-    mx = np.median(x[rng.integers(0, x.size, size=(n, x.size))], axis=1)
-    my = np.median(y[rng.integers(0, y.size, size=(n, y.size))], axis=1)
+    medians = row_medians if not (np.isnan(x).any() or np.isnan(y).any()) else \
+        (lambda m: np.median(m, axis=1))             # NaN: np.median's NaN rows
+    mx = medians(x[rng.integers(0, x.size, size=(n, x.size))])
+    my = medians(y[rng.integers(0, y.size, size=(n, y.size))])
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = my / mx
     lo, hi = np.quantile(ratios, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
