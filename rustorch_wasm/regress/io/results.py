@@ -102,6 +102,8 @@ class ResultSet:
 
     def skip_commits(self, commits: set[str], why: str) -> None:
         """Leave out every file of ``commits`` (one warning line per file)."""
+        if not commits:
+            return
         for sha in sorted(commits):
             for path in self.commit_files.pop(sha, []):
                 self.warnings.append(f"{path}: commit {sha[:10]} {why}; skipped")
