@@ -23,7 +23,8 @@ machine falls on all of them alike), wall-clock time:
    series' threshold; asv's own reading of the files is not included.
 
 Printed: the median of the repeats for each (and every run), the read and
-analysis times added per repeat, the series and findings counts, the
+analysis times added per repeat, the result files, machines, series and
+findings counts, the
 regressions asv found, the host (``model name`` of ``/proc/cpuinfo``, CPU
 count), the date and the load average before and after. ``--json`` writes
 the same as one object.
@@ -136,7 +137,9 @@ def measure(results: Path, repeat: int, repo: Path | None = None, branch: str = 
             start = time.perf_counter()
             regressions, failed = asv_step_detect(history.series, config)
             runs["asv"].append(time.perf_counter() - start)
-            facts = {"series": len(history.series), "findings": len(report.findings),
+            facts = {"files": len(history.result_set.files),
+                     "machines": len({s.key.machine for s in history.series}),
+                     "series": len(history.series), "findings": len(report.findings),
                      "command_findings": command_findings, "command_exit": code,
                      "asv_regressions": regressions, "asv_failed": failed}
             del history, report
@@ -158,7 +161,8 @@ def render(m: dict[str, Any]) -> str:
         return " ".join(f"{v:.2f}" for v in values)
 
     lines = [f"evaluation.speed: {m['results']}",
-             f"{m['series']} series; {m['findings']} findings (the command: "
+             f"{m['files']} result files, {m['machines']} machines, {m['series']} series; "
+             f"{m['findings']} findings (the command: "
              f"{m['command_findings']}, exit {m['command_exit']}); asv step_detect: "
              f"{m['asv_regressions']} regressions, {m['asv_failed']} series it failed on",
              f"host: {m['host']}; {m['date']}; load average {load(m['load_before'])} before, "

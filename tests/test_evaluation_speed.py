@@ -42,6 +42,7 @@ def test_speed_prints_every_time_and_agrees_with_the_command(tmp_path):
         assert label in proc.stdout
     measured = json.loads(out.read_text())
     assert measured["series"] == 2 and measured["repeat"] == 2
+    assert measured["files"] == 40 and measured["machines"] == 1
     assert measured["findings"] == measured["command_findings"] >= 2
     assert measured["command_exit"] == 1 and measured["asv_failed"] == 0
     assert all(len(v) == 2 for v in measured["runs"].values())
