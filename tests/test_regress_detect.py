@@ -12,6 +12,8 @@ from rustorch_wasm.regress.model.config import DetectorConfig
 from rustorch_wasm.regress.analysis.detect import detect
 from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
 
+DEFAULT = DetectorConfig()
+
 
 def series_of(medians, name="m.C.time_x", samples=None, params=()) -> Series:
     pts = []
@@ -55,8 +57,8 @@ def test_spikes_and_gaps_do_not_flag():
     s = Series(SeriesKey("box", "env", "m.C.time_x"), "seconds",
                [p for i, p in enumerate(pts) if i % 7 != 3])
     assert detect([s]).findings == []
-    assert change_points(s) == [] or all(
-        abs(s.points[k].median / s.points[k - 1].median - 1) < 0.5 for k in change_points(s))
+    assert change_points(s, DEFAULT) == [] or all(
+        abs(s.points[k].median / s.points[k - 1].median - 1) < 0.5 for k in change_points(s, DEFAULT))
 
 
 def test_step_near_the_end_needs_only_a_few_commits():
@@ -105,14 +107,14 @@ def test_segment_finds_two_steps():
     y = np.log(noisy(300, seed=8))
     y[100:] += 0.3
     y[200:] -= 0.5
-    assert segment(y) == [100, 200]
+    assert segment(y, DEFAULT) == [100, 200]
 
 
 @settings(max_examples=40, deadline=None)
 @given(value=st.floats(1e-9, 1e9), n=st.integers(1, 60))
 def test_constant_series_never_flags(value, n):
     s = series_of([value] * n)
-    assert change_points(s) == []
+    assert change_points(s, DEFAULT) == []
     assert detect([s]).findings == []
 
 
@@ -137,13 +139,20 @@ def test_scaling_changes_no_verdict(seed, step, at, power, sd):
 
 
 def test_window_scores_rank_paths_agree():
-    from rustorch_wasm.regress.analysis.changepoint import window_scores
+    from rustorch_wasm.regress.analysis.splits import window_scores
     rng = np.random.default_rng(9)
     windows = rng.normal(size=(7, 24))
-    t1, z1 = window_scores(windows, 3, tie_free=True)
-    t2, z2 = window_scores(windows, 3, tie_free=False)
+    t1, z1, r1, ties1 = window_scores(windows, 3, tie_free=True)
+    t2, z2, r2, ties2 = window_scores(windows, 3, tie_free=False)
     np.testing.assert_array_equal(t1, t2)
     np.testing.assert_allclose(z1, z2, rtol=1e-12)
+    from rustorch_wasm.regress.analysis.stats import midranks, tie_term
+    tied = np.round(windows, 0)
+    _, _, r3, ties3 = window_scores(tied, 3, tie_free=False)
+    for w, r in ((windows, r1), (windows, r2), (tied, r3)):       # the ranks of each window
+        assert all((midranks(row) == ranks).all() for row, ranks in zip(w, r))
+    assert list(ties1) == list(ties2) == [0.0] * 7
+    assert list(ties3) == [tie_term(row) for row in tied]
 
 
 def test_short_excursion_is_found_both_ways():
@@ -184,14 +193,14 @@ def test_markdown_escapes_and_lists_findings():
 def test_change_points_for_plots():
     y = noisy(150, 50, 1.5, seed=13)
     y[100:] /= 1.5
-    assert change_points(series_of(y)) == [50, 100]
+    assert change_points(series_of(y), DEFAULT) == [50, 100]
 
 
 def test_commit_level_ignores_a_wild_sample():
     from rustorch_wasm.regress.analysis.detect import commit_levels
     samples = [[1.0, 1.01, 0.99, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0, 50.0]] * 3
     s = series_of([1.0, 1.0, 1.0], samples=samples)
-    levels = commit_levels(s)
+    levels = commit_levels(s, DEFAULT.level_trim)
     assert np.all(np.abs(levels - 1.0) < 0.01)
     np.testing.assert_allclose(levels, np.exp(np.mean(np.log(sorted(samples[0])[2:8]))))
 
@@ -207,15 +216,15 @@ def test_spike_beside_a_step_goes_to_the_nearer_level():
     down[59] = np.log(1.35)               # spike on the last commit before a downward step
     for y in (up, down):
         for start in (57, 58, 59, 60, 61, 62, 63):
-            assert refine(y, [start], 3) == [60]
+            assert refine(y, [start], 3, DEFAULT.refine_reach, DEFAULT.window) == [60]
 
 
 def test_excursion_split_finds_a_short_revert_near_the_end():
-    from rustorch_wasm.regress.analysis.changepoint import best_split, excursion_split
+    from rustorch_wasm.regress.analysis.splits import best_split, excursion_split, ranked
     y = np.log(noisy(300, seed=15, sd=0.01))
     y[283:290] += np.log(2.0)               # 7 commits, reverted 10 commits before the end
-    assert best_split(y, 3)[1] > 0.001      # no single split separates it
-    a, b, p = excursion_split(y, 3)
+    assert best_split(ranked(y), 3, 0.001)[1] > 0.001      # no single split separates it
+    a, b, p = excursion_split(ranked(y), 3, DEFAULT.excursion_max, DEFAULT.split_alpha)
     assert (a, b) == (283, 290) and p < 1e-6
     s = series_of(np.exp(y))
     assert [(f.kind, f.commit) for f in detect([s]).findings] == [
@@ -223,9 +232,9 @@ def test_excursion_split_finds_a_short_revert_near_the_end():
 
 
 def test_excursion_split_ignores_noise_and_two_spikes():
-    from rustorch_wasm.regress.analysis.changepoint import excursion_split
+    from rustorch_wasm.regress.analysis.splits import excursion_split, ranked
     y = np.log(noisy(400, seed=16, sd=0.02, spikes=(100, 101, 250)))
-    assert excursion_split(y, 3)[2] > 0.01
+    assert excursion_split(ranked(y), 3, DEFAULT.excursion_max, DEFAULT.split_alpha)[2] > 0.01
 
 
 def test_columns_and_points_are_two_views_of_one_series():

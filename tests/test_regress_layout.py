@@ -92,8 +92,11 @@ def test_no_module_over_400_lines():
 
 
 #: Limits of an algorithm's exact path (not tuning: the answer is the same
-#: either side, only its cost changes).
-COMPUTATION_LIMITS = {"EXACT_MAX_SMALL", "EXACT_MAX_CELLS", "EXACT_MAX_TIED"}
+#: either side, only its cost changes). NUMPY_PAIRWISE_BLOCK: parts shorter
+#: than numpy's pairwise-summation block are summed side by side in numpy's
+#: order, longer ones one by one; the costs are the same bits either way.
+COMPUTATION_LIMITS = {"EXACT_MAX_SMALL", "EXACT_MAX_CELLS", "EXACT_MAX_TIED",
+                      "NUMPY_PAIRWISE_BLOCK"}
 
 
 def test_tuning_constants_live_in_detector_config():
@@ -144,3 +147,63 @@ def test_no_package_code_imports_a_script():
             if '"scripts"' in text and "sys.path" in text:
                 offenders.append(str(path.relative_to(top)))
     assert offenders == []
+def numeric_default(node: ast.expr) -> bool:
+    """Is a parameter default a number written in place: a literal (``30``,
+    ``-1``, ``1e-4``, ``2 ** 10``), ``math.inf``-like, a tuple of them
+    (``(24, 64)``), or an upper-case constant (``DEFAULT_WINDOW``) other
+    than a computation limit? Booleans and ``None`` are switches, not settings."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp):
+        return numeric_default(node.operand)
+    if isinstance(node, ast.BinOp):
+        return numeric_default(node.left) or numeric_default(node.right)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return any(numeric_default(e) for e in node.elts)
+    if isinstance(node, ast.Attribute):
+        return node.attr in {"inf", "nan", "pi", "e", "tau"}
+    if isinstance(node, ast.Name):
+        return node.id.isupper() and node.id not in COMPUTATION_LIMITS
+    return False
+
+
+def test_no_numeric_keyword_defaults_in_analysis():
+    """A setting that a function takes as a keyword default escapes
+    ``DetectorConfig``: a caller that forgets to pass it silently keeps the
+    old value when the config changes (``window=30`` stayed 30 whatever
+    ``config.window`` said). Every numeric default of an ``analysis``
+    function (positional, keyword-only, lambda) is refused; the caller passes
+    the value from the config."""
+    found = []
+    for name, path in modules().items():
+        if stage(name) != "analysis":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            args = node.args
+            positional = args.posonlyargs + args.args
+            pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            where = getattr(node, "name", "<lambda>")
+            found += [f"{name}.{where}({a.arg}={ast.unparse(d)})" for a, d in pairs
+                      if numeric_default(d)]
+    assert found == []
+
+
+@pytest.mark.parametrize("source, bad", [
+    ("def f(x, window=30): pass", True),
+    ("def f(x, *, floor=1e-4): pass", True),
+    ("def f(x, widths=(24, 64)): pass", True),
+    ("def f(x, shift=-1): pass", True),
+    ("def f(x, tolerance=math.inf): pass", True),
+    ("def f(x, window=DEFAULT_WINDOW): pass", True),
+    ("def f(x, small=EXACT_MAX_SMALL): pass", False),
+    ("def f(x, exact=False, config=None, note=''): pass", False),
+    ("g = lambda x, k=3: x", True),
+])
+def test_numeric_default_check_sees_every_form(source, bad):
+    tree = ast.parse(source)
+    fn = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda)))
+    defaults = fn.args.defaults + [d for d in fn.args.kw_defaults if d is not None]
+    assert any(numeric_default(d) for d in defaults) is bad

@@ -14,6 +14,8 @@ from rustorch_wasm.regress.analysis.spikes import (SpikeSample, SpikeSizes, boun
 from rustorch_wasm.regress.model.config import DEFAULT_MIN_SPIKES as MIN_SPIKES
 from rustorch_wasm.regress.model.config import DEFAULT_SPIKE_SDS as OUTLIER_SDS
 
+DEFAULT = DetectorConfig()
+
 
 def quiet(n: int, seed: int, sd: float = 0.01) -> np.ndarray:
     return np.random.default_rng(seed).normal(0.0, sd, n)
@@ -68,11 +70,11 @@ def down_step_with_spike_on_culprit(seed: int) -> np.ndarray:
 
 def test_large_spikes_put_a_boundary_spike_on_the_new_level():
     y = down_step_with_spike_on_culprit(3)
-    assert refine(y, [61], 3) == [61]     # the Cauchy fit: the nearer (old) level
+    assert refine(y, [61], 3, DEFAULT.refine_reach, DEFAULT.window) == [61]     # the Cauchy fit: the nearer (old) level
     big = sizes_from(list(np.linspace(0.4, 1.0, 300)))   # spikes bigger than the step
-    assert boundary_spikes_placed(y, [61], big, 3) == [60]
+    assert boundary_spikes_placed(y, [61], big, 3, DEFAULT.window) == [60]
     small = sizes_from(list(np.linspace(0.3, 0.55, 300)))  # 0.72 above the new level: rare
-    assert boundary_spikes_placed(y, [61], small, 3) == [61]
+    assert boundary_spikes_placed(y, [61], small, 3, DEFAULT.window) == [61]
 
 
 def test_commits_between_the_levels_are_left_to_the_fit():
@@ -80,8 +82,8 @@ def test_commits_between_the_levels_are_left_to_the_fit():
     y[60:] += 0.3
     y[60] = 0.12                          # between the levels: not a spike
     big = sizes_from(list(np.linspace(0.4, 1.0, 300)))
-    assert boundary_spikes_placed(y, [61], big, 3) == [61]
-    assert boundary_spikes_placed(y, [60], big, 3) == [60]
+    assert boundary_spikes_placed(y, [61], big, 3, DEFAULT.window) == [61]
+    assert boundary_spikes_placed(y, [60], big, 3, DEFAULT.window) == [60]
 
 
 def test_a_spike_never_moves_a_change_point_into_a_short_segment():
@@ -89,7 +91,7 @@ def test_a_spike_never_moves_a_change_point_into_a_short_segment():
     y[30:] -= 0.3
     y[30] = 0.5
     big = sizes_from(list(np.linspace(0.4, 1.0, 300)))
-    assert boundary_spikes_placed(y, [28, 31], big, 3) == [28, 31]
+    assert boundary_spikes_placed(y, [28, 31], big, 3, DEFAULT.window) == [28, 31]
 
 
 def test_detect_learns_spike_sizes_across_the_run():

@@ -6,7 +6,8 @@ import pytest
 import scipy.stats as ss
 
 from rustorch_wasm.regress.analysis.stats import (benjamini_hochberg, bootstrap_ratio_ci,
-                                                  mann_whitney_p, mann_whitney_u, midranks)
+                                                  mann_whitney_p, mann_whitney_u, median,
+                                                  median_ratio, midranks, row_medians)
 
 
 def permutation_p(a, b) -> float:
@@ -92,3 +93,24 @@ def test_bootstrap_ci_matches_scipy_percentile():
     assert lo == pytest.approx(ref.low, abs=0.01)
     assert hi == pytest.approx(ref.high, abs=0.01)
     assert lo < np.median(after) / np.median(before) < hi
+
+
+def test_median_ratio_is_nan_without_a_ratio():
+    assert median_ratio([1.0, 2.0, 3.0], [4.0, 6.0]) == 2.5
+    before, after = np.array([0.3, 0.1, 0.7]), np.array([0.9, 0.2])
+    assert median_ratio(before, after) == float(np.median(after) / np.median(before))
+    for b, a in [([0.0], [1.0]), ([1.0], [0.0]), ([0.0], [0.0]), ([np.nan], [1.0]),
+                 ([1.0], [np.inf])]:
+        assert np.isnan(median_ratio(b, a))
+
+
+def test_fast_medians_are_numpys_bit_for_bit():
+    rng = np.random.default_rng(4)
+    for size in range(1, 40):
+        m = rng.lognormal(0.0, rng.uniform(0.01, 2.0), (50, size))
+        if size % 3 == 0:
+            m = np.round(m, 1)                     # ties
+        m[0] = -0.0                                # numpy's mean makes -0.0 + -0.0 a 0.0
+        assert np.median(m, axis=1).tobytes() == row_medians(m).tobytes()
+        for row in m[:5]:
+            assert np.float64(np.median(row)).tobytes() == np.float64(median(row)).tobytes()

@@ -18,7 +18,7 @@ from ..model.kinds import Kind
 from ..model.series import Series
 from .compare import guard_passed, step_kind
 from .spikes import SpikeSizes, boundary_spikes_placed
-from .stats import bootstrap_ratio_ci, mann_whitney_p
+from .stats import bootstrap_ratio_ci, mann_whitney_p, median, median_ratio
 from .tail import TailStep, shifted, tail_step
 
 
@@ -62,7 +62,7 @@ class Candidate:
         before, after = self.before[kb], self.after[ka]
         return replace(self, before=before, after=after, before_at=self.before_at[kb],
                        after_at=self.after_at[ka],
-                       ratio=float(np.median(after) / np.median(before)),
+                       ratio=median_ratio(before, after),
                        p_value=max(mann_whitney_p(before, after), self.split_p))
 
     def against(self, shift: float) -> "Candidate":
@@ -73,7 +73,7 @@ class Candidate:
             return replace(self, after=self.after / factor, ratio=math.exp(t.d),
                            p_value=t.p_value, tail=t, shift=shift)
         after = self.after / factor
-        return replace(self, after=after, ratio=float(np.median(after) / np.median(self.before)),
+        return replace(self, after=after, ratio=median_ratio(self.before, after),
                        p_value=max(mann_whitney_p(self.before, after), self.split_p), shift=shift)
 
 
@@ -82,7 +82,7 @@ def merged_change_points(y: np.ndarray, cps: list[int], min_log: float) -> list[
     out = list(cps)
     while out:
         bounds = [0, *out, y.size]
-        levels = [float(np.median(y[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
+        levels = [median(y[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         diffs = np.abs(np.diff(levels))
         i = int(np.argmin(diffs))
         if diffs[i] >= min_log:
@@ -97,7 +97,7 @@ def level_changes(y: np.ndarray, split: dict[int, float], t: float, config: Dete
     merged = merged_change_points(y, sorted(split), math.log1p(config.guard * t))
     big = merged
     if sizes is not None and merged:
-        big = boundary_spikes_placed(y, merged, sizes, config.min_segment)
+        big = boundary_spikes_placed(y, merged, sizes, config.min_segment, config.window)
         split = {**split, **{k: split[m] for k, m in zip(big, merged)}}
     return big, split
 
@@ -123,7 +123,7 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
         lo = max(bounds[j], k - config.window)
         hi = min(bounds[j + 2], k + config.window)
         before, after = values[lo:k], values[k:hi]
-        ratio = float(np.median(after) / np.median(before))
+        ratio = median_ratio(before, after)
         pos = series.columns.positions[idx]
         out.append(Candidate(series, "step", int(idx[k]), int(idx[k - 1]), before, after, ratio,
                              max(mann_whitney_p(before, after), split[k]),
@@ -135,7 +135,8 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
     start = (big[-2] if len(big) > 1 else 0) if late else (big[-1] if big else 0)
     tail = tail_step(y, start, min_segment=config.min_segment,
                      reach=config.tail_reach, window=config.window,
-                     half_guard=0.5 * math.log1p(config.guard * t))
+                     half_guard=0.5 * math.log1p(config.guard * t),
+                     floor=config.tail_noise_floor)
     if tail is not None and late:
         out.pop()
         big = big[:-1]
@@ -167,7 +168,7 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
         segs = list(zip(seg_bounds[:-1], seg_bounds[1:]))
         if len(segs) < 2:
             continue
-        levels = [float(np.median(y[s:e])) for s, e in segs]
+        levels = [median(y[s:e]) for s, e in segs]
         base = 0
         for j in range(1, len(segs)):
             if levels[j] < levels[base]:
@@ -177,7 +178,7 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
                 s1, e1 = segs[j]
                 before = values[max(s0, e0 - config.window):e0]
                 after = values[s1:min(e1, s1 + config.window)]
-                ratio = float(np.median(after) / np.median(before))
+                ratio = median_ratio(before, after)
                 out.append(Candidate(series, "drift", int(idx[s1]), int(idx[s1 - 1]), before, after,
                                      ratio, mann_whitney_p(before, after),
                                      commits_after=e1 - s1))

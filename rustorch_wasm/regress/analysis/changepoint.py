@@ -26,20 +26,20 @@ Timing series (binary segmentation on ranks)
     ``m`` (3 by default) keeps a single-commit spike from ever forming a level.
 
     When no split of a whole segment is significant, the epidemic alternative
-    is tried next (:func:`excursion_split`): a level that changes at ``a``
-    and back at ``b``, ``3 <= b - a <= 64``, tested by the Mann-Whitney
+    is tried next (:func:`.splits.excursion_split`): a level that changes at ``a``
+    and back at ``b``, ``m <= b - a <= excursion_max`` (64), tested by the Mann-Whitney
     statistic of the inside against the rest of the segment, every ``(a, b)``
     at once from the cumulative rank sum, Bonferroni over all of them. This
     finds a regression reverted a few commits later even at the end of
     history, where a single split leaves the old level on both sides.
-    Failing that, windows of 24 and then
-    64 values at a stride of a quarter window are searched the same way
+    Failing that, windows of ``scan_widths`` (24 and then
+    64) values at a stride of a quarter window are searched the same way
     (Bonferroni over every window and split): seeded binary segmentation
     (Kovacs et al. 2020) at two scales, which finds a short excursion, such as a regression reverted a few dozen
     commits later, that no single split of a long segment separates.
 
-    One refinement pass then re-places each change point, near where it was
-    found and between its two neighbours, at the maximum-likelihood
+    One refinement pass then re-places each change point, within
+    ``refine_reach`` (10) of where it was found and between its two neighbours, at the maximum-likelihood
     two-level fit under heavy-tailed (Cauchy) noise (see :func:`refine`): the
     standardised statistic finds *whether* there is a step well, but its
     variance weighting pulls the position towards the middle of the segment. Compare asv's
@@ -56,173 +56,28 @@ import math
 
 import numpy as np
 
-from ..model.series import Series
-from .stats import EXACT_MAX_SMALL, mann_whitney_p, midranks, u_distribution
+from ..model.config import DetectorConfig
+from ..model.series import SampleRows, Series
+from .splits import best_split, excursion_split, ranked, seeded_split
+from .stats import median
+
+#: numpy sums an array of fewer values with eight running sums, a longer one
+#: recursively in halves (:func:`part_costs` follows the first way only).
+NUMPY_PAIRWISE_BLOCK = 128
 
 
-def split_scores(seg: np.ndarray, min_segment: int) -> tuple[np.ndarray, np.ndarray]:
-    """(split sizes t, |z_t|) for every admissible split of ``seg``."""
-    n = seg.size
-    t = np.arange(min_segment, n - min_segment + 1)
-    if t.size == 0:
-        return t, np.empty(0)
-    r = midranks(seg)
-    cs = np.cumsum(r)
-    u = cs[t - 1] - t * (t + 1) / 2.0
-    _, counts = np.unique(seg, return_counts=True)
-    c = counts.astype(float)
-    ties = float(np.sum(c ** 3 - c))
-    var = t * (n - t) / 12.0 * ((n + 1) - ties / (n * (n - 1)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(var > 0, np.abs(u - t * (n - t) / 2.0) / np.sqrt(np.maximum(var, 1e-300)), 0.0)
-    return t, z
-
-
-def edge_p(u: float, k: int, n: int) -> float:
-    """Exact two-sided Mann-Whitney p of a tie-free split with ``k`` values left."""
-    dist = u_distribution(k, n - k)
-    cells = k * (n - k)
-    return float(min(1.0, 2.0 * dist[:int(round(min(u, cells - u))) + 1].sum()))
-
-
-def best_split(seg: np.ndarray, min_segment: int,
-               enough: float = 0.0) -> tuple[int, float]:
-    """(left size, Bonferroni-adjusted p) of the best split; (0, 1.0) if none.
-
-    Candidates are the split of largest ``|z|`` and, for tie-free data, every
-    split leaving at most ``EXACT_MAX_SMALL`` values on one side, where the
-    normal approximation behind ``z`` is poor and the exact p-value is used;
-    the candidate of smallest p-value wins. The edge splits are skipped
-    when the ``|z|`` split's adjusted p is already below ``enough`` (its
-    position is refined later anyway)."""
-    n = seg.size
-    t, z = split_scores(seg, min_segment)
-    if t.size == 0 or not np.any(z > 0):
-        return 0, 1.0
-    best_k = int(t[int(np.argmax(z))])
-    best_p = mann_whitney_p(seg[:best_k], seg[best_k:])
-    if best_p * t.size >= enough and np.unique(seg).size == n:
-        cs = np.cumsum(midranks(seg))
-        for k in t[(t <= EXACT_MAX_SMALL) | (t >= n - EXACT_MAX_SMALL)]:
-            k = int(k)
-            p = edge_p(cs[k - 1] - k * (k + 1) / 2.0, k, n)
-            if p < best_p:
-                best_k, best_p = k, p
-    return best_k, min(1.0, best_p * t.size)
-
-
-def window_scores(windows: np.ndarray, min_segment: int,
-                  tie_free: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(split sizes t, |z| per window and t) for many equal-length windows at once.
-
-    Mid-ranks inside each window come from pairwise comparisons
-    (``r_i = #{x_j < x_i} + (#{x_j = x_i} + 1) / 2``), ties from the equal counts
-    (``sum_groups (T^3 - T) = sum_i (c_i^2 - 1)``)."""
-    k, w = windows.shape
-    t = np.arange(min_segment, w - min_segment + 1)
-    if tie_free:                                   # plain ranks, O(w log w) per window
-        ranks = np.argsort(np.argsort(windows, axis=1), axis=1) + 1.0
-        ties = np.zeros(k)
-    else:
-        less = (windows[:, None, :] < windows[:, :, None]).sum(axis=2)
-        equal = (windows[:, None, :] == windows[:, :, None]).sum(axis=2)
-        ranks = less + (equal + 1) / 2.0
-        ties = (equal.astype(float) ** 2 - 1.0).sum(axis=1)
-    u = np.cumsum(ranks, axis=1)[:, t - 1] - t * (t + 1) / 2.0
-    var = t * (w - t) / 12.0 * ((w + 1) - ties[:, None] / (w * (w - 1)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(var > 0, np.abs(u - t * (w - t) / 2.0) / np.sqrt(np.maximum(var, 1e-300)),
-                     0.0)
-    return t, z
-
-
-def seeded_split(seg: np.ndarray, min_segment: int, width: int) -> tuple[int, float]:
-    """Best split inside windows of ``width`` at a stride of ``width/4``.
-
-    Catches a short excursion (a regression reverted a few commits later)
-    that no split of the whole segment separates. The p-value is Bonferroni
-    adjusted for every (window, split) pair looked at."""
-    n = seg.size
-    if n <= width:
-        return 0, 1.0
-    starts = sorted(set(range(0, n - width + 1, max(1, width // 4))) | {n - width})
-    windows = np.stack([seg[s:s + width] for s in starts])
-    t, z = window_scores(windows, min_segment, tie_free=np.unique(seg).size == n)
-    if t.size == 0 or not np.any(z > 0):
-        return 0, 1.0
-    row, col = np.unravel_index(int(np.argmax(z)), z.shape)
-    s, k = starts[row], int(t[col])
-    p = mann_whitney_p(seg[s:s + k], seg[s + k:s + width]) * t.size * len(starts)
-    return s + k, min(1.0, p)
-
-
-def excursion_split(seg: np.ndarray, min_segment: int,
-                    max_len: int = 64) -> tuple[int, int, float]:
-    """(start, end, Bonferroni-adjusted p) of the most significant excursion.
-
-    The epidemic alternative (Levin & Kline 1985): the level changes at ``a``
-    and changes back at ``b``, a regression reverted a few commits later.
-    One split of the segment cannot separate it (both sides hold the old
-    level), so for every inside length ``m = b - a`` (``min_segment`` to
-    ``max_len``) and start ``a`` (``min_segment`` values outside on either
-    side) the Mann-Whitney statistic of the inside against the rest is
-    ``U = sum_{a<=i<b} r_i - m(m+1)/2``, from the cumulative rank sum at once,
-    standardised as in :func:`split_scores`. For each short length (exact
-    p-values) and for the longer ones together the largest ``|z|`` is tested;
-    the best p-value is multiplied by the number of ``(a, m)`` pairs."""
-    n = seg.size
-    longest = min(max_len, n - 2 * min_segment)
-    if longest < min_segment:
-        return 0, 0, 1.0
-    r = midranks(seg)
-    cs0 = np.concatenate([[0.0], np.cumsum(r)])
-    _, counts = np.unique(seg, return_counts=True)
-    c = counts.astype(float)
-    ties = float(np.sum(c ** 3 - c))
-    tried = 0
-    picks: list[tuple[float, int, int, float]] = []       # (|z|, a, m, U)
-    best_long: tuple[float, int, int, float] = (0.0, 0, 0, 0.0)
-    for m in range(min_segment, longest + 1):
-        a = np.arange(min_segment, n - min_segment - m + 1)
-        tried += a.size
-        u = cs0[a + m] - cs0[a] - m * (m + 1) / 2.0
-        var = m * (n - m) / 12.0 * ((n + 1) - ties / (n * (n - 1)))
-        if var <= 0:
-            continue
-        z = np.abs(u - m * (n - m) / 2.0) / math.sqrt(var)
-        i = int(np.argmax(z))
-        pick = (float(z[i]), int(a[i]), m, float(u[i]))
-        if m <= EXACT_MAX_SMALL and ties == 0.0:
-            picks.append(pick)
-        elif pick[0] > best_long[0]:
-            best_long = pick
-    if best_long[2]:
-        picks.append(best_long)
-    best = (0, 0, 1.0)
-    for z_abs, a0, m, u0 in picks:
-        if z_abs <= 0:
-            continue
-        if m <= EXACT_MAX_SMALL and ties == 0.0:
-            p = edge_p(u0, m, n)                  # exact, as mann_whitney_p would
-        else:                                     # its normal approximation
-            p = math.erfc(max(0.0, z_abs - 0.5 / math.sqrt(
-                m * (n - m) / 12.0 * ((n + 1) - ties / (n * (n - 1))))) / math.sqrt(2.0))
-        if p < best[2]:
-            best = (a0, a0 + m, p)
-    a0, b0, p = best
-    return a0, b0, min(1.0, p * max(tried, 1))
-
-
-def segment(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
-            widths: tuple[int, ...] = (24, 64)) -> list[int]:
+def segment(y: np.ndarray, config: DetectorConfig) -> list[int]:
     """Indices into ``y`` where a new level starts (sorted, first excluded)."""
-    return [k for k, _ in segment_with_p(y, min_segment=min_segment, split_alpha=split_alpha,
-                                         widths=widths)]
+    return [k for k, _ in segment_with_p(y, config)]
 
 
-def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 0.001,
-                   widths: tuple[int, ...] = (24, 64)) -> list[tuple[int, float]]:
-    """(index, adjusted split p-value) of every change point, sorted by index."""
+def segment_with_p(y: np.ndarray, config: DetectorConfig) -> list[tuple[int, float]]:
+    """(index, adjusted split p-value) of every change point, sorted by index.
+
+    Settings from ``config``: ``min_segment``, ``split_alpha``, the window
+    scan's ``scan_widths``, the longest excursion ``excursion_max``, and the
+    refinement's ``refine_reach`` and ``window``."""
+    min_segment, split_alpha = config.min_segment, config.split_alpha
     y = np.asarray(y, dtype=float)
     cps: list[tuple[int, float]] = []
     stack = [(0, y.size)]
@@ -230,23 +85,24 @@ def segment_with_p(y: np.ndarray, *, min_segment: int = 3, split_alpha: float = 
         lo, hi = stack.pop()
         if hi - lo < 2 * min_segment:
             continue
-        k, p = best_split(y[lo:hi], min_segment, split_alpha)
+        rk = ranked(y[lo:hi])                # ranked once for every kind of split
+        k, p = best_split(rk, min_segment, split_alpha)
         if not (k and p < split_alpha):
-            a, b, pe = excursion_split(y[lo:hi], min_segment)
+            a, b, pe = excursion_split(rk, min_segment, config.excursion_max, split_alpha)
             if a and pe < split_alpha:
                 cps.extend([(lo + a, pe), (lo + b, pe)])
                 stack.extend([(lo, lo + a), (lo + a, lo + b), (lo + b, hi)])
                 continue
-        for width in widths:
+        for width in config.scan_widths:
             if k and p < split_alpha:
                 break
-            k, p = seeded_split(y[lo:hi], min_segment, width)
+            k, p = seeded_split(rk, min_segment, width)
         if k and p < split_alpha:
             cps.append((lo + k, p))
             stack.append((lo, lo + k))
             stack.append((lo + k, hi))
     cps.sort()
-    moved = refine(y, [k for k, _ in cps], min_segment)
+    moved = refine(y, [k for k, _ in cps], min_segment, config.refine_reach, config.window)
     best: dict[int, float] = {}
     for k, (_, p) in zip(moved, cps):
         best[k] = min(p, best.get(k, 1.0))
@@ -258,19 +114,59 @@ def cauchy_cost(part: np.ndarray, scale: float) -> float:
     under Cauchy noise of ``scale``: ``sum log(1 + ((y - med) / scale)^2)``."""
     if not part.size:
         return 0.0
-    r = (part - np.median(part)) / scale
+    r = (part - median(part)) / scale
     return float(np.log1p(r * r).sum())
+
+
+def part_costs(y: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+               scale: float) -> np.ndarray:
+    """``cauchy_cost(y[s:e], scale)`` of every part ``(s, e)`` (``0 <= s, e``) at once, bit
+    for bit: the parts side by side in one matrix (medians from its sorted
+    rows, as :func:`.stats.median` takes them), each row summed in the order
+    numpy sums a short array (eight running sums over whole blocks of eight,
+    combined pairwise, then the rest one by one; padding adds exact zeros).
+    Parts of ``NUMPY_PAIRWISE_BLOCK`` values or more, which numpy sums
+    recursively, go one at a time."""
+    lengths = np.maximum(ends - starts, 0)
+    width = int(lengths.max()) if lengths.size else 0
+    if width == 0 or width >= NUMPY_PAIRWISE_BLOCK:
+        return np.array([cauchy_cost(y[a:b], scale) for a, b in zip(starts.tolist(), ends.tolist())])
+    rows = np.arange(lengths.size)
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    values = y[np.where(inside, starts[:, None] + np.arange(width)[None, :], 0)]
+    ordered = np.sort(np.where(inside, values, np.inf), axis=1)
+    half = lengths // 2
+    upper = ordered[rows, np.minimum(half, width - 1)]
+    lower = ordered[rows, np.maximum(half - 1, 0)]
+    med = np.where(lengths % 2 == 1, 0.0 + upper, (0.0 + lower + upper) / 2.0)
+    med = np.where(lengths > 0, med, 0.0)[:, None]
+    r = (np.where(inside, values, med) - med) / scale
+    cell = np.log1p(r * r)                            # 0 outside each part
+    full = lengths // 8 * 8                           # values in whole blocks of eight
+    cols = np.arange(width + 8)
+    padded = np.zeros((lengths.size, width + 8))      # the rest read past the end as 0
+    padded[:, :width] = cell
+    blocks = np.where(cols[None, :width] < full[:, None], cell, 0.0)
+    sums = np.zeros((lengths.size, 8))
+    for b in range(0, int(full.max()), 8):
+        sums += blocks[:, b:b + 8]
+    out = ((sums[:, 0] + sums[:, 1]) + (sums[:, 2] + sums[:, 3])) \
+        + ((sums[:, 4] + sums[:, 5]) + (sums[:, 6] + sums[:, 7]))
+    rest = padded[rows[:, None], full[:, None] + cols[None, :8]]   # at most seven, then 0
+    for o in range(8):
+        out = out + rest[:, o]
+    return out
 
 
 def noise_scale(y: np.ndarray) -> float:
     """Robust sd of commit-to-commit noise: MAD of first differences / (0.6745 sqrt 2)."""
     if y.size < 3:
         return 0.0
-    return float(np.median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0)))
+    return median(np.abs(np.diff(y))) / (0.6745 * math.sqrt(2.0))
 
 
-def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
-           window: int = 30) -> list[int]:
+def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int,
+           window: int) -> list[int]:
     """Re-place each change point at the maximum-likelihood two-level fit nearby.
 
     Between its neighbours, within ``reach`` of where segmentation put it, the
@@ -290,7 +186,7 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
     spike just before a downward step lies nearer the old level and ends it.
     A cost capped at a few sigma (a trimmed loss) gives both placements the
     same cost there and leaves the choice to noise in the medians, one commit
-    off. The rank statistic of :func:`best_split` finds *whether* there is a
+    off. The rank statistic of :func:`.splits.best_split` finds *whether* there is a
     step well, but its variance weighting pulls the position towards the
     middle of the segment; this fit is unbiased for a clean step."""
     scale = max(noise_scale(y), 1e-9)
@@ -300,9 +196,11 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int = 10,
         hi = out[i + 1] if i + 1 < len(out) else y.size
         first, last = max(lo + min_segment, k - reach), min(hi - min_segment, k + reach)
         best, best_cost = k, math.inf
-        for t in range(first, last + 1):
-            cost = (cauchy_cost(y[max(lo, k - window):t], scale)
-                    + cauchy_cost(y[t:min(hi, k + window)], scale))
+        ts = np.arange(first, last + 1)
+        left, right = np.full(ts.size, max(lo, k - window)), np.full(ts.size, min(hi, k + window))
+        both = part_costs(y, np.concatenate([left, ts]), np.concatenate([ts, right]), scale)
+        costs = both[:ts.size] + both[ts.size:]      # y[left:t] and y[t:right] for each t
+        for t, cost in zip(ts.tolist(), costs.tolist()):
             if cost < best_cost - 1e-9 or (abs(cost - best_cost) <= 1e-9
                                            and abs(t - k) < abs(best - k)):
                 best, best_cost = t, cost
@@ -315,7 +213,7 @@ def segment_levels(y: np.ndarray, cps: list[int]) -> np.ndarray:
     level = np.empty_like(np.asarray(y, dtype=float))
     bounds = [0, *sorted(cps), len(y)]
     for a, b in zip(bounds[:-1], bounds[1:]):
-        level[a:b] = np.median(y[a:b])
+        level[a:b] = median(y[a:b])
     return level
 
 
@@ -334,19 +232,23 @@ def log_levels(series: Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ok, np.log(med[ok])
 
 
-def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
+def commit_levels(series: Series, trim: float) -> np.ndarray:
     """One level per commit: the exp of the ``trim``-trimmed mean of the log
     samples when samples were recorded (more efficient than their median for
     log-normal noise, as robust to a few wild samples), else asv's median."""
     cols = series.columns
     out = np.array(cols.medians, dtype=float)
-    sizes = np.fromiter(map(len, cols.samples), dtype=np.int64, count=len(cols.samples))
+    samples = cols.samples
+    flat = samples if isinstance(samples, SampleRows) else None     # read from results
+    sizes = flat.counts.copy() if flat is not None else \
+        np.fromiter(map(len, samples), dtype=np.int64, count=len(samples))
     sizes[cols.from_stats] = 0
     for size in np.unique(sizes).tolist():
         if size < 3:
             continue
         rows = np.flatnonzero(sizes == size)
-        block = np.array([cols.samples[i] for i in rows.tolist()], dtype=float)
+        block = flat.block(rows, size) if flat is not None else \
+            np.array([samples[i] for i in rows.tolist()], dtype=float)
         if not np.all(block > 0):
             continue
         logs = np.sort(np.log(block), axis=1)
@@ -355,11 +257,10 @@ def commit_levels(series: Series, trim: float = 0.2) -> np.ndarray:
     return out
 
 
-def change_points(series: Series, *, min_segment: int = 3, split_alpha: float = 0.001,
-                  exact: bool = False) -> list[int]:
+def change_points(series: Series, config: DetectorConfig, *, exact: bool = False) -> list[int]:
     """Indices into ``series.points`` where a new level starts (for plots);
     ``exact``: the series counts exactly (every change is one)."""
     if exact:
         return exact_changes(np.asarray(series.medians, dtype=float))
-    idx, y = log_levels(commit_levels(series))
-    return [int(idx[k]) for k in segment(y, min_segment=min_segment, split_alpha=split_alpha)]
+    idx, y = log_levels(commit_levels(series, config.level_trim))
+    return [int(idx[k]) for k in segment(y, config)]

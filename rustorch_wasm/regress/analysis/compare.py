@@ -26,7 +26,7 @@ from ..model.findings import Finding, Kind, Report
 from ..model.series import SeriesKey
 from ..io.baseline import BaselineError, load_baseline, measurement_samples
 from ..io.results import ResultSet
-from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p
+from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median_ratio
 
 UNTESTED = "fewer than two samples on a side: no significance test, ratio alone"
 
@@ -37,7 +37,7 @@ def guard_passed(ratio: float, threshold: float, guard: float) -> bool:
 
 
 def step_kind(ratio: float, ci: tuple[float, float], threshold: float,
-              guard: float = 0.75) -> Kind | None:
+              guard: float) -> Kind | None:
     """regression / improvement / None for a significant change of ``ratio``."""
     up, down = 1.0 + guard * threshold, 1.0 / (1.0 + guard * threshold)
     if ratio >= up and ci[1] >= 1.0 + threshold:
@@ -90,7 +90,7 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
         better = config.better_for(key.benchmark, unit)
         if better == "higher":                  # judged in badness terms (direction)
             b, a = 1.0 / b, 1.0 / a
-        ratio = float(np.median(a) / np.median(b))
+        ratio = median_ratio(b, a)
         exact = config.profile.is_exact(key)
         if exact or min(a.size, b.size) < 2:
             kind = exact_kind(ratio, t)

@@ -132,15 +132,14 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
             analyses[s.key] = SeriesAnalysis(s.key, better, np.asarray(s.medians, dtype=float), [],
                                              config.threshold_for(s.key.benchmark))
             continue
-        levels = commit_levels(s)
+        levels = commit_levels(s, config.level_trim)
         idx, y = log_levels(levels)
         y = sign(better) * y
         analyses[s.key] = SeriesAnalysis(s.key, better, levels, [],
                                          config.threshold_for(s.key.benchmark))
         if y.size < 2 * config.min_segment:
             continue
-        split = dict(segment_with_p(y, min_segment=config.min_segment,
-                                    split_alpha=config.split_alpha))
+        split = dict(segment_with_p(y, config))
         segmented.append((s, idx, y, split, levels))
     # the run's spike sizes decide which level a spike at a change point belongs to
     sizes = SpikeSizes.learn([spike_sample(y, sorted(split), config.spike_sds)

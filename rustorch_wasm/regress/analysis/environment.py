@@ -202,7 +202,8 @@ class EventRun:
         return shared_events(data, min_series=c.env_min_series, alpha=c.env_alpha,
                              max_stretch=c.env_max_stretch, min_share=min_share,
                              concentration=c.env_concentration,
-                             tolerance=math.log1p(c.guard * c.threshold))
+                             tolerance=math.log1p(c.guard * c.threshold),
+                             edge_share=c.env_edge_share, return_share=c.env_return_share)
 
     def apply(self, event: SharedEvent, group: tuple[str, str], members: list[Prepared],
               sibling: bool = False) -> bool:

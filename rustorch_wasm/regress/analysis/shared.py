@@ -35,13 +35,14 @@ Co-movement
 Estimate
     The shared log shift is the median of the members' ``r``; its spread the
     normalised MAD ``1.4826 med |r - med r|``, reported with the members'
-    interquartile range. When at least half of an event's series move back
-    within ``max_stretch`` commits (each series' first opposite move), it is
-    one *slow stretch* from ``a`` to ``b``, the first commit back (the
-    latest return commit that holds a fifth of the returns: a stretch that
-    ended while a commit was measured is back only partly there). Spike runs
-    make stretches by themselves. The first commit ``a`` is the earliest
-    that holds a fifth of the members' moves. Events of one sign found from
+    interquartile range. When at least half (``return_share``) of an
+    event's series move back within ``max_stretch`` commits (each series'
+    first opposite move), it is one *slow stretch* from ``a`` to ``b``, the
+    first commit back (the latest return commit that holds a fifth,
+    ``edge_share``, of the returns: a stretch that ended while a commit was
+    measured is back only partly there). Spike runs make stretches by
+    themselves. The first commit ``a`` is the earliest that holds a fifth of
+    the members' moves. Events of one sign found from
     steps and from spike runs within a commit of each other are one.
 
 Judging against it
@@ -55,13 +56,14 @@ Judging against it
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .stats import robust_spread
+from .stats import median, robust_spread
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class GroupData:
 
 
 def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
-             min_share: float = 0.0, concentration: float = 0.0
+             min_share: float, concentration: float
              ) -> list[tuple[list[Move], int, float]]:
     """Greedy windows ``[p, p + 1]`` of co-moving series (one sign). A window
     must hold ``concentration`` times as many series as move at either
@@ -135,17 +137,27 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
     if not moves:
         return []
     rate = min(1.0, 2.0 * len(moves) / max(data.series_commits, 1))
-    left = sorted(moves, key=lambda m: m.pos)
+    left = sorted(moves, key=lambda m: m.pos)          # the moves not taken yet: alive
+    at = [m.pos for m in left]
+    alive = [True] * len(left)
+    remaining = len(left)
+    series_at: dict[int, list[int]] = {}          # every move's series, by position
+    count: dict[int, Counter] = {}                # alive moves per position and series
+    for m in moves:
+        series_at.setdefault(m.pos, []).append(m.series)
+    for m in left:
+        count.setdefault(m.pos, Counter())[m.series] += 1
+
+    def window(p: int) -> int:                    # series moving at p or p + 1
+        return len(count[p].keys() | count.get(p + 1, Counter()).keys())
+
+    size = {p: window(p) for p in count}
     out = []
-    while len(left) >= min_series:
-        by_pos: dict[int, set[int]] = {}
-        for m in left:
-            by_pos.setdefault(m.pos, set()).add(m.series)
+    while remaining >= min_series:
         best_p, best_k = -1, 0
-        for p in sorted(by_pos):
-            k = len(by_pos[p] | by_pos.get(p + 1, set()))
-            if k > best_k:
-                best_p, best_k = p, k
+        for p in sorted(size):                    # the first window of most series
+            if size[p] > best_k:
+                best_p, best_k = p, size[p]
         if best_k < min_series:
             break
         n = int(max(data.measured_at[best_p] if best_p < data.measured_at.size else 0, best_k))
@@ -153,13 +165,23 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
         if p_value >= alpha or best_k < min_share * n:
             break
         members, seen = [], set()
-        for m in left:                  # one move per series, the earlier position first
-            if m.pos in (best_p, best_p + 1) and m.series not in seen:
+        for i in range(bisect_left(at, best_p), bisect_right(at, best_p + 1)):
+            m = left[i]                 # one move per series, the earlier position first
+            if alive[i] and m.series not in seen:
                 members.append(m)
                 seen.add(m.series)
-        ids = {id(m) for m in members}
-        left = [m for m in left if id(m) not in ids]
-        beside = max(len({m.series for m in moves if m.pos == q and m.series not in seen})
+                alive[i] = False
+                remaining -= 1
+                count[m.pos][m.series] -= 1
+                if not count[m.pos][m.series]:
+                    del count[m.pos][m.series]
+        for p in (best_p - 1, best_p, best_p + 1):
+            if p in count and not count[p]:
+                del count[p]
+            size.pop(p, None)
+            if p in count:
+                size[p] = window(p)
+        beside = max(len({s for s in series_at.get(q, ()) if s not in seen})
                      for q in (best_p - 1, best_p + 2))
         if best_k < concentration * beside:
             continue
@@ -167,15 +189,17 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
     return out
 
 
-def event_of(group: tuple[str, str], members: list[Move], n: int, p: float) -> SharedEvent:
+def event_of(group: tuple[str, str], members: list[Move], n: int, p: float,
+             edge_share: float) -> SharedEvent:
     r = np.array([m.log_ratio for m in members])
     q25, q75 = np.percentile(r, [25, 75])
-    return SharedEvent(group, first_commit([m.pos for m in members]), None, float(np.median(r)),
+    return SharedEvent(group, first_commit([m.pos for m in members], edge_share), None,
+                       median(r),
                        robust_spread(r), (float(q25), float(q75)), members,
                        series_measured=n, p_value=p)
 
 
-def first_commit(positions: list[int], share: float = 0.2) -> int:
+def first_commit(positions: list[int], share: float) -> int:
     """The earliest position that holds at least ``share`` of the moves (a
     stray early move of one series does not start the event)."""
     counts = Counter(positions)
@@ -183,7 +207,7 @@ def first_commit(positions: list[int], share: float = 0.2) -> int:
     return min((p for p, c in counts.items() if c >= need), default=min(positions))
 
 
-def last_commit(positions: list[int], share: float = 0.2) -> int:
+def last_commit(positions: list[int], share: float) -> int:
     """The latest position that holds at least ``share`` of the moves: a
     stretch that ended while a commit was measured returns partly there and
     wholly at the next commit, which is the first commit back."""
@@ -192,25 +216,28 @@ def last_commit(positions: list[int], share: float = 0.2) -> int:
     return max((p for p, c in counts.items() if c >= need), default=max(positions))
 
 
-def with_returns(event: SharedEvent, moves: list[Move], max_stretch: int,
-                 tolerance: float = math.inf) -> list[Move]:
+def with_returns(event: SharedEvent, steps: dict[int, list[tuple[int, Move]]],
+                 gone: set[int], max_stretch: int, tolerance: float) -> list[Move]:
     """Each member's way back: its first opposite step within ``max_stretch``
-    commits whose size is the shift's within ``tolerance``."""
+    commits whose size is the shift's within ``tolerance``, in position
+    order. ``steps``: each series' steps with their rank by position, in
+    that order; ``gone``: the ids of moves already taken by an event."""
     sign = 1.0 if event.log_shift > 0 else -1.0
     mine = {m.series: m.pos for m in event.members}
-    found: dict[int, Move] = {}
-    for m in sorted(moves, key=lambda m: m.pos):
-        start = mine.get(m.series)
-        if start is None or m.series in found or m.log_ratio * sign >= 0 \
-                or abs(m.log_ratio + event.log_shift) >= tolerance:
-            continue
-        if start < m.pos <= start + max_stretch:
-            found[m.series] = m
-    event.returns = list(found.values())
+    found: list[tuple[int, Move]] = []
+    for series, start in mine.items():
+        for rank, m in steps.get(series, ()):
+            if id(m) in gone or m.log_ratio * sign >= 0 \
+                    or abs(m.log_ratio + event.log_shift) >= tolerance:
+                continue
+            if start < m.pos <= start + max_stretch:
+                found.append((rank, m))
+                break
+    event.returns = [m for _, m in sorted(found, key=lambda rm: rm[0])]
     return event.returns
 
 
-def joined(events: list[SharedEvent]) -> list[SharedEvent]:
+def joined(events: list[SharedEvent], edge_share: float) -> list[SharedEvent]:
     """Events of one sign that start within a commit of each other (found
     from steps and from spike runs) are one event."""
     out: list[SharedEvent] = []
@@ -223,7 +250,7 @@ def joined(events: list[SharedEvent]) -> list[SharedEvent]:
         seen = {m.series for m in prev.members}
         members = prev.members + [m for m in e.members if m.series not in seen]
         one = event_of(prev.group, members, max(prev.series_measured, e.series_measured),
-                       min(prev.p_value, e.p_value))
+                       min(prev.p_value, e.p_value), edge_share)
         one.returns = prev.returns + e.returns
         ends = [x for x in (prev.end, e.end) if x is not None]
         one.end = max(ends) if ends else None
@@ -246,8 +273,8 @@ def merged(found: list[tuple[list[Move], int, float]]) -> list[tuple[list[Move],
 
 
 def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch: int,
-                  min_share: float = 0.0, tolerance: float = math.inf,
-                  concentration: float = 0.0) -> list[SharedEvent]:
+                  min_share: float, tolerance: float, concentration: float,
+                  edge_share: float, return_share: float) -> list[SharedEvent]:
     """Every shared event of one group: lasting shifts and slow stretches.
 
     Steps, spike runs and short tail steps are one pool: inside a stretch,
@@ -255,34 +282,39 @@ def shared_events(data: GroupData, *, min_series: int, alpha: float, max_stretch
     its level, and both are the same event. An event whose series mostly
     come back within ``max_stretch`` commits (their runs end, or an opposite
     step of the shift's size within ``tolerance``) is a stretch."""
-    left = list(data.moves)
+    moves = data.moves
+    steps: dict[int, list[tuple[int, Move]]] = {}      # each series' steps by position
+    for rank, i in enumerate(sorted(range(len(moves)), key=lambda i: moves[i].pos)):
+        if moves[i].ref is not None and moves[i].end is None:
+            steps.setdefault(moves[i].series, []).append((rank, moves[i]))
+    gone: set[int] = set()                   # ids of the moves events have taken
     events: list[SharedEvent] = []
     for sign in (1.0, -1.0):                 # slower first: a stretch's way back is faster
-        pool = [m for m in left if m.log_ratio * sign > 0]
-        for e in [event_of(data.group, c, n, p) for c, n, p in
+        pool = [m for m in moves if id(m) not in gone and m.log_ratio * sign > 0]
+        for e in [event_of(data.group, c, n, p, edge_share) for c, n, p in
                   merged(clusters(pool, data, min_series, alpha, min_share,
                                   concentration))]:
-            steps = [m for m in left if m.ref is not None and m.end is None]
             runs = [m.end for m in e.members if m.end is not None and m.end >= 0]
             # where most members are runs, their ends say when the stretch
             # ended, and the other members' way back is looked for there only
-            reach = (last_commit(runs) + 1 - e.start) if len(runs) >= 0.5 * len(e.members) \
-                else max_stretch
-            back = with_returns(e, steps, reach, tolerance)
+            reach = (last_commit(runs, edge_share) + 1 - e.start) \
+                if len(runs) >= return_share * len(e.members) else max_stretch
+            back = with_returns(e, steps, gone, reach, tolerance)
             ends = runs + [m.pos for m in back]
-            e.end = last_commit(ends) if len(ends) >= 0.5 * len(e.members) else None
+            e.end = last_commit(ends, edge_share) \
+                if len(ends) >= return_share * len(e.members) else None
             if e.end is None:                # a lasting shift: one series' own later
                 back = e.returns = []        # change is not its way back
-            used = {id(m) for m in e.members} | {id(m) for m in back}
-            left = [m for m in left if id(m) not in used]
+            gone.update(id(m) for m in e.members)
+            gone.update(id(m) for m in back)
             events.append(e)
-    events = joined(events)
-    absorb(events, data.moves, max_stretch, tolerance)
+    events = joined(events, edge_share)
+    absorb(events, data.moves, max_stretch, tolerance, edge_share, return_share)
     return events
 
 
 def absorb(events: list[SharedEvent], moves: list[Move], max_stretch: int,
-           tolerance: float) -> None:
+           tolerance: float, edge_share: float, return_share: float) -> None:
     """Every move that is part of an event joins it.
 
     First, for every event, the moves of its sign at its first two commits
@@ -294,56 +326,57 @@ def absorb(events: list[SharedEvent], moves: list[Move], max_stretch: int,
     stretch), so that one series' own later regression is not taken for the
     way back."""
     used = {id(m) for e in events for m in (*e.members, *e.returns)}
+    by_pos = sorted(range(len(moves)), key=lambda i: moves[i].pos)   # stable: ties keep order
+    pos_sorted = [moves[i].pos for i in by_pos]
     for e in sorted(events, key=lambda e: e.start):
         sign = 1.0 if e.log_shift > 0 else -1.0
         last = e.start + 1 if e.end is None else max(e.start + 1, e.end - 1)
-        for m in moves:              # a series may move in more than one step of it
-            if id(m) not in used and e.start <= m.pos <= last and m.log_ratio * sign > 0:
-                e.members.append(m)
+        inside = sorted(by_pos[bisect_left(pos_sorted, e.start):bisect_right(pos_sorted, last)])
+        for m in map(moves.__getitem__, inside):   # in the order of moves, as one scan
+            if id(m) not in used and m.log_ratio * sign > 0:
+                e.members.append(m)      # a series may move in more than one step of it
                 used.add(id(m))
+    of_series: dict[int, list[tuple[int, Move]]] = {}   # (rank by position, move)
+    for rank, i in enumerate(by_pos):
+        of_series.setdefault(moves[i].series, []).append((rank, moves[i]))
     for e in sorted(events, key=lambda e: e.start):
         starts: dict[int, int] = {}
         for m in e.members:
             starts.setdefault(m.series, m.pos)
         back = {m.series for m in e.returns}
-        found: list[Move] = []
-        for m in sorted(moves, key=lambda m: m.pos):
-            first = starts.get(m.series)
-            if id(m) in used or first is None or m.series in back \
-                    or abs(m.log_ratio + e.log_shift) >= tolerance:
+        ranked: list[tuple[int, Move]] = []      # each series' first way back, by position
+        for series, first in starts.items():
+            if series in back:
                 continue
-            near = (e.end - 1 <= m.pos <= e.end + 1) if e.end is not None else \
-                first < m.pos <= first + max_stretch
-            if near:
-                found.append(m)
-                back.add(m.series)
-        if e.end is None and len(e.returns) + len(found) < 0.5 * len(e.members):
+            for rank, m in of_series.get(series, ()):
+                if id(m) in used or abs(m.log_ratio + e.log_shift) >= tolerance:
+                    continue
+                if (e.end - 1 <= m.pos <= e.end + 1) if e.end is not None else \
+                        first < m.pos <= first + max_stretch:
+                    ranked.append((rank, m))
+                    break
+        found = [m for _, m in sorted(ranked, key=lambda rm: rm[0])]
+        if e.end is None and len(e.returns) + len(found) < return_share * len(e.members):
             continue
         e.returns.extend(found)
         used.update(id(m) for m in found)
         if e.end is None:
-            e.end = last_commit([m.pos for m in e.returns])
+            e.end = last_commit([m.pos for m in e.returns], edge_share)
 
 
 def spike_runs(y: np.ndarray, level: np.ndarray, positions: np.ndarray, series: int,
-               limit: float, longest: int = 64) -> list[Move]:
+               limit: float, longest: int) -> list[Move]:
     """Runs of up to ``longest`` points above ``level`` by ``limit`` or more
     (too short, or too unclear in one series, to be a level of their own);
     a run that reaches the newest point is left to the tail test."""
-    high = (y - level) >= limit
+    high = np.concatenate([[0], ((y - level) >= limit).astype(np.int8), [0]])
+    edges = np.diff(high)
+    n = y.size
     out: list[Move] = []
-    i, n = 0, y.size
-    while i < n:
-        if not high[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and high[j]:
-            j += 1
-        if j - i <= longest and j < n and i > 0:
-            out.append(Move(series, int(positions[i]), float(np.median(y[i:j] - level[i:j])),
+    for i, j in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+        if j - i <= longest and j < n and i > 0:      # run [i, j): first commit back at j
+            out.append(Move(series, int(positions[i]), median(y[i:j] - level[i:j]),
                             None, int(positions[j])))
-        i = j
     return out
 
 

@@ -57,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .changepoint import noise_scale, segment_levels
+from .stats import median
 
 @dataclass(frozen=True)
 class SpikeSample:
@@ -122,7 +123,7 @@ def commit_likelihood(r: float, scale: float, sizes: SpikeSizes) -> float:
 
 
 def boundary_spikes_placed(y: np.ndarray, cps: list[int], sizes: SpikeSizes,
-                           min_segment: int, window: int = 30) -> list[int]:
+                           min_segment: int, window: int) -> list[int]:
     """``cps`` with a boundary commit above both levels given to the level of
     larger likelihood (:func:`commit_likelihood`)."""
     y = np.asarray(y, dtype=float)
@@ -136,7 +137,7 @@ def boundary_spikes_placed(y: np.ndarray, cps: list[int], sizes: SpikeSizes,
         old, new = y[max(lo, k - window):k - 1], y[k + 1:min(hi, k + window)]
         if not (old.size and new.size):
             continue
-        levels = (float(np.median(old)), float(np.median(new)))
+        levels = (median(old), median(new))
         above = [j for j in (k - 1, k) if y[j] > max(levels)]
         if len(above) != 1:
             continue

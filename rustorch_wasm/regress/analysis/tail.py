@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .changepoint import cauchy_cost, noise_scale
-from .stats import robust_spread
+from .stats import median, robust_spread
 
 MEDIAN_EFFICIENCY = math.pi / 2.0
 
@@ -109,7 +109,7 @@ def tail_noise(y: np.ndarray, start: int, end: int) -> float:
 
 
 def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, window: int,
-              half_guard: float, floor: float = 1e-4) -> TailStep | None:
+              half_guard: float, floor: float) -> TailStep | None:
     """The tail split of ``y`` after its last change point ``last_cp``, or None."""
     y = np.asarray(y, dtype=float)
     n = y.size
@@ -123,8 +123,8 @@ def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, wind
     for k in range(first, n):
         tried += 1
         before, tail = y[lo_all:k], y[k:]       # one span for every k: comparable costs
-        ref = float(np.median(before))
-        d = float(np.median(tail)) - ref
+        ref = median(before)
+        d = median(tail) - ref
         side = 1.0 if d >= 0 else -1.0
         if tail.size <= 2:
             ok = bool(np.all(side * (tail - ref) >= half_guard))
@@ -140,7 +140,7 @@ def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, wind
     k = best[1]
     lo = lo_all
     before, tail = y[lo:k], y[k:]
-    d = float(np.median(tail) - np.median(before))
+    d = median(tail) - median(before)
     se = scale * math.sqrt(_efficiency(tail.size) / tail.size
                            + _efficiency(before.size) / before.size)
     p = min(1.0, math.erfc(abs(d) / se / math.sqrt(2.0)) * tried)

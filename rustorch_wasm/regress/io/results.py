@@ -29,7 +29,8 @@ objects or bare numbers) are converted as asv's ``Results.update_to_2``
 does; any other version without ``result_columns`` is refused, naming the
 file. Per file, what it says of its machine and run (asv's ``params``,
 ``python``, ``requirements``, ``env_vars`` and the ``<build>`` duration) is
-kept for the environment analysis (``ResultSet.file_meta``).
+kept for the environment analysis (``ResultSet.file_meta``). Rows are
+checked by :mod:`.result_rows`.
 """
 from __future__ import annotations
 
@@ -44,14 +45,9 @@ import numpy as np
 
 from ..model.environment_meta import FileMeta, file_meta
 from ..model.series import SeriesKey, paused_gc
-
-COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
-           "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
-           "samples", "profile")
-
-
-class ResultsError(ValueError):
-    """Unreadable asv results; the message is one line naming the file."""
+# COLUMNS and ResultsError are re-exported: this module is where readers look for them
+from .result_rows import (COLUMNS, BulkRow, BulkStore, ResultsError, RowBlock,  # noqa: F401
+                          block_of_row, bulk_file, columns_by_version)
 
 
 @dataclass(frozen=True)
@@ -77,29 +73,16 @@ class Measurement:
     source: Path
 
 
-@dataclass(slots=True)
-class RowBlock:
-    """One benchmark row of one result file, kept column by column as read
-    (validated: every column has one entry per parameter combination, every
-    entry is a number or null/NaN, samples are lists of numbers)."""
-
-    commit: str
-    source: Path
-    values: list[Any]
-    samples: list[Any] | None
-    q25: list[Any] | None
-    q75: list[Any] | None
-    ci_a: list[Any] | None
-    ci_b: list[Any] | None
-
-
 @dataclass
 class RowGroup:
-    """The rows of one (machine, env, benchmark, params list) across files:
-    ``keys[i]`` is the series key of combination ``i`` of every block."""
+    """The rows of one (machine, env, benchmark, params list) across files, in
+    reading order: ``keys[i]`` is the series key of combination ``i`` of
+    every block (a :class:`RowBlock`, or a :class:`BulkRow` of a file read in
+    bulk, whose one combination is ``keys[0]``)."""
 
     keys: list[SeriesKey]
-    blocks: list[RowBlock] = field(default_factory=list)
+    blocks: list[RowBlock | BulkRow] = field(default_factory=list)
+    row_by_row: int = 0               # how many blocks are RowBlocks
 
 
 @dataclass
@@ -115,15 +98,19 @@ class ResultSet:
     warnings: list[str] = field(default_factory=list)
     file_meta: dict[tuple[str, str, str], FileMeta] = field(default_factory=dict)
     dates: dict[str, int] = field(default_factory=dict)       # commit -> asv's commit date (ms)
+    bulk: BulkStore = field(default_factory=BulkStore)       # the rows of files read in bulk
 
     def skip_commits(self, commits: set[str], why: str) -> None:
         """Leave out every file of ``commits`` (one warning line per file)."""
+        if not commits:
+            return
         for sha in sorted(commits):
             for path in self.commit_files.pop(sha, []):
                 self.warnings.append(f"{path}: commit {sha[:10]} {why}; skipped")
                 self.files.remove(path)
         for group in self.groups.values():
             group.blocks = [b for b in group.blocks if b.commit not in commits]
+            group.row_by_row = sum(isinstance(b, RowBlock) for b in group.blocks)
 
     @property
     def commits(self) -> set[str]:
@@ -226,6 +213,7 @@ def load_results(results_dir: Path) -> ResultSet:
                 if path.name == "machine.json":
                     continue
                 read_result_file(path, machine_dir.name, result_set)
+        result_set.bulk.finish()
     if not result_set.files:
         raise ResultsError(f"{root}: no asv result files (expected <machine>/<commit>-<env>.json)")
     return result_set
@@ -258,6 +246,15 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
     result_set.file_meta[(machine, env, commit)] = file_meta(data)
     if isinstance(data.get("date"), (int, float)):
         result_set.dates[commit] = int(data["date"])
+    bulk = bulk_file(path, commit, columns, list(results.values()), result_set.bulk)
+    if bulk is not None:                     # no parameters: checked a column at a time
+        groups, new = result_set.groups, tuple.__new__
+        for row, name in enumerate(results, bulk.offset):
+            group = groups.get((machine, env, name, "[]"))
+            if group is None:
+                group = result_set.group_of(machine, env, name, [])
+            group.blocks.append(new(BulkRow, (bulk, row)))
+        return
     for name, row in results.items():
         if not isinstance(row, list) or len(row) > len(columns):
             raise ResultsError(f"{path}: benchmark {name!r}: malformed result row")
@@ -267,85 +264,7 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
             raise ResultsError(f"{path}: benchmark {name!r}: malformed params")
         group = result_set.group_of(machine, env, name, params)
         group.blocks.append(block_of_row(path, commit, name, cols, len(group.keys)))
-
-
-NUMBER_TYPES = frozenset({float, int, type(None)})
-
-
-def columns_by_version(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """A file without ``result_columns``, by asv's rule for its format version."""
-    version = data.get("version")
-    if version != 1:
-        raise ResultsError(f"{path}: no result_columns, and format version {version!r} "
-                           "has them (asv reads only version 1 files without)")
-    results = data.get("results")
-    if not isinstance(results, dict):
-        raise ResultsError(f"{path}: missing 'results' object")
-    rows: dict[str, list[Any]] = {}
-    for name, value in results.items():
-        if not isinstance(value, dict):
-            value = {"result": [value], "params": []}
-        result = value.get("result")
-        result = result if isinstance(result, list) else [result]
-        stats = value.get("stats")
-        stats = stats if isinstance(stats, list) or stats is None else [stats]
-
-        def stat(get: str, i: int | None = None) -> list[Any] | None:
-            if stats is None:
-                return None
-            out = []
-            for z in stats:
-                v = z.get(get) if isinstance(z, dict) else None
-                if i is not None:
-                    v = v[i] if isinstance(v, list) and len(v) > i else None
-                out.append(v)
-            return out
-
-        row = {"result": result, "params": value.get("params") or [],
-               "stats_ci_99_a": stat("ci_99", 0), "stats_ci_99_b": stat("ci_99", 1),
-               "stats_q_25": stat("q_25"), "stats_q_75": stat("q_75"),
-               "samples": value.get("samples")}
-        rows[name] = [row.get(c) for c in COLUMNS]
-    return {**data, "result_columns": list(COLUMNS), "results": rows}
-
-
-def numbers_column(path: Path, name: str, column: str, value: Any,
-                   count: int) -> list[Any] | None:
-    """A per-combination column of numbers (or null), ``None`` when absent."""
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) != count:
-        raise ResultsError(f"{path}: benchmark {name!r}: column {column!r} does not match"
-                           f" its {count} parameter combination(s)")
-    if not NUMBER_TYPES.issuperset(map(type, value)):
-        bad = next(v for v in value if type(v) not in NUMBER_TYPES)
-        raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
-    return value
-
-
-def block_of_row(path: Path, commit: str, name: str, cols: dict[str, Any],
-                 count: int) -> RowBlock:
-    """One validated row: every column checked once, nothing converted yet."""
-    values = numbers_column(path, name, "result", cols.get("result"), count)
-    samples = cols.get("samples")
-    if samples is not None:
-        if not isinstance(samples, list) or len(samples) != count:
-            raise ResultsError(f"{path}: benchmark {name!r}: column 'samples' does not match"
-                               f" its {count} parameter combination(s)")
-        for raw in samples:
-            if raw is None:
-                continue
-            if type(raw) is not list:
-                raise ResultsError(f"{path}: benchmark {name!r}: samples must be a list")
-            if not NUMBER_TYPES.issuperset(map(type, raw)):
-                bad = next(v for v in raw if type(v) not in NUMBER_TYPES)
-                raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
-    return RowBlock(commit, path, values if values is not None else [None] * count,
-                    samples,
-                    numbers_column(path, name, "stats_q_25", cols.get("stats_q_25"), count),
-                    numbers_column(path, name, "stats_q_75", cols.get("stats_q_75"), count),
-                    numbers_column(path, name, "stats_ci_99_a", cols.get("stats_ci_99_a"), count),
-                    numbers_column(path, name, "stats_ci_99_b", cols.get("stats_ci_99_b"), count))
+        group.row_by_row += 1
 
 
 def finite_or_nan(value: Any) -> float:
@@ -363,16 +282,18 @@ def finite_samples(raw: list[Any] | None) -> tuple[float, ...]:
     return tuple(float(v) for v in raw if v is not None and math.isfinite(v))
 
 
-def measurements_of_block(keys: list[SeriesKey], block: RowBlock) -> list[Measurement]:
+def measurements_of_block(keys: list[SeriesKey], block: RowBlock | BulkRow) -> list[Measurement]:
     """The measurements of one row (one per param combination with a result)."""
+    if isinstance(block, BulkRow):
+        return measurements_of_bulk_row(keys[0], block)
     out: list[Measurement] = []
     none = [None] * len(keys)
-    samples = block.samples or none
+    values, samples = block.values or none, block.samples or none
     q25, q75 = block.q25 or none, block.q75 or none
     ci_a, ci_b = block.ci_a or none, block.ci_b or none
     for i, key in enumerate(keys):
         good = finite_samples(samples[i])
-        value = finite_or_nan(block.values[i])
+        value = finite_or_nan(values[i])
         if math.isnan(value):
             if not good:
                 continue                 # skipped (NaN) or failed (null): no point
@@ -382,3 +303,19 @@ def measurements_of_block(keys: list[SeriesKey], block: RowBlock) -> list[Measur
         out.append(Measurement(key, block.commit, good, value, finite_or_nan(q25[i]),
                                finite_or_nan(q75[i]), ci, block.source))
     return out
+
+
+def measurements_of_bulk_row(key: SeriesKey, block: BulkRow) -> list[Measurement]:
+    """:func:`measurements_of_block` of a row read in bulk (already finite or NaN)."""
+    f, r = block
+    store = f.store
+    good = store.samples[r]
+    value = float(store.arrays["values"][r])
+    if math.isnan(value):
+        if not good:
+            return []
+        value = float(np.median(good))
+    lo, hi = float(store.arrays["ci_a"][r]), float(store.arrays["ci_b"][r])
+    ci = (lo, hi) if not (math.isnan(lo) or math.isnan(hi)) else None
+    return [Measurement(key, f.commit, good, value, float(store.arrays["q25"][r]),
+                        float(store.arrays["q75"][r]), ci, f.source)]

@@ -53,6 +53,13 @@ DEFAULT_MIN_SPIKES = 30       # fewer spikes in a run: no spike size model
 DEFAULT_CONFIRM_MIN_SAMPLES = 5  # per side, below which a re-measurement cannot decide
 DEFAULT_CONFIRM_ROUNDS_PER_LOOK = 4  # interleaved rounds a re-measurement takes between tests
 DEFAULT_CONFIRM_MAX_ROUNDS = 12  # ... and at most in all (the looks are Bonferroni-corrected)
+DEFAULT_LEVEL_TRIM = 0.2      # share of a commit's log samples trimmed at each end for its level
+DEFAULT_SCAN_WIDTHS = (24, 64)  # window lengths of the two-scale window scan (seeded segmentation)
+DEFAULT_EXCURSION_MAX = 64    # longest excursion (commits away and back) the epidemic split tests
+DEFAULT_REFINE_REACH = 10     # commits a change point may move when re-placed by the Cauchy fit
+DEFAULT_TAIL_NOISE_FLOOR = 1e-4  # least commit-to-commit noise (log) the tail test assumes
+DEFAULT_ENV_EDGE_SHARE = 0.2  # share of an event's moves its first (last) commit must hold
+DEFAULT_ENV_RETURN_SHARE = 0.5  # share of an event's members back within reach: a slow stretch
 
 
 class ConfigError(ValueError):
@@ -92,6 +99,13 @@ class DetectorConfig:
     confirm_min_samples: int = DEFAULT_CONFIRM_MIN_SAMPLES
     confirm_rounds_per_look: int = DEFAULT_CONFIRM_ROUNDS_PER_LOOK
     confirm_max_rounds: int = DEFAULT_CONFIRM_MAX_ROUNDS
+    level_trim: float = DEFAULT_LEVEL_TRIM
+    scan_widths: tuple[int, ...] = DEFAULT_SCAN_WIDTHS
+    excursion_max: int = DEFAULT_EXCURSION_MAX
+    refine_reach: int = DEFAULT_REFINE_REACH
+    tail_noise_floor: float = DEFAULT_TAIL_NOISE_FLOOR
+    env_edge_share: float = DEFAULT_ENV_EDGE_SHARE
+    env_return_share: float = DEFAULT_ENV_RETURN_SHARE
     overrides: tuple[Override, ...] = field(default_factory=tuple)
     direction: tuple[tuple[re.Pattern[str], Better], ...] = field(default_factory=tuple)
     profile: Profile = field(default_factory=Profile)
@@ -115,6 +129,13 @@ class DetectorConfig:
             raise ConfigError("need spike_sds > 0, min_spikes >= 1, confirm_min_samples >= 2")
         if not 1 <= self.confirm_rounds_per_look <= self.confirm_max_rounds:
             raise ConfigError("need 1 <= confirm_rounds_per_look <= confirm_max_rounds")
+        if not 0.0 <= self.level_trim < 0.5 or self.tail_noise_floor <= 0:
+            raise ConfigError("need 0 <= level_trim < 0.5 and tail_noise_floor > 0")
+        if self.excursion_max < 1 or self.refine_reach < 0 \
+                or not all(isinstance(w, int) and w > 0 for w in self.scan_widths):
+            raise ConfigError("need excursion_max >= 1, refine_reach >= 0, positive scan_widths")
+        if not (0.0 < self.env_edge_share <= 1.0 and 0.0 < self.env_return_share <= 1.0):
+            raise ConfigError("need env_edge_share and env_return_share in (0, 1]")
 
     def threshold_for(self, benchmark: str) -> float:
         """The threshold of one benchmark: first matching override, else the default."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
@@ -59,6 +59,66 @@ class Point:
     ci: tuple[float, float] | None = None  # asv's CI for the median, when known
 
 
+class SampleRows(Sequence):
+    """Each point's finite samples, held flat: point ``i``'s are
+    ``values[offsets[i] : offsets[i] + counts[i]]``, in recorded order. A
+    tuple is made only when a point is asked for (reading a history makes no
+    object per sample); picking points (:meth:`take`) copies no sample."""
+
+    __slots__ = ("values", "offsets", "counts")
+
+    def __init__(self, values: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> None:
+        self.values = values            # float, every point's samples (and maybe more)
+        self.offsets = offsets          # int, where each point's samples start
+        self.counts = counts            # int, how many
+
+    @classmethod
+    def of_matrix(cls, matrix: np.ndarray, counts: np.ndarray) -> "SampleRows":
+        """Row ``i`` of ``matrix`` holds point ``i``'s ``counts[i]`` samples first."""
+        n, width = matrix.shape
+        return cls(matrix.reshape(-1), np.arange(n, dtype=np.int64) * width, counts)
+
+    def __len__(self) -> int:
+        return int(self.counts.size)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return SampleRows(self.values, self.offsets[i], self.counts[i])
+        start = int(self.offsets[i])
+        return tuple(self.values[start:start + int(self.counts[i])].tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == tuple(b) for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"SampleRows({len(self)} points)"
+
+    def take(self, index: np.ndarray) -> "SampleRows":
+        """The points at ``index``, in that order."""
+        return SampleRows(self.values, self.offsets[index], self.counts[index])
+
+    def block(self, rows: np.ndarray, size: int) -> np.ndarray:
+        """The samples of ``rows`` (each holding ``size``) as a C-ordered
+        ``(rows, size)`` matrix, as ``np.array`` makes from their tuples."""
+        return self.values[self.offsets[rows][:, None] + np.arange(size)]
+
+    @classmethod
+    def empty(cls, n: int) -> "SampleRows":
+        none = np.zeros(n, dtype=np.int64)
+        return cls(np.empty(0), none, none)
+
+    @classmethod
+    def joined(cls, parts: "list[SampleRows]") -> "SampleRows":
+        """The points of ``parts`` one after the other."""
+        shift = np.cumsum([0] + [p.values.size for p in parts[:-1]])
+        return cls(np.concatenate([p.values for p in parts] or [np.empty(0)]),
+                   np.concatenate([p.offsets + d for p, d in zip(parts, shift.tolist())]
+                                  or [np.empty(0, dtype=np.int64)]),
+                   np.concatenate([p.counts for p in parts] or [np.empty(0, dtype=np.int64)]))
+
+
 @dataclass
 class SeriesColumns:
     """The points of one series, oldest first, as parallel columns."""
@@ -71,7 +131,8 @@ class SeriesColumns:
     from_stats: np.ndarray          # bool
     ci_lo: np.ndarray               # NaN where asv gave no CI
     ci_hi: np.ndarray
-    samples: list[tuple[float, ...]]  # finite samples; () where from_stats
+    samples: Sequence[tuple[float, ...]]  # finite samples; () where from_stats (SampleRows
+    #                                         when read from results, a list otherwise)
 
     def __len__(self) -> int:
         return len(self.commits)
