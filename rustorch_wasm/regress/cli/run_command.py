@@ -54,7 +54,6 @@ from ..analysis import policy
 from ..analysis.confirm import Confirmation, RemeasureError, Samples, confirm
 from ..analysis.pipeline import analyse
 from ..render import verdicts
-from ..render.plot_jobs import default_workers
 from ..render.report import render_markdown
 from .asv_runner import AsvRunError, PairRunner, load_asv_config, run_history
 from .commands import warn_all
@@ -191,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
     keys = build_keys(project.repo, sorted(involved), config.profile.build_paths)
     entries = policy.listing(report, confirmations, keys, history.order)
     title = f"{config.profile.title or 'Benchmarks'}: history {args.branch} ({args.range})"
+    from ..render.plot_jobs import default_workers   # matplotlib: imported only to draw
+
     step(f"plotting {len(history.series)} series and building the site")
     index = publish_site(args.out, history, report, config.profile, results=project.results,
                          baselines=args.baselines, asv=not args.no_asv_publish,

@@ -36,8 +36,6 @@ from ..io.baseline import BaselineError, load_baseline
 from ..io.history import History
 from ..io.repository import commit_infos
 from ..analysis.pipeline import analyse
-from ..render.plot_jobs import default_workers
-from ..render.site import SiteData, build_site
 from .asv_runner import asv_publish
 from .commands import add_rule_options, config_from_args, history_of, write_reports
 
@@ -77,6 +75,8 @@ def publish_site(out: Path, history: History, report: Report, profile: Profile, 
     project (``asv``: try it at all), the commits not measured with the
     commit whose build they have; ``workers``: plotting processes (see
     :func:`~..render.site.build_site`). Returns ``out/index.html``."""
+    from ..render.site import SiteData, build_site  # matplotlib: imported only to draw
+
     series, commits, repo = history.series, history.measured, history.repo
     same = history.unmeasured_builds
     levels, source = stored_baselines(baselines, series) if baselines is not None else ({}, "")
@@ -105,6 +105,8 @@ def _refuse_to_replace(out: Path) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..render.plot_jobs import default_workers
+
     why = _refuse_to_replace(args.out)
     if why:
         print(f"error: {why}", file=sys.stderr)
