@@ -48,10 +48,11 @@ class OursRun:
         return self.history.order
 
 
-def read_without_repo(results: Path) -> History:
-    """``results`` as ``rustorch-regress detect --results RESULTS`` reads it
-    outside any repository: commits in asv's recorded date order."""
-    return load_history(Path(results), search=None)
+def read_without_repo(results: Path, repo: Path | None = None, branch: str = "main") -> History:
+    """``results`` as ``rustorch-regress detect --results RESULTS [--repo REPO
+    --branch BRANCH]`` reads it outside any working repository: without
+    ``repo``, commits in asv's recorded date order."""
+    return load_history(Path(results), repo=repo, search=None, branch=branch)
 
 
 def findings_of(history: History, config: DetectorConfig | None = None) -> Report:

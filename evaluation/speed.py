@@ -47,10 +47,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rustorch_wasm.regress.analysis.pipeline import analyse
-from rustorch_wasm.regress.io.history import load_history
 from rustorch_wasm.regress.model.config import DetectorConfig, load_config
 from rustorch_wasm.regress.model.series import Series, paused_gc
+
+from .ours import findings_of, read_without_repo
 
 
 def host() -> str:
@@ -124,9 +124,9 @@ def measure(results: Path, repeat: int, repo: Path | None = None, branch: str = 
             gc.collect()
             with paused_gc():
                 start = time.perf_counter()
-                history = load_history(results, repo=repo, search=None, branch=branch)
+                history = read_without_repo(results, repo, branch)
                 read = time.perf_counter()
-                report = analyse(history, config)
+                report = findings_of(history, config)
                 done = time.perf_counter()
             runs["read"].append(read - start)
             runs["analysis"].append(done - read)
