@@ -5,8 +5,6 @@ the same report as ``detect --json``, byte for byte."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ import pytest
 from evaluation.ours import analyse_in_memory, run_on_files
 from rustorch_wasm.regress.cli import main as cli_main
 from rustorch_wasm.regress.io.synth import Row, write_benchmarks_json, write_result_file
+from test_asv_integration import git
 
 N = 40
 DOCS_ONLY = (21, 22, 23)       # commits touching docs/ only: the build of commit 20
@@ -22,12 +21,6 @@ UNMEASURED = 20                # made the build that 21-23 share, never measured
 MOVED_META = 35                # python 3.10 -> 3.11 from here on, every series x1.3
 GIT = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-
-
-def git(repo: Path, *args: str) -> str:
-    env = dict(os.environ, **GIT)
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, env=env,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def history(repo: Path) -> tuple[list[str], str]:

@@ -5,7 +5,6 @@ metadata change (asv's requirements) at a shared shift."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,19 +13,13 @@ import numpy as np
 import pytest
 
 from rustorch_wasm.regress.io.synth import Row, write_benchmarks_json, write_result_file
+from test_asv_integration import git
 
 N = 44
 BENCHES = [f"mod.C.time_b{i}" for i in range(8)]
 SAME_BUILD_STEP = 21      # a docs-only commit: it shares the build of commit 20
 BUILD_STEP = 24           # a commit that changes src/
 META = 32                 # numpy 1 -> 2 in the result files' requirements; every series x1.3
-
-
-def git(repo: Path, *args: str) -> str:
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t.invalid",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t.invalid")
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def commit(repo: Path, path: str, text: str) -> str:

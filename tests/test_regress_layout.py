@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from _layout import cycles
+
 ROOT = Path(__file__).resolve().parent.parent / "rustorch_wasm" / "regress"
 ORDER = ("model", "io", "analysis", "render", "cli")
 
@@ -56,23 +58,7 @@ def test_every_stage_imports_only_itself_and_earlier_stages():
 
 
 def test_no_import_cycles():
-    graph = {n: imports_of(n, p) for n, p in modules().items()}
-    state: dict[str, int] = {}
-    cycles: list[list[str]] = []
-
-    def visit(node: str, trail: list[str]) -> None:
-        state[node] = 1
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                cycles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
-            elif nxt not in state:
-                visit(nxt, trail + [nxt])
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node, [node])
-    assert not cycles, cycles
+    assert cycles({n: imports_of(n, p) for n, p in modules().items()}) == []
 
 
 @pytest.mark.parametrize("needle, home", [

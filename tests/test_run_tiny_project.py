@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
+from test_asv_integration import git
 
 
 ASV_CONF = {
@@ -45,13 +45,6 @@ class Tiny:
     def track_answer(self):
         return tiny.work(10) % 97
 '''
-
-
-def git(repo: Path, *args: str) -> str:
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t.invalid",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t.invalid")
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def commit(repo: Path, files: dict[str, str], message: str) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 from ..model.config import DetectorConfig
 from ..model.findings import Finding, Kind, Report
 from ..model.series import SeriesKey
-from ..io.baseline import BaselineError, load_baseline, measurement_samples
+from ..io.baseline import BaselineError, load_baseline
 from ..io.results import ResultSet
 from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median_ratio
 
@@ -133,7 +133,7 @@ def check_against_baselines(result_set: ResultSet, commit: str, directory: Path,
         before.update(base.samples)
         units.update(base.units)
     for m in current:
-        after[m.key] = measurement_samples(m)
+        after[m.key] = m.values
         units.setdefault(m.key, result_set.unit_of(m.key.benchmark))
     label = baseline_commits.pop() if len(baseline_commits) == 1 else "baseline"
     return compare_samples(before, after, units, label, commit, config)

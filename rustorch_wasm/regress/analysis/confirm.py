@@ -11,7 +11,7 @@ threshold and ``g`` the size guard (:class:`~..model.config.DetectorConfig`).
 **Backed by exact counts.** With ``I_P`` and ``I_C`` the companion exact
 counts (``track_*_instructions``), the suspect is *confirmed* without
 re-measurement when the count moved its way by at least half the size guard
-(:func:`.evidence.count_backs`): the code now does different work.
+(:func:`.exact_counts.count_backs`): the code now does different work.
 
 **Re-measured.** Otherwise the runner measures only the suspects'
 benchmarks at ``P`` and ``C`` *interleaved*: ``R_look`` rounds per look,
@@ -54,7 +54,7 @@ import numpy as np
 from ..model.config import DetectorConfig
 from ..model.series import SeriesKey
 from .compare import clean, compare_samples
-from .evidence import count_backs
+from .exact_counts import count_backs
 from .stats import bootstrap_ratio_ci, mann_whitney_p
 
 Verdict = Literal["confirmed", "refuted", "inconclusive"]
@@ -142,7 +142,7 @@ def instruction_ratio(suspect: Suspect) -> float | None:
 
 
 def instruction_backed(suspect: Suspect, config: DetectorConfig) -> bool:
-    """Did the companion count move the suspect's way by enough (:func:`.evidence.count_backs`)?"""
+    """Did the companion count move the suspect's way by enough (:func:`.exact_counts.count_backs`)?"""
     return count_backs(instruction_ratio(suspect), 1.0 if suspect.worse else -1.0,
                        suspect.key.benchmark, config)
 

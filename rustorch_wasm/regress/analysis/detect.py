@@ -54,7 +54,7 @@ throughputs alike:
    environment analysis, and a change first seen at a same-build commit
    belongs to the commit that changed the build.
 
-Instruction counts are exact (:mod:`.evidence`); a timing finding that the
+Instruction counts are exact (:mod:`.exact_counts`); a timing finding that the
 companion count backs is ``confirmed``.
 """
 from __future__ import annotations
@@ -72,7 +72,7 @@ from ..model.series import Series
 from .candidates import Candidate, sized, step_candidates, verdict
 from .changepoint import commit_levels, log_levels, segment_with_p
 from .environment import FileMeta, Prepared, apply_events
-from .evidence import add_evidence, instruction_findings
+from .exact_counts import add_evidence, instruction_findings
 from .spikes import SpikeSizes, spike_sample
 from .stats import benjamini_hochberg
 

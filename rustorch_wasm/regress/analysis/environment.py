@@ -38,7 +38,7 @@ from ..model.profile import Profile
 from ..model.series import Series, SeriesKey
 from .candidates import Candidate
 from .changepoint import noise_scale, segment_levels
-from .evidence import count_ratio
+from .exact_counts import count_ratio
 from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
 
 

@@ -4,7 +4,7 @@ verdict does to them. One policy for every command that can measure
 
 * **Suspects** (:func:`suspects`): every finding of a kind in
   :data:`SUSPECT_KINDS` that rests on timings alone: not an exact count,
-  not already confirmed (by its companion exact count, :mod:`.evidence`).
+  not already confirmed (by its companion exact count, :mod:`.exact_counts`).
   A suspect that its companion count backs is confirmed without measuring
   (:func:`.confirm.confirm`).
 * **Verdicts** (:func:`apply_verdicts`): a *confirmed* suspect stays what it

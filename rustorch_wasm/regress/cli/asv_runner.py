@@ -194,8 +194,7 @@ def samples_at(results: Path, commit: str) -> dict[SeriesKey, list[float]]:
     """Samples per series measured at ``commit`` (asv's value when none were recorded)."""
     from ..io.results import load_results
 
-    return {m.key: list(m.samples) if m.samples else [m.value]
-            for m in load_results(results).at_commit(commit)}
+    return {m.key: m.values for m in load_results(results).at_commit(commit)}
 
 
 def matched(keys: Sequence[SeriesKey],

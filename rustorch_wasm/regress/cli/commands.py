@@ -126,7 +126,7 @@ def samples_at(result_set: ResultSet, commit: str) -> tuple[dict[SeriesKey, list
     found = result_set.at_commit(commit)
     if not found:
         raise ResultsError(f"{result_set.root}: no results for commit {commit}")
-    samples = {m.key: list(m.samples) if m.samples else [m.value] for m in found}
+    samples = {m.key: m.values for m in found}
     return samples, {m.key: result_set.unit_of(m.key.benchmark) for m in found}
 
 

@@ -91,7 +91,7 @@ def measured(result_set: ResultSet, commit: str, side: str, log: Path | None) ->
         hint = build_error_hint(log)
         raise GateError(f"{side} commit {commit[:12]} does not build or none of its benchmarks ran"
                         + (f" ({hint})" if hint else "") + (f"; asv log: {log}" if log else ""))
-    return {m.key: list(m.samples) if m.samples else [m.value] for m in found}
+    return {m.key: m.values for m in found}
 
 
 def _median(values: Sequence[float]) -> float:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..model.series import SeriesKey
 from .atomic import write_atomic
-from .results import Measurement, ResultSet
+from .results import ResultSet
 
 SCHEMA = 1
 
@@ -39,17 +39,13 @@ class Baseline:
     units: dict[SeriesKey, str]
 
 
-def measurement_samples(m: Measurement) -> list[float]:
-    return list(m.samples) if m.samples else [m.value]
-
-
 def baseline_document(result_set: ResultSet, machine: str, commit: str) -> dict[str, Any]:
     """The JSON document of ``machine``'s results at ``commit``."""
     rows = []
     for m in sorted(result_set.at_commit(commit), key=lambda m: m.key):
         if m.key.machine != machine:
             continue
-        samples = measurement_samples(m)
+        samples = m.values
         rows.append({"benchmark": m.key.benchmark, "params": m.key.params_dict,
                      "env": m.key.env, "unit": result_set.unit_of(m.key.benchmark),
                      "samples": samples, "median": m.value if math.isfinite(m.value) else None,

@@ -72,6 +72,11 @@ class Measurement:
     ci: tuple[float, float] | None
     source: Path
 
+    @property
+    def values(self) -> list[float]:
+        """What the two-sample tests take: the recorded samples, else asv's one value."""
+        return list(self.samples) if self.samples else [self.value]
+
 
 @dataclass
 class RowGroup:
