@@ -69,15 +69,21 @@ class Project:
     """The asv project a run is for: its repository and results directory."""
 
     root: Path          # where asv.conf.json is
-    repo: Path          # the benchmarked repository (asv.conf.json "repo")
+    repo: Path | None   # the benchmarked repository (asv.conf.json "repo"); None: none here
     results: Path
 
     @classmethod
     def at(cls, root: Path, results: Path | None, bench: bool) -> "Project":
         """The project at ``root``. Without benchmarking, a ``results`` directory
-        and the git repository ``root`` lies in are enough (no asv.conf.json)."""
+        is enough (no asv.conf.json): with the git repository ``root`` lies in,
+        or with none (asv's recorded dates order the commits, nothing is
+        re-measured)."""
         if not bench and results is not None and not (root / "asv.conf.json").is_file():
-            return cls(root.resolve(), toplevel(root), Path(results))
+            try:
+                repo: Path | None = toplevel(root)
+            except HistoryError:
+                repo = None
+            return cls(root.resolve(), repo, Path(results))
         conf = load_asv_config(root)
         repo_spec = str(conf.get("repo", "."))
         try:
@@ -105,6 +111,7 @@ class Remeasure:
 
 def benchmark(project: Project, args: argparse.Namespace, config: DetectorConfig) -> None:
     """Step 1: asv over the distinct builds of the range not yet measured."""
+    assert project.repo is not None         # Project.at: benchmarking needs the repository
     commits = range_commits(project.repo, args.range)
     if not commits:
         print(f"bench: nothing to benchmark in {args.range}")
@@ -128,8 +135,9 @@ def confirmation(report: Report, history: History, project: Project, config: Det
     todo = policy.suspects(report, policy.companion_counts(history.series, config), config)
     if not todo:
         return [], ""
-    if no_confirm:
-        return [], f"{len(todo)} timing-only suspect(s) not re-measured (--no-confirm)"
+    if no_confirm or project.repo is None:
+        why = "--no-confirm" if no_confirm else "no repository to build them from"
+        return [], f"{len(todo)} timing-only suspect(s) not re-measured ({why})"
     pairs = len({(c.parent, c.commit) for c in todo})
     step(f"confirming {len(todo)} timing-only suspect(s) at {pairs} commit pair(s) by "
          f"interleaved re-measurement ({config.confirm_rounds_per_look} rounds a look, at most "
@@ -180,14 +188,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     step(f"analysing {project.results}")
     with paused_gc(freeze=True):
-        history = load_history(project.results, repo=project.repo, branch=args.branch,
-                               build_paths=config.profile.build_paths)
+        history = load_history(project.results, repo=project.repo, search=None,
+                               branch=args.branch, build_paths=config.profile.build_paths)
         warn_all(history.result_set)
         report = analyse(history, config)
     confirmations, note = confirmation(report, history, project, config, args.no_confirm)
     report = policy.apply_verdicts(report, confirmations)   # every view shows the verdicts
     involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
-    keys = build_keys(project.repo, sorted(involved), config.profile.build_paths)
+    keys = (build_keys(project.repo, sorted(involved), config.profile.build_paths)
+            if project.repo is not None else {})
     entries = policy.listing(report, confirmations, keys, history.order)
     title = f"{config.profile.title or 'Benchmarks'}: history {args.branch} ({args.range})"
     from ..render.plot_jobs import default_workers   # matplotlib: imported only to draw
