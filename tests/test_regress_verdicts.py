@@ -219,13 +219,27 @@ def test_a_change_at_a_same_build_commit_is_not_the_codes():
 
 
 def test_status_words_follow_the_evidence():
-    from rustorch_wasm.regress.model.kinds import failing_kinds, status_text
-    assert failing_kinds() == ("regression", "drift")
-    assert status_text("regression", False, 1) == "unconfirmed (1 commit)"
-    assert status_text("regression", False, 2) == "unconfirmed (2 commits)"
-    assert status_text("regression", False, 9) == "timing only (9 commits)"
-    assert status_text("drift", True, 9) == "confirmed"
-    assert status_text("environment", False, 1) == "" and status_text("refuted", False, 1) == ""
+    from rustorch_wasm.regress.model.findings import Finding
+    from rustorch_wasm.regress.model.kinds import failing_kinds
+    from rustorch_wasm.regress.model.series import SeriesKey
+
+    def f(kind: str, n: int, **kw) -> Finding:
+        key = SeriesKey("box", "venv", "m.C.peakmem_x" if kw.pop("mem", False) else "m.C.time_x")
+        return Finding(kind, key, "c" * 40, "p" * 40, 1.0, 1.5, kw.pop("ratio", 1.5), (1.4, 1.6),
+                       1e-4, "seconds", commits_after=n, **kw)
+
+    assert failing_kinds() == ("regression", "drift", "shift")
+    assert f("regression", 1).status == "unconfirmed: history, 1 commit"
+    assert f("regression", 2, decided_by="two-sample").status == "unconfirmed: two-sample, 2 commits"
+    assert f("regression", 9).status == "history, 9 commits"
+    assert f("regression", 9, mem=True).status == "history, 9 commits"   # no "timing only"
+    assert f("drift", 9, confirmed=True, decided_by="exact counts").status == \
+        "confirmed by exact counts"
+    assert f("regression", 9, fixed_by="f" * 40).status == "fixed at ffffffffff"
+    assert f("environment", 1).status == "" and f("refuted", 1).status == ""
+    assert f("regression", 3).fails and not f("regression", 3, fixed_by="f" * 40).fails
+    assert f("shift", 3).fails and not f("shift", 3, ratio=0.7).fails   # only for the worse
+    assert not f("inconclusive", 1).fails and not f("environment", 3).fails
 
 
 def test_regressions_crowding_the_newest_commits_are_each_reported(tmp_path, capsys):

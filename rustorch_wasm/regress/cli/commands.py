@@ -14,7 +14,6 @@ from pathlib import Path
 from ..model.config import DetectorConfig, config_path, load_config
 from ..model.direction import change_text
 from ..model.findings import Report
-from ..model.kinds import failing_kinds, status_text
 from ..model.series import SeriesKey, paused_gc
 from ..io.atomic import write_atomic
 from ..io.baseline import set_baselines
@@ -24,9 +23,6 @@ from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis.compare import check_against_baselines, compare_samples
 from ..analysis.pipeline import analyse
 from ..render.report import render_markdown
-
-FAILING_KINDS = failing_kinds()
-
 
 def add_rule_options(p: argparse.ArgumentParser, repo: Path | None = Path(".")) -> None:
     """--results/--repo/--threshold/--alpha/--config/--json/--markdown."""
@@ -71,7 +67,7 @@ def emit(report: Report, args: argparse.Namespace, title: str) -> int:
     for group in report.alert_groups():
         for i in group.findings:
             print("  " + finding_line(report.findings[i]), file=out)
-    return 1 if any(f.kind in FAILING_KINDS for f in report.findings) else 0
+    return 1 if report.failing else 0
 
 
 def finding_line(f) -> str:
@@ -79,7 +75,7 @@ def finding_line(f) -> str:
     if f.is_environment:
         return (f"{f.kind:11s} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}: {f.moved} series"
                 f" ({f.share:.0%}) moved x{f.ratio:.3f} together")
-    state = status_text(f.kind, f.confirmed, f.commits_after)
+    state = f.status
     mark = f", {state}" if state else ""
     return (f"{f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
             f" {change_text(f.ratio, f.better, f.unit)} (p={f.p_value:.2g}{mark})")

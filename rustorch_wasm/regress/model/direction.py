@@ -55,9 +55,12 @@ def sign(better: Better) -> float:
 
 
 def worse_word(better: Better, unit: str) -> tuple[str, str]:
-    """("slower", "faster") for times, ("worse", "better") for anything else."""
+    """("slower", "faster") for times, ("larger", "smaller") for memory
+    (asv's ``mem_``/``peakmem_``, in bytes), ("worse", "better") for anything else."""
     if better == "lower" and unit in ("seconds", "ratio"):   # "ratio": a machine's shared shift
         return "slower", "faster"
+    if better == "lower" and unit == "bytes":
+        return "larger", "smaller"
     return "worse", "better"
 
 

@@ -5,7 +5,8 @@ The JSON shape (schema 2; schema 1 readers keep working, every schema-1
 field is still there with its meaning) is an interface; keep it stable::
 
     {"schema": 2, "threshold": 0.2, "alpha": 0.01, "series_checked": N,
-     "findings": [{"kind": "regression"|"drift"|"environment"|"improvement",
+     "findings": [{"kind": "regression"|"drift"|"shift"|"environment"|"inconclusive"
+                           |"refuted"|"improvement",
                    "benchmark": "module.Class.time_x", "params": {"name": "value"},
                    "machine": "...", "env": "...",
                    "commit": "<full sha of first bad commit>",
@@ -16,7 +17,10 @@ field is still there with its meaning) is an interface; keep it stable::
                    "better": "lower"|"higher", "commits_after": int,
                    "confirmed": bool, "group": "<commit sha>",
                    "shared_ratio": float|null,
-                   "end_commit": "<sha>"|null, "moved": int, "share": float|null}],
+                   "end_commit": "<sha>"|null, "moved": int, "share": float|null,
+                   "decided_by": "history"|"two-sample"|"re-measurement"|"exact counts"
+                                 |"metadata",
+                   "fixed_by": "<sha>"|null}],
      "alert_groups": [{"commit": "<sha>", "previous_commit": "<sha>",
                        "counts": {"regression": 1, ...}, "findings": [index, ...]}],
      "series": [{"benchmark", "params", "machine", "env", "better", "threshold",
@@ -28,8 +32,18 @@ field is still there with its meaning) is an interface; keep it stable::
 * ``commits_after``: how many measured commits of evidence the finding
   rests on (1 for a step seen at the newest commit only).
 * ``confirmed``: ``true`` when an exact instruction-count change backs the
-  finding (or it is one); ``false`` until re-measured otherwise. A timing
-  regression seen at one or two commits is reported, marked unconfirmed.
+  finding (or it is one) or re-measurement confirmed it; ``false``
+  otherwise. A regression seen at one or two commits is reported, marked
+  unconfirmed.
+* ``decided_by``: the evidence that decided it: ``history`` (the step
+  against the series' own commit-to-commit noise), ``two-sample`` (the
+  samples of the newest build against the previous one's, when the history
+  is too short for its noise), ``re-measurement`` (interleaved runs of the
+  commit and its parent), ``exact counts``, ``metadata`` (asv's recorded
+  machine, Python or requirements changed: environment findings).
+* ``fixed_by``: for a regression whose old level came back later (a revert
+  or a fix), the first commit back at that level; such a finding no longer
+  fails ``detect``. ``null`` otherwise.
 * ``shared_ratio``: for a series that moved at an environment finding's
   commit, the shared ratio it was judged against (its own ``ratio`` divided
   by ``shared_ratio`` is what the verdict used).
@@ -56,10 +70,12 @@ from typing import Any
 
 import numpy as np
 
-from .kinds import Kind, failing_kinds, kind_order
+from .kinds import Kind, kind_info, kind_order
 from .series import SeriesKey
 
 SCHEMA = 2
+#: The evidence that can decide a finding.
+DECIDED_BY = ("history", "two-sample", "re-measurement", "exact counts", "metadata")
 
 
 @dataclass(frozen=True)
@@ -84,10 +100,46 @@ class Finding:
     end_commit: str | None = None
     moved: int = 0
     share: float = math.nan
+    decided_by: str = "history"          # the evidence that decided it (DECIDED_BY)
+    fixed_by: str | None = None          # the commit where the old level came back
 
     @property
     def is_environment(self) -> bool:
-        return self.kind == "environment"
+        """A finding about a whole machine and environment (no one benchmark)."""
+        return self.kind in ("environment", "shift")
+
+    @property
+    def fails(self) -> bool:
+        """Does it fail ``detect``? A failing kind, not fixed since, and for a
+        shared shift of unknown cause only when it is for the worse."""
+        return self._fails(kind_info(self.kind).fails_detect)
+
+    @property
+    def fails_gate(self) -> bool:
+        return self._fails(kind_info(self.kind).fails_gate)
+
+    def _fails(self, kind_fails: bool) -> bool:
+        if not kind_fails or self.fixed_by is not None:
+            return False
+        return self.kind != "shift" or self.ratio > 1.0
+
+    @property
+    def status(self) -> str:
+        """How sure a failing finding is, in words, and what decided it:
+        ``confirmed by re-measurement``, ``unconfirmed: two-sample, 1 commit``,
+        ``history, 12 commits``, ``fixed at <sha>``; blank for kinds that
+        fail nothing."""
+        if not kind_info(self.kind).fails_detect:
+            return ""
+        if self.fixed_by is not None:
+            return f"fixed at {self.fixed_by[:10]}"
+        n = f"{self.commits_after} commit{'s' if self.commits_after != 1 else ''}"
+        if self.confirmed:
+            return f"confirmed by {self.decided_by}" if self.decided_by != "history" else \
+                f"confirmed ({n})"
+        if self.commits_after <= 2:
+            return f"unconfirmed: {self.decided_by}, {n}"
+        return f"{self.decided_by}, {n}"
 
     @property
     def badness(self) -> float:
@@ -120,6 +172,8 @@ class Finding:
             "end_commit": self.end_commit,
             "moved": int(self.moved),
             "share": _finite(self.share),
+            "decided_by": self.decided_by,
+            "fixed_by": self.fixed_by,
         }
 
 
@@ -180,8 +234,8 @@ class Report:
 
     @property
     def failing(self) -> list[Finding]:
-        kinds = failing_kinds()
-        return [f for f in self.findings if f.kind in kinds]
+        """The findings that fail ``detect`` (:attr:`Finding.fails`)."""
+        return [f for f in self.findings if f.fails]
 
     def alert_groups(self) -> list[AlertGroup]:
         """Findings grouped by commit: the group with the worst kind first,

@@ -8,9 +8,17 @@ report, the Markdown, the site, the plots and the gate look kinds up here.
 * ``regression``: a change of the threshold's size for the worse;
 * ``drift``: a creep for the worse through steps each too small to flag;
 * ``environment``: a change that many series of one machine and environment
-  made at the same commit(s) (a runner change, a slow stretch of the host),
-  reported once for the machine; the series that moved with it are judged
-  against it, not reported one by one;
+  made at the same commit(s) with evidence that the environment made it
+  (asv's metadata changed, the commit changed no build input, the level
+  came back by itself, or re-measurement did not reproduce it), reported
+  once for the machine; the series that moved with it are judged against
+  it, not reported one by one;
+* ``shift``: such a shared change without that evidence: its cause is
+  unknown (a runner change asv did not record, or a change of the code
+  that every benchmark goes through). It is listed with its members and
+  fails ``detect`` when it is for the worse; re-measurement (``run``, the
+  gate) decides it: reproduced, its members become regressions or
+  improvements; not reproduced, it is an environment shift;
 * ``inconclusive``: a timing change that re-measuring the culprit and its
   parent interleaved could neither confirm nor refute within its bound:
   listed apart as "not confirmed", never as a change;
@@ -23,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["regression", "drift", "environment", "inconclusive", "refuted", "improvement"]
+Kind = Literal["regression", "drift", "shift", "environment", "inconclusive", "refuted",
+               "improvement"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +53,11 @@ class KindInfo:
 KINDS: dict[str, KindInfo] = {k.name: k for k in (
     KindInfo("regression", 0, "Regression", "▲", "#c0392b", "^", True, True),
     KindInfo("drift", 1, "Drift", "◆", "#d68910", "D", True, True),
-    KindInfo("environment", 2, "Environment", "■", "#5d6d7e", "s", False, False),
-    KindInfo("inconclusive", 3, "Not confirmed", "?", "#a569bd", "o", False, False, False),
-    KindInfo("refuted", 4, "Refuted", "✕", "#7f8c8d", "x", False, False, False),
-    KindInfo("improvement", 5, "Improvement", "▼", "#1e8449", "v", False, False),
+    KindInfo("shift", 2, "Shared shift, cause unknown", "◇", "#af601a", "P", True, True),
+    KindInfo("environment", 3, "Environment", "■", "#5d6d7e", "s", False, False),
+    KindInfo("inconclusive", 4, "Not confirmed", "?", "#a569bd", "o", False, False, False),
+    KindInfo("refuted", 5, "Refuted", "✕", "#7f8c8d", "x", False, False, False),
+    KindInfo("improvement", 6, "Improvement", "▼", "#1e8449", "v", False, False),
 )}
 
 
@@ -66,17 +76,3 @@ def failing_kinds(gate: bool = False) -> tuple[str, ...]:
 
 def kind_order(name: str) -> int:
     return kind_info(name).order
-
-
-def status_text(kind: str, confirmed: bool, commits_after: int) -> str:
-    """How sure a failing finding is, in words: ``confirmed`` (an exact
-    instruction-count change or a re-measurement backs it), ``unconfirmed
-    (1 commit)`` for a change seen at the newest commit or two only, and
-    ``timing only (N commits)`` otherwise; blank for kinds that fail nothing."""
-    if not kind_info(kind).fails_detect:
-        return ""
-    if confirmed:
-        return "confirmed"
-    if commits_after <= 2:
-        return f"unconfirmed ({commits_after} commit{'s' if commits_after != 1 else ''})"
-    return f"timing only ({commits_after} commits)"

@@ -1,4 +1,4 @@
-"""Readable quantities: seconds shown as ns, µs, ms or s.
+"""Readable quantities: seconds shown as ns, µs, ms or s; bytes as B, KiB, MiB, GiB.
 
 The detector's one value formatter (:func:`format_value`) and the time scales
 the plots use; the Markdown report, the site and the gate's Markdown all
@@ -12,6 +12,7 @@ from statistics import median
 from typing import Iterable
 
 TIME_SCALES = ((1e-6, "ns", 1e9), (1e-3, "µs", 1e6), (1.0, "ms", 1e3))
+BYTE_SCALES = ((2.0 ** 10, "B", 1.0), (2.0 ** 20, "KiB", 2.0 ** -10), (2.0 ** 30, "MiB", 2.0 ** -20))
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,18 @@ class Scale:
 
 
 def display_scale(unit: str, values: Iterable[float]) -> Scale:
-    """A readable scale: seconds become ns/µs/ms/s by the median magnitude."""
+    """A readable scale by the median magnitude: seconds become ns/µs/ms/s,
+    bytes B/KiB/MiB/GiB; other units stay as they are."""
     finite = [v for v in values if math.isfinite(v) and v > 0]
-    if unit != "seconds" or not finite:
+    if unit not in ("seconds", "bytes") or not finite:
         return Scale(1.0, unit)
     typical = median(finite)
-    for limit, name, factor in TIME_SCALES:
+    scales, last = (TIME_SCALES, Scale(1.0, "s")) if unit == "seconds" else \
+        (BYTE_SCALES, Scale(2.0 ** -30, "GiB"))
+    for limit, name, factor in scales:
         if typical < limit:
             return Scale(factor, name)
-    return Scale(1.0, "s")
+    return last
 
 
 def seconds_text(value: float) -> str:
@@ -41,12 +45,15 @@ def seconds_text(value: float) -> str:
 
 
 def format_value(value: float, unit: str) -> str:
-    """A measured value for people: ``n/a`` when not finite; seconds in the
-    scale that suits them; whole numbers with thousands separators from 1,000
+    """A measured value for people: ``n/a`` when not finite; seconds and bytes
+    in the scale that suits them; whole numbers with thousands separators from 1,000
     up (counts, large rates); else four significant digits."""
     if not math.isfinite(value):
         return "n/a"
     if unit == "seconds":
         return seconds_text(value)
+    if unit == "bytes":
+        scale = display_scale("bytes", [abs(value)]) if value else Scale(1.0, "B")
+        return f"{value * scale.factor:.4g} {scale.unit}"
     text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     return f"{text} {unit}".strip()

@@ -7,14 +7,14 @@ import math
 
 from ..model.direction import change_text
 from ..model.findings import Finding, Report
-from ..model.kinds import KINDS, kind_info, status_text
+from ..model.kinds import KINDS, kind_info
 from ..model.units import format_value
 from .markdown import cell
 
 
 def status(f: Finding) -> str:
-    """How sure a failing finding is (:func:`.kinds.status_text`)."""
-    return status_text(f.kind, f.confirmed, f.commits_after)
+    """How sure a failing finding is, and what decided it (:attr:`Finding.status`)."""
+    return f.status
 
 
 def finding_row(f: Finding) -> str:

@@ -15,7 +15,7 @@ from html import escape
 from typing import Iterable
 
 from ..model.findings import Finding, Report
-from ..model.kinds import KINDS, status_text
+from ..model.kinds import KINDS
 from ..model.profile import Profile, short_labels
 from ..model.series import Series, SeriesKey
 from ..model.units import format_value
@@ -205,7 +205,7 @@ def commit_html(sha: str, info: dict[str, CommitInfo], root: str | None = None,
 
 
 def status_html(f: Finding) -> str:
-    state = status_text(f.kind, f.confirmed, f.commits_after)
+    state = f.status
     return f"<br><span class=\"muted\">{escape(state)}</span>" if state else ""
 
 
