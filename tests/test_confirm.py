@@ -93,7 +93,7 @@ def test_one_run_per_commit_pair_and_order_kept():
 def test_nothing_measured_or_a_failed_run_is_inconclusive():
     stub = Stub({})
     [c] = confirm([Suspect(key("x"), C, P)], stub)
-    assert c.verdict == "inconclusive" and "too few samples" in c.reason and len(stub.calls) == 1
+    assert c.verdict == "inconclusive" and "measured nothing" in c.reason and len(stub.calls) == 1
 
     def failing(*_):
         raise RemeasureError("asv exited 1")
@@ -119,3 +119,42 @@ def test_a_throughput_drop_is_judged_as_a_regression():
     stub = Stub({name: (3000.0, 2000.0)})
     [c] = confirm([Suspect(name, C, P, unit="samples/s", better="higher")], stub)
     assert c.verdict == "confirmed" and 0.6 < c.ratio < 0.7
+
+
+def test_one_value_per_round_waits_for_enough_rounds():
+    """A track_ benchmark gives one value a round: 4 a side after the first look
+    is too few to decide, the next look (8 a side) confirms a clear change."""
+    stub = Stub({key("x"): (1e-3, 1.5e-3)}, per_round=1)
+    [c] = confirm([Suspect(key("x"), C, P)], stub)
+    assert c.verdict == "confirmed" and c.samples == (8, 8) and c.rounds == 8
+    assert [call[3] for call in stub.calls] == [4, 4]
+
+
+def test_the_asv_runner_gets_one_value_per_round_for_a_track_benchmark(monkeypatch, tmp_path):
+    """asv records one value per run for a track_ benchmark: the pair runner
+    runs it again, alone, once per further round, alternating the commits'
+    order, so both sides get a value a round; timing keys run once."""
+    from rustorch_wasm.regress.cli import asv_runner
+
+    timing, track = key("t"), SeriesKey("box", "venv", "mod.C.track_x", (("size", "10"),))
+    calls: list[tuple[list[str], list[str], str]] = []
+
+    def run_commits(repo, order, workdir, *, benches, extra, log, echo_progress):
+        calls.append((list(order), list(benches), extra[1]))
+        return workdir / "|".join(order)
+
+    def samples_at(results, commit):
+        n = len(calls)
+        out = {track: [float(n)]}
+        if n == 1:
+            out[timing] = [1.0] * 6
+        return out
+
+    monkeypatch.setattr(asv_runner, "run_commits", run_commits)
+    monkeypatch.setattr(asv_runner, "samples_at", samples_at)
+    got = asv_runner.PairRunner(tmp_path, tmp_path)(P, C, [timing, track], 4)
+    assert got[timing] == ([1.0] * 6, [1.0] * 6)
+    assert got[track] == ([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0])
+    assert [c[0] for c in calls] == [[P, C], [C, P], [P, C], [C, P]]
+    assert [c[2] for c in calls] == ["rounds=4", "rounds=1", "rounds=1", "rounds=1"]
+    assert all("track_x" in c[1][0] for c in calls[1:]) and len(calls[1][1]) == 1

@@ -16,10 +16,12 @@ ENV = "venv-py3.10"
 
 
 def history(tmp: Path, n: int, levels: np.ndarray, names: list[str], units: list[str],
-            seed: int = 1, envs: list[str] | None = None) -> tuple[Path, Path, list[str]]:
+            seed: int = 1, envs: list[str] | None = None,
+            runner_from: int | None = None) -> tuple[Path, Path, list[str]]:
     """``levels[i, j]``: series ``j`` at commit ``i``; 10 samples each with 1.5 %
     within-run and 1 % run-to-run noise, one benchmark per series, measured in
-    ``envs[j]`` (default: all in ``ENV``)."""
+    ``envs[j]`` (default: all in ``ENV``); from commit ``runner_from`` on the
+    result files record another runner (asv's machine params)."""
     repo, results = tmp / "repo", tmp / "results"
     shas = make_history(repo, n)
     write_benchmarks_json(results, {name: ([], [], unit) for name, unit in zip(names, units)})
@@ -32,7 +34,11 @@ def history(tmp: Path, n: int, levels: np.ndarray, names: list[str], units: list
             samples = list(level * np.exp(rng.normal(0, 0.015, 10)))
             rows[envs[j]][name] = Row([float(np.median(samples))], [], [samples])
         for env, env_rows in rows.items():
-            write_result_file(results, "box", sha, env, env_rows)
+            path = write_result_file(results, "box", sha, env, env_rows)
+            if runner_from is not None and i >= runner_from:
+                data = json.loads(path.read_text())
+                data["params"]["cpu"] = "another runner"
+                path.write_text(json.dumps(data))
     return repo, results, shas
 
 
@@ -62,27 +68,37 @@ def test_a_step_at_the_newest_commit_is_reported_at_once_unconfirmed(tmp_path, c
     assert len(doc["findings"]) == 1
 
 
-def test_a_shared_shift_is_one_environment_finding_and_a_series_beyond_it_a_regression(
-        tmp_path, capsys):
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_shared_shift_is_one_finding_and_a_series_beyond_it_a_regression(
+        tmp_path, capsys, recorded):
+    """20 of 24 series x1.5 at one commit: with asv's metadata recording a new
+    runner there, one environment finding; without any evidence of the
+    cause, one shared shift of unknown cause (it fails detect). Either way
+    the series that moved x2.25 is a regression beyond it."""
     n, at = 40, 25
     names = [f"m.S.time_{j}" for j in range(24)]
     levels = np.ones((n, 24)) * 1e-3
     levels[at:, :20] *= 1.5                 # 20 of 24 series: the runner got slower
     levels[at:, 3] *= 1.5                   # ... and one of them x2.25 in all
     levels[12:, 22] *= 1.4                  # a real regression at a quiet commit
-    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 24)
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 24,
+                                  runner_from=at if recorded else None)
     code, doc = detect_json(repo, results, tmp_path, capsys)
     assert code == 1
-    assert kinds_at(doc, shas[at]) == [("environment", ""), ("regression", "m.S.time_3")]
-    [env] = [f for f in doc["findings"] if f["kind"] == "environment"]
+    kind = "environment" if recorded else "shift"
+    assert kinds_at(doc, shas[at]) == sorted([(kind, ""), ("regression", "m.S.time_3")])
+    [env] = [f for f in doc["findings"] if f["kind"] == kind]
+    assert env["decided_by"] == ("metadata" if recorded else "history")
     assert env["moved"] == 20 and env["share"] == pytest.approx(20 / 24)
     assert 1.4 < env["ratio"] < 1.6 and env["end_commit"] is None
+    assert sorted(m["benchmark"] for m in env["members"]) == sorted(names[:20])
+    assert all(1.3 < m["ratio"] < 2.5 for m in env["members"])     # only those that moved
     [beyond] = [f for f in doc["findings"] if f["benchmark"] == "m.S.time_3"]
     assert 2.0 < beyond["ratio"] < 2.5 and 1.4 < beyond["shared_ratio"] < 1.6
     assert kinds_at(doc, shas[12]) == [("regression", "m.S.time_22")]
     assert len(doc["findings"]) == 3
     [group] = [g for g in doc["alert_groups"] if g["commit"] == shas[at]]
-    assert group["counts"] == {"environment": 1, "regression": 1}
+    assert group["counts"] == {kind: 1, "regression": 1}
 
 
 @pytest.mark.parametrize("sibling_moved", [True, False])
@@ -99,7 +115,8 @@ def test_a_runner_change_seen_in_one_env_is_looked_for_in_its_siblings(tmp_path,
     if sibling_moved:
         levels[at:, :20] *= 1.5
     levels[at:, 24:30] *= 1.5
-    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 48, envs=envs)
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 48, envs=envs,
+                                  runner_from=at)
     code, doc = detect_json(repo, results, tmp_path, capsys)
     found = sorted((f["kind"], f["env"]) for f in doc["findings"] if f["commit"] == shas[at])
     if sibling_moved:
@@ -125,7 +142,8 @@ def test_each_env_has_one_finding_for_a_runner_change_however_many_siblings_see_
     levels[rows, :20] *= 1.5
     levels[rows, 24:44] *= 1.5
     levels[rows, 48:54] *= 1.5
-    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 72, envs=envs)
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 72, envs=envs,
+                                  runner_from=None if stretch else at)
     code, doc = detect_json(repo, results, tmp_path, capsys)
     found = sorted((f["kind"], f["env"]) for f in doc["findings"])
     assert found == [("environment", e) for e in ("conda-py3.10", "conda-py3.11", "conda-py3.12")]

@@ -120,12 +120,14 @@ def test_listing_order_and_evidence():
     report = Report(0.2, 0.01, 7, fs)
     counts = {"mod.C.time_b": (100.0, 150.0)}
     todo = policy.suspects(report, lambda f: counts.get(f.key.benchmark), DetectorConfig())
-    assert [s.key.benchmark[6:] for s in todo] == ["time_u", "time_n", "time_q", "time_b",
-                                                  "time_c"]
+    # both directions are suspects: the improvement too
+    assert [s.key.benchmark[6:] for s in todo] == ["time_i", "time_u", "time_n", "time_q",
+                                                  "time_b", "time_c"]
+    assert [s.worse for s in todo] == [True] * 6       # these test findings all read x1.5
     conf = {"time_n": "refuted", "time_q": "inconclusive", "time_c": "confirmed"}
     confirmations = [Confirmation(c, conf[c.key.benchmark[6:]], 1.0, (0.9, 1.1), 0.5, 4, (24, 24))
                      for c in todo if c.key.benchmark[6:] in conf]
-    confirmations.append(Confirmation(todo[3], "confirmed", 1.5, (1.5, 1.5), 0.0, 0, (0, 0),
+    confirmations.append(Confirmation(todo[4], "confirmed", 1.5, (1.5, 1.5), 0.0, 0, (0, 0),
                                       "instruction count x1.500 (exact): not re-measured"))
     applied = policy.apply_verdicts(report, confirmations)
     kinds = {f.key.benchmark[6:]: f.kind for f in applied.findings}

@@ -5,14 +5,18 @@ Per key present on both sides: the ratio of medians ``after / before``, the
 two-sided Mann-Whitney p-value of the two sample sets (Benjamini-Hochberg
 at ``alpha`` across the keys whose ratio passes the size guard, as in
 :mod:`.detect`) and a bootstrap interval of the ratio. A
-*regression* needs BH rejection, a ratio of at least ``1 + guard*t``
-(``guard`` = 3/4 by default) and an interval reaching ``1 + t``; an
-*improvement* mirrors it in log space (see :mod:`.detect`). Instruction counts are exact: ratio >= ``1 + t`` (or
-<= ``1/(1 + t)``) is flagged with ``p_value = 0``. A key with fewer than two
-values on a side (asv recorded no samples, only its median) cannot be tested:
-it is flagged on the ratio alone and says so in ``evidence``. A series
-where higher is better (:mod:`.direction`) is judged on the reciprocals, and
-reported in its own terms.
+*regression* needs BH rejection and a ratio of at least ``1 + t``: the
+size guard ``1 + guard*t`` (``guard`` = 3/4 by default) only admits a key
+to the family, so that no finding is below its threshold; an *improvement*
+mirrors it in log space (see :mod:`.detect`). Instruction counts are exact:
+ratio >= ``1 + t`` (or <= ``1/(1 + t)``) is flagged with ``p_value = 0``. A
+key with fewer than two values on a side (asv recorded one value per run,
+no samples) cannot be tested: a ratio beyond the size guard makes it an
+``inconclusive`` finding that says so in ``evidence``, never a regression
+or an improvement by its ratio alone (re-measuring it over interleaved
+rounds gives values to test). A series where higher is better
+(:mod:`.direction`) is judged on the reciprocals, and reported in its own
+terms.
 """
 from __future__ import annotations
 
@@ -28,7 +32,8 @@ from ..io.baseline import BaselineError, load_baseline
 from ..io.results import ResultSet
 from .stats import benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median_ratio
 
-UNTESTED = "fewer than two samples on a side: no significance test, ratio alone"
+UNTESTED = ("one value per run on a side: no two-sample test possible, not a verdict "
+            "(re-measure over interleaved rounds to test it)")
 
 
 def guard_passed(ratio: float, threshold: float, guard: float) -> bool:
@@ -38,11 +43,13 @@ def guard_passed(ratio: float, threshold: float, guard: float) -> bool:
 
 def step_kind(ratio: float, ci: tuple[float, float], threshold: float,
               guard: float) -> Kind | None:
-    """regression / improvement / None for a significant change of ``ratio``."""
-    up, down = 1.0 + guard * threshold, 1.0 / (1.0 + guard * threshold)
-    if ratio >= up and ci[1] >= 1.0 + threshold:
+    """regression / improvement / None for a significant change of ``ratio``:
+    the point estimate at the threshold (no finding below it), the interval
+    reaching it (always so then; kept for an interval from another model)."""
+    up, down = 1.0 + threshold, 1.0 / (1.0 + threshold)
+    if ratio >= up and ci[1] >= up:
         return "regression"
-    if ratio <= down and ci[0] <= 1.0 / (1.0 + threshold):
+    if ratio <= down and ci[0] <= down:
         return "improvement"
     return None
 
@@ -62,13 +69,14 @@ def clean(values: list[float]) -> np.ndarray:
 
 def raw_finding(kind: Kind, key: SeriesKey, commit: str, previous: str, b: np.ndarray,
                 a: np.ndarray, ratio: float, ci: tuple[float, float], p: float, unit: str,
-                better: str, evidence: tuple[str, ...] = (), exact: bool = False) -> Finding:
+                better: str, evidence: tuple[str, ...] = (), exact: bool = False,
+                decided_by: str = "two-sample") -> Finding:
     """A finding judged in badness terms, reported in the unit's own terms."""
     before, after = float(np.median(b)), float(np.median(a))
     if better == "higher":
         before, after, ratio, ci = 1 / before, 1 / after, 1 / ratio, (1 / ci[1], 1 / ci[0])
     return Finding(kind, key, commit, previous, before, after, ratio, ci, p, unit, evidence,
-                   better, 1, exact)
+                   better, 1, exact, decided_by=decided_by)
 
 
 def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey, list[float]],
@@ -92,12 +100,18 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
             b, a = 1.0 / b, 1.0 / a
         ratio = median_ratio(b, a)
         exact = config.profile.is_exact(key)
-        if exact or min(a.size, b.size) < 2:
+        if exact:
             kind = exact_kind(ratio, t)
             if kind is not None:
                 findings.append(raw_finding(kind, key, commit_after, commit_before, b, a,
-                                            ratio, (ratio, ratio), 0.0 if exact else math.nan,
-                                            unit, better, () if exact else (UNTESTED,), exact))
+                                            ratio, (ratio, ratio), 0.0, unit, better, (), True,
+                                            "exact counts"))
+            continue
+        if min(a.size, b.size) < 2:
+            if guard_passed(ratio, t, config.guard):
+                findings.append(raw_finding("inconclusive", key, commit_after, commit_before, b,
+                                            a, ratio, (math.nan, math.nan), math.nan, unit,
+                                            better, (UNTESTED,)))
             continue
         if guard_passed(ratio, t, config.guard):     # only sized changes are hypotheses
             tested.append((key, b, a, ratio, mann_whitney_p(b, a)))

@@ -40,7 +40,9 @@ The bound: ``looks = ceil(confirm_max_rounds / confirm_rounds_per_look)``
 does not raise the chance of confirming noise above ``alpha``. A suspect
 whose re-run measured nothing (the benchmark failed or was not selected)
 is inconclusive at once, and so are all suspects of a commit pair whose
-runner raised :class:`RemeasureError`. What a verdict does to a finding is
+runner raised :class:`RemeasureError`; one with fewer than
+``confirm_min_samples`` values a side (a ``track_`` benchmark gives one a
+round) waits for the next look. What a verdict does to a finding is
 the policy's (:mod:`.policy`).
 """
 from __future__ import annotations
@@ -178,10 +180,12 @@ def judge(pending: Sequence[Suspect], pooled: Samples, config: DetectorConfig,
     for c in pending:
         a, b = clean(pooled[c.key][0]), clean(pooled[c.key][1])
         n = (int(a.size), int(b.size))
-        if min(n) < config.confirm_min_samples:
+        if min(n) == 0:
             out[c] = Confirmation(c, "inconclusive", math.nan, (math.nan, math.nan), math.nan,
-                                  rounds, n, "the re-run measured too few samples")
+                                  rounds, n, "the re-run measured nothing for it")
             continue
+        if min(n) < config.confirm_min_samples:
+            continue                   # one value per round so far: the next look decides
         ratio, ci, p = _estimate(a, b, config)
         lo, hi = sorted(float(x) for x in _badness(np.asarray(ci), c.better))
         t = config.threshold_for(c.key.benchmark)

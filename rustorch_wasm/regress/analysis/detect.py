@@ -73,6 +73,7 @@ from .candidates import Candidate, sized, step_candidates, verdict
 from .changepoint import commit_levels, log_levels, segment_with_p
 from .environment import FileMeta, Prepared, apply_events
 from .exact_counts import add_evidence, instruction_findings
+from .newest import newest_by_samples, undecided
 from .spikes import SpikeSizes, spike_sample
 from .stats import benjamini_hochberg
 
@@ -123,6 +124,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
     findings: list[Finding] = []
     analyses: dict = {}
     segmented: list[tuple[Series, np.ndarray, np.ndarray, dict[int, float], np.ndarray]] = []
+    short: list[Series] = []            # too few commit levels for the commit-level tests
     for s in series_list:
         if len(s) < 2:
             continue
@@ -138,6 +140,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
         analyses[s.key] = SeriesAnalysis(s.key, better, levels, [],
                                          config.threshold_for(s.key.benchmark))
         if y.size < 2 * config.min_segment:
+            short.append(s)
             continue
         split = dict(segment_with_p(y, config))
         segmented.append((s, idx, y, split, levels))
@@ -150,21 +153,26 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
         cands, cps = step_candidates(s, idx, y, split, config, sizes, bad)
         prepared.append(Prepared(s, idx, y, cps, cands))
         analyses[s.key].change_points = [int(idx[k]) for k in cps]
-    candidates, environment, joined = apply_events(prepared, series_list, config, metadata)
+    candidates, environment, joined = apply_events(prepared, series_list, config, metadata,
+                                                   same_build)
     # only changes of the size that matters are hypotheses of this run
     candidates = [c for c in candidates if sized(c, config)]
     rejected = benjamini_hochberg([c.p_value for c in candidates], config.alpha)
+    made: set[int] = set()
     for c, ok in zip(candidates, rejected):
         if not ok:
             continue
         decided = verdict(c, config)
         if decided is None:
             continue
+        made.add(id(c))
         kind, ci = decided
         f = finding_of(c, kind, ci, analyses[c.series.key].better, joined.get(id(c)))
         if c.tail is not None:
             analyses[c.series.key].change_points.append(c.at)
         findings.append(f)
+    findings.extend(undecided(candidates, made, config))
+    findings.extend(newest_by_samples(short, config, same_build or {}))
     findings = add_evidence(findings, series_list, config)
     if same_build:
         findings = [g for f in findings if (g := same_build_commit(f, same_build, config.profile.is_exact(f.key))) is not None]

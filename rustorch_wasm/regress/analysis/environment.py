@@ -122,7 +122,8 @@ def metadata_changes(meta: Mapping[tuple[str, str, str], FileMeta] | None, group
 
 
 def apply_events(prepared: list[Prepared], series_list: list[Series], config: DetectorConfig,
-                 meta: Mapping[tuple[str, str, str], FileMeta] | None = None
+                 meta: Mapping[tuple[str, str, str], FileMeta] | None = None,
+                 same_build: Mapping[str, str] | None = None
                  ) -> tuple[list[Candidate], list[Finding], dict[int, tuple[SharedEvent, str]]]:
     """Every candidate after judging the members of environment events
     against them; the environment findings; per kept member candidate
@@ -133,7 +134,7 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
     commit (``p +- 1``) with the share asked of an event lowered to
     ``env_sibling_share``: a runner change shifts every env of the machine,
     and the env where fewer of its series show it is the same event."""
-    run = EventRun(series_list, config, meta)
+    run = EventRun(series_list, config, meta, same_build or {})
     groups: dict[tuple[str, str], list[Prepared]] = {}
     for p in prepared:
         groups.setdefault((p.series.key.machine, p.series.key.env), []).append(p)
@@ -177,9 +178,10 @@ class EventRun:
     """What applying the events of one detect run has decided so far."""
 
     def __init__(self, series_list: list[Series], config: DetectorConfig,
-                 meta: Mapping[tuple[str, str, str], FileMeta] | None) -> None:
+                 meta: Mapping[tuple[str, str, str], FileMeta] | None,
+                 same_build: Mapping[str, str]) -> None:
         self.by_key = {s.key: s for s in series_list}
-        self.config, self.meta = config, meta
+        self.config, self.meta, self.same_build = config, meta, same_build
         self.replaced: dict[int, Candidate | None] = {}
         self.joined: dict[int, tuple[SharedEvent, str]] = {}
         self.stretches: dict[tuple[str, str], list[tuple[int, int]]] = {}
@@ -237,16 +239,35 @@ class EventRun:
                 else:
                     self.replaced[id(m.ref)] = judged
                     self.joined[id(judged)] = (event, commit)
+        meta = metadata_changes(self.meta, group, commit, previous)
+        cause = cause_of(event, meta, self.same_build, commit, previous)
+        keys = [members[m.series].series.key for m in event.members]
         self.findings.append(environment_finding(event, group, commit, previous, sha_at, ordered,
-                                                 changed, counted,
-                                                 metadata_changes(self.meta, group, commit,
-                                                                  previous)))
+                                                 changed, counted, meta, cause, keys))
         return True
+
+
+def cause_of(event: SharedEvent, meta: list[str], same_build: Mapping[str, str], commit: str,
+             previous: str) -> str | None:
+    """The evidence that the environment made a shared shift (``decided_by``
+    of its environment finding), or None when there is none: asv's recorded
+    metadata changed; the commit changed no build input (it shares its build
+    with the previous measured commit); or the shift came back by itself."""
+    if any(line.startswith("result metadata changed") for line in meta):
+        return "metadata"
+    if same_build.get(commit, commit) == same_build.get(previous, previous) and commit != previous:
+        return "build key"
+    if event.end is not None:
+        return "history"
+    return None
 
 
 def environment_finding(event: SharedEvent, group: tuple[str, str], commit: str, previous: str,
                         sha_at: dict[int, str], ordered: list[int], changed: int, counted: int,
-                        extra: list[str]) -> Finding:
+                        extra: list[str], cause: str | None,
+                        keys: list[SeriesKey]) -> Finding:
+    """An ``environment`` finding when ``cause`` names its evidence, else a
+    ``shift`` of unknown cause; ``keys``: each member move's series."""
     ratio = math.exp(event.log_shift)
     lo, hi = (math.exp(q) for q in event.quartiles)
     end = sha_at.get(event.end) if event.end is not None else None
@@ -262,7 +283,16 @@ def environment_finding(event: SharedEvent, group: tuple[str, str], commit: str,
         evidence.append(f"instruction counts unchanged in {counted - changed} of {counted} "
                         "series that have them")
     evidence.extend(extra)
-    return Finding("environment", SeriesKey(group[0], group[1], ""), commit, previous,
-                   math.nan, math.nan, ratio, (lo, hi), event.p_value, "ratio",
-                   tuple(evidence), "lower", span, counted > 0 and changed == 0,
-                   None, end, event.moved, event.share)
+    if cause == "build key":
+        evidence.append(f"the commit changed no build input (the build of {previous[:10]})")
+    elif cause is None:
+        evidence.append("cause unknown: no metadata change, the build changed, no return; "
+                        "re-measure to tell the code from the host")
+    moved: dict[SeriesKey, list[float]] = {}
+    for key, m in zip(keys, event.members):
+        moved.setdefault(key, []).append(m.log_ratio)
+    members = tuple((k, math.exp(float(np.median(v)))) for k, v in sorted(moved.items()))
+    return Finding("environment" if cause else "shift", SeriesKey(group[0], group[1], ""),
+                   commit, previous, math.nan, math.nan, ratio, (lo, hi), event.p_value, "ratio",
+                   tuple(evidence), "lower", span, False, None, end, event.moved, event.share,
+                   decided_by=cause or "history", members=members)

@@ -213,7 +213,14 @@ def matched(keys: Sequence[SeriesKey],
 
 @dataclass
 class PairRunner:
-    """:class:`.confirm.Runner` with asv: ``rounds`` interleaved rounds of two commits."""
+    """:class:`.confirm.Runner` with asv: ``rounds`` interleaved rounds of two commits.
+
+    asv records samples for timing benchmarks only: a ``track_`` benchmark
+    gives one value per run whatever the rounds, which no two-sample test
+    can use. Keys that came back with one value a side are therefore run
+    again, alone, once per further round, the two commits' order alternating
+    (parent first, then the culprit first, ...), so that they too get one
+    value per round, interleaved like the samples of the others."""
 
     repo: Path
     workdir: Path
@@ -222,15 +229,26 @@ class PairRunner:
     echo_progress: bool = False
     runs: int = 0
 
-    def __call__(self, parent: str, commit: str, keys: Sequence[SeriesKey], rounds: int) -> Samples:
+    def _measure(self, order: list[str], keys: Sequence[SeriesKey],
+                 rounds: int) -> dict[str, dict[SeriesKey, list[float]]]:
         self.runs += 1
         # asv matches -b against "name(p1, p2)" for parameterized benchmarks
         regexes = sorted({f"^{re.escape(k.benchmark)}(\\(|$)" for k in keys})
-        results = run_commits(self.repo, [parent, commit], self.workdir / f"look-{self.runs}",
+        results = run_commits(self.repo, order, self.workdir / f"look-{self.runs}",
                               benches=regexes, extra=("-a", f"rounds={rounds}", *self.extra),
                               log=self.log, echo_progress=self.echo_progress)
-        before = matched(keys, samples_at(results, parent))
-        after = matched(keys, samples_at(results, commit))
+        return {c: matched(keys, samples_at(results, c)) for c in order}
+
+    def __call__(self, parent: str, commit: str, keys: Sequence[SeriesKey], rounds: int) -> Samples:
+        got = self._measure([parent, commit], keys, rounds)
+        before, after = got[parent], got[commit]
+        single = [k for k in keys if len(before.get(k, ())) == 1 and len(after.get(k, ())) == 1]
+        for i in range(1, rounds if single else 1):
+            order = [commit, parent] if i % 2 else [parent, commit]
+            more = self._measure(order, single, 1)
+            for k in single:
+                before[k] = [*before.get(k, []), *more[parent].get(k, [])]
+                after[k] = [*after.get(k, []), *more[commit].get(k, [])]
         return {k: (before.get(k, []), after.get(k, [])) for k in keys}
 
 

@@ -15,6 +15,7 @@ from ..model.config import DetectorConfig, config_path, load_config
 from ..model.direction import change_text
 from ..model.findings import Report
 from ..model.series import SeriesKey, paused_gc
+from ..model.units import format_p
 from ..io.atomic import write_atomic
 from ..io.baseline import set_baselines
 from ..io.history import History, load_history
@@ -73,12 +74,13 @@ def emit(report: Report, args: argparse.Namespace, title: str) -> int:
 def finding_line(f) -> str:
     """One line of the console summary."""
     if f.is_environment:
+        cause = f"evidence: {f.decided_by}" if f.kind == "environment" else "cause unknown"
         return (f"{f.kind:11s} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}: {f.moved} series"
-                f" ({f.share:.0%}) moved x{f.ratio:.3f} together")
+                f" ({f.share:.0%}) moved x{f.ratio:.3f} together ({cause})")
     state = f.status
     mark = f", {state}" if state else ""
     return (f"{f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
-            f" {change_text(f.ratio, f.better, f.unit)} (p={f.p_value:.2g}{mark})")
+            f" {change_text(f.ratio, f.better, f.unit)} (p={format_p(f.p_value)}{mark})")
 
 
 def warn_all(result_set: ResultSet) -> None:

@@ -132,7 +132,8 @@ def benchmark(project: Project, args: argparse.Namespace, config: DetectorConfig
 def confirmation(report: Report, history: History, project: Project, config: DetectorConfig,
                  no_confirm: bool) -> tuple[list[Confirmation], str]:
     """Step 3: the policy's suspects, re-measured (or the note why not)."""
-    todo = policy.suspects(report, policy.companion_counts(history.series, config), config)
+    todo = policy.suspects(report, policy.companion_counts(history.series, config), config,
+                           {s.key: s.unit for s in history.series})
     if not todo:
         return [], ""
     if no_confirm or project.repo is None:
@@ -193,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         warn_all(history.result_set)
         report = analyse(history, config)
     confirmations, note = confirmation(report, history, project, config, args.no_confirm)
-    report = policy.apply_verdicts(report, confirmations)   # every view shows the verdicts
+    report = policy.apply_verdicts(report, confirmations, history.series)  # every view shows them
     involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
     keys = (build_keys(project.repo, sorted(involved), config.profile.build_paths)
             if project.repo is not None else {})

@@ -19,8 +19,9 @@ field is still there with its meaning) is an interface; keep it stable::
                    "shared_ratio": float|null,
                    "end_commit": "<sha>"|null, "moved": int, "share": float|null,
                    "decided_by": "history"|"two-sample"|"re-measurement"|"exact counts"
-                                 |"metadata",
-                   "fixed_by": "<sha>"|null}],
+                                 |"metadata"|"build key",
+                   "fixed_by": "<sha>"|null,
+                   "members": [{"benchmark", "params", "ratio"}]}],
      "alert_groups": [{"commit": "<sha>", "previous_commit": "<sha>",
                        "counts": {"regression": 1, ...}, "findings": [index, ...]}],
      "series": [{"benchmark", "params", "machine", "env", "better", "threshold",
@@ -39,8 +40,14 @@ field is still there with its meaning) is an interface; keep it stable::
   against the series' own commit-to-commit noise), ``two-sample`` (the
   samples of the newest build against the previous one's, when the history
   is too short for its noise), ``re-measurement`` (interleaved runs of the
-  commit and its parent), ``exact counts``, ``metadata`` (asv's recorded
-  machine, Python or requirements changed: environment findings).
+  commit and its parent), ``exact counts``; for an environment finding the evidence that
+  the environment made it: ``metadata`` (asv's recorded machine, Python or
+  requirements changed), ``build key`` (the commit changed no build input)
+  or ``history`` (the level came back by itself); a ``shift`` has none of
+  these (its cause is unknown).
+* ``members``: for an ``environment`` or ``shift`` finding, the series that
+  moved with it (benchmark, params) and the ratio each moved by, in the
+  finding's terms (above 1: worse); empty otherwise.
 * ``fixed_by``: for a regression whose old level came back later (a revert
   or a fix), the first commit back at that level; such a finding no longer
   fails ``detect``. ``null`` otherwise.
@@ -75,7 +82,7 @@ from .series import SeriesKey
 
 SCHEMA = 2
 #: The evidence that can decide a finding.
-DECIDED_BY = ("history", "two-sample", "re-measurement", "exact counts", "metadata")
+DECIDED_BY = ("history", "two-sample", "re-measurement", "exact counts", "metadata", "build key")
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ class Finding:
     share: float = math.nan
     decided_by: str = "history"          # the evidence that decided it (DECIDED_BY)
     fixed_by: str | None = None          # the commit where the old level came back
+    members: tuple[tuple[SeriesKey, float], ...] = ()  # shared shift: who moved, by how much
 
     @property
     def is_environment(self) -> bool:
@@ -129,11 +137,13 @@ class Finding:
         ``confirmed by re-measurement``, ``unconfirmed: two-sample, 1 commit``,
         ``history, 12 commits``, ``fixed at <sha>``; blank for kinds that
         fail nothing."""
+        n = f"{self.commits_after} commit{'s' if self.commits_after != 1 else ''}"
+        if self.kind == "inconclusive":
+            return f"not enough evidence: {self.decided_by}, {n}"
         if not kind_info(self.kind).fails_detect:
             return ""
         if self.fixed_by is not None:
             return f"fixed at {self.fixed_by[:10]}"
-        n = f"{self.commits_after} commit{'s' if self.commits_after != 1 else ''}"
         if self.confirmed:
             return f"confirmed by {self.decided_by}" if self.decided_by != "history" else \
                 f"confirmed ({n})"
@@ -174,6 +184,8 @@ class Finding:
             "share": _finite(self.share),
             "decided_by": self.decided_by,
             "fixed_by": self.fixed_by,
+            "members": [{"benchmark": k.benchmark, "params": k.params_dict, "ratio": _finite(r)}
+                        for k, r in self.members],
         }
 
 

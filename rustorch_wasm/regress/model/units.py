@@ -44,6 +44,12 @@ def seconds_text(value: float) -> str:
     return f"{value * scale.factor:.3g} {scale.unit}"
 
 
+def format_p(p: float) -> str:
+    """A p-value for people: two significant digits, ``n/a`` when there is none
+    (a finding no test decided: one value per run, an environment shift)."""
+    return f"{p:.2g}" if math.isfinite(p) else "n/a"
+
+
 def format_value(value: float, unit: str) -> str:
     """A measured value for people: ``n/a`` when not finite; seconds and bytes
     in the scale that suits them; whole numbers with thousands separators from 1,000

@@ -15,20 +15,25 @@ from typing import Any, Sequence
 from ..model.config import DetectorConfig
 from ..analysis.confirm import Confirmation, looks
 from ..analysis.policy import SECTIONS, Entry
+from ..model.units import format_p
 from .markdown import cell
 
-TITLES = {"confirmed": "Confirmed regressions", "environment": "Environment shifts",
+TITLES = {"confirmed": "Confirmed regressions",
+          "shift": "Shared shifts of unknown cause (not re-measured)",
+          "environment": "Environment shifts",
           "refuted": "Refuted by re-measurement (noise)",
-          "inconclusive": "Not confirmed: inconclusive after re-measurement",
+          "inconclusive": "Not confirmed: not enough evidence",
           "unconfirmed": "Timing-only regressions not re-measured"}
 NOTHING = "No regression and no environment shift."
 
 
 def ratio_text(e: Entry) -> str:
-    c = e.confirmation
+    c, f = e.confirmation, e.finding
     if c is not None and c.rounds and math.isfinite(c.ratio):
-        return f"x{e.finding.ratio:.3f}, re-measured x{c.ratio:.3f} (p={c.p_value:.2g})"
-    return f"x{e.finding.ratio:.3f} (p={e.finding.p_value:.2g})"
+        return f"x{f.ratio:.3f}, re-measured x{c.ratio:.3f} (p={format_p(c.p_value)})"
+    if f.is_environment:
+        return f"{f.moved} series moved x{f.ratio:.3f} together"
+    return f"x{f.ratio:.3f} (p={format_p(f.p_value)}, {f.decided_by}, {f.commits_after} commit(s))"
 
 
 def summary(entries: Sequence[Entry]) -> str:
