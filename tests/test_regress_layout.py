@@ -81,7 +81,8 @@ def test_no_module_over_400_lines():
 #: either side, only its cost changes). NUMPY_PAIRWISE_BLOCK: parts shorter
 #: than numpy's pairwise-summation block are summed side by side in numpy's
 #: order, longer ones one by one; the costs are the same bits either way.
-COMPUTATION_LIMITS = {"EXACT_MAX_SMALL", "EXACT_MAX_CELLS", "EXACT_MAX_TIED",
+COMPUTATION_LIMITS = {"EXACT_MAX_SMALL", "EXACT_MAX_CELLS", "EXACT_MAX_TIED", "LENTZ_TINY", "LENTZ_EPS",
+                      "LENTZ_MAX_TERMS",
                       "NUMPY_PAIRWISE_BLOCK"}
 
 

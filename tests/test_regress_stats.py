@@ -114,3 +114,23 @@ def test_fast_medians_are_numpys_bit_for_bit():
         assert np.median(m, axis=1).tobytes() == row_medians(m).tobytes()
         for row in m[:5]:
             assert np.float64(np.median(row)).tobytes() == np.float64(median(row)).tobytes()
+
+
+def test_student_t_tail_and_quantile_match_scipy():
+    """The tail test's p-values: Student's t without scipy, scipy as the oracle,
+    far tails included (relative error, never 0 or NaN)."""
+    import math
+    from scipy import stats as ss
+    from rustorch_wasm.regress.analysis.student_t import two_sided_p, two_sided_quantile
+    for df in (1, 2, 3, 5, 9, 29, 100, 1000):
+        for t in (0.0, 0.1, 0.7, 1.5, 3.0, 8.0, 25.0, 200.0):
+            want = 2 * ss.t.sf(t, df) if t else 1.0
+            got = two_sided_p(t, df)
+            if want > 1e-300:
+                assert got == pytest.approx(want, rel=1e-10, abs=0)
+            else:                                   # scipy underflows to 0: ours stays positive
+                assert 0.0 < got < 1e-300
+        for level in (0.5, 0.9, 0.99, 0.999):
+            assert two_sided_quantile(level, df) == pytest.approx(ss.t.ppf((1 + level) / 2, df),
+                                                                  rel=1e-9)
+    assert 0.0 < two_sided_p(1e9, 29) < 1e-200 and not math.isnan(two_sided_p(math.inf, 3))

@@ -73,6 +73,7 @@ from .candidates import Candidate, sized, step_candidates, verdict
 from .changepoint import commit_levels, log_levels, segment_with_p
 from .environment import FileMeta, Prepared, apply_events
 from .exact_counts import add_evidence, instruction_findings
+from .fixes import mark_fixed
 from .newest import newest_by_samples, undecided
 from .spikes import SpikeSizes, spike_sample
 from .stats import benjamini_hochberg
@@ -171,7 +172,7 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
         if c.tail is not None:
             analyses[c.series.key].change_points.append(c.at)
         findings.append(f)
-    findings.extend(undecided(candidates, made, config))
+    findings.extend(undecided(candidates, made, config, environment))
     findings.extend(newest_by_samples(short, config, same_build or {}))
     findings = add_evidence(findings, series_list, config)
     if same_build:
@@ -181,10 +182,12 @@ def detect(series_list: list[Series], config: DetectorConfig | None = None, *,
                 for c, p in zip(s.commits, s.columns.positions.tolist())}
     findings.sort(key=lambda f: (f.key.machine, position.get(f.commit, -1), f.commit,
                                  finding_order(f), f.key))
+    commits = {s.key: s.commits for s in series_list if s.key in analyses}
+    findings = mark_fixed(findings, analyses, commits, position, config)
     for i, f in enumerate(findings):
         if f.key in analyses:
             analyses[f.key].findings.append(i)
     for a in analyses.values():
         a.change_points = sorted(set(a.change_points))
-    return Report(config.threshold, config.alpha, len(series_list), findings, analyses,
-                  {s.key: s.commits for s in series_list if s.key in analyses}, position)
+    return Report(config.threshold, config.alpha, len(series_list), findings, analyses, commits,
+                  position)

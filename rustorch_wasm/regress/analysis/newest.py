@@ -100,18 +100,24 @@ def _two_sample_note(f: Finding) -> tuple[str, ...]:
             "(one run each; unconfirmed until re-measured)",)
 
 
-def undecided(candidates: list[Candidate], decided: set[int], config: DetectorConfig
-              ) -> list[Finding]:
+def undecided(candidates: list[Candidate], decided: set[int], config: DetectorConfig,
+              shared: list[Finding]) -> list[Finding]:
     """Tail steps at the newest commits whose ratio is beyond the threshold
     but that the family did not reject (``decided``: ids of those that made
-    a finding): ``inconclusive`` findings, not silence."""
+    a finding): ``inconclusive`` findings, not silence. A step at the commit
+    of a shared shift of its machine and environment (``shared``: the
+    environment and shift findings) is the shift's: its finding says so."""
+    events = {(f.key.machine, f.key.env, f.commit) for f in shared}
     out = []
     for c in candidates:
         if c.tail is None or id(c) in decided or c.kind != "step":
             continue
+        key = c.series.key
+        if (key.machine, key.env, c.series.commits[c.at]) in events:
+            continue
         t = config.threshold_for(c.series.key.benchmark)
         if not (c.ratio > 0 and abs(math.log(c.ratio)) >= math.log1p(t)):
-            continue
+            continue          # (judged against a shared shift: what is left beyond it)
         s = c.series
         better = config.better_for(s.key.benchmark, s.unit)
         factor = math.exp(c.shift)

@@ -16,14 +16,17 @@ Moves
     series, to be a level of its own).
 
 Co-movement
-    For one sign, let ``rho`` be the group's moves per series-commit. Under
+    For one sign, let ``rho`` be the group's moves per series-commit that no
+    event found so far explains (the events are taken greedily, and each one
+    taken leaves the rate of the rest: shared changes elsewhere in the
+    history do not weaken the test here). Under
     independence the number ``K`` of distinct series with a move at ``p`` or
     ``p + 1`` (asv measures one benchmark after another, so a stretch that
     begins while commit ``p`` is being measured reaches only the benchmarks
     measured after it began: those move at ``p``, the rest at ``p + 1``) is
     at most ``Binomial(N_p, 2 rho)`` (``N_p`` series measured at ``p``;
-    ``rho`` counts the shared moves too, which only makes the test
-    conservative). A window is a shared event when ``K >= min_series``, ``K``
+    ``rho`` still counts the shared moves not found yet, which only makes
+    the test conservative). A window is a shared event when ``K >= min_series``, ``K``
     is at least ``min_share`` of ``N_p``, ``P(X >= K) * positions < alpha``,
     and ``K`` is at least ``concentration`` times the series that move the
     same way at either neighbouring commit (``p - 1``, ``p + 2``): one cause
@@ -136,7 +139,6 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
     as separate regressions in the newest commits) are separate changes."""
     if not moves:
         return []
-    rate = min(1.0, 2.0 * len(moves) / max(data.series_commits, 1))
     left = sorted(moves, key=lambda m: m.pos)          # the moves not taken yet: alive
     at = [m.pos for m in left]
     alive = [True] * len(left)
@@ -161,6 +163,9 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
         if best_k < min_series:
             break
         n = int(max(data.measured_at[best_p] if best_p < data.measured_at.size else 0, best_k))
+        # the background rate: the moves no event has explained yet (an event's
+        # members are one shared change, not independent moves)
+        rate = min(1.0, 2.0 * remaining / max(data.series_commits, 1))
         p_value = min(1.0, binomial_tail(best_k, n, rate) * max(data.positions, 1))
         if p_value >= alpha or best_k < min_share * n:
             break

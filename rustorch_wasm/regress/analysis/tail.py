@@ -22,8 +22,11 @@ first changed commit ``k`` with ``max(c + m, n - J) <= k <= n - 1`` (``m`` =
   changes and not only the within-run spread of one commit's samples;
 * ``se = s sqrt(e_j / j + e_b / n_b)`` with ``e = 1`` for one or two values
   and ``pi/2`` (the variance of a median) for more;
-* ``z = d / se`` and the two-sided p-value ``erfc(|z| / sqrt 2)``, times the
-  number of positions ``k`` considered (Bonferroni for choosing ``k``).
+* ``z = d / se`` and the two-sided p-value of Student's t with ``n_b - 1``
+  degrees of freedom (:mod:`.student_t`: ``s`` is estimated from the old
+  level's ``n_b`` commits, so a change resting on one commit of a short,
+  quiet history gets no 1e-89), times the number of positions ``k``
+  considered (Bonferroni for choosing ``k``).
 
 Which ``k``: every commit of ``T`` must lie beyond half the size guard
 (``|y_i - med(B)| >= log(1 + guard t) / 2`` on the side of ``d``) when
@@ -34,7 +37,7 @@ tail; among those, ``k`` minimises the two-level Cauchy cost of
 ``s``), as :func:`~.changepoint.refine` places every other change point:
 the newest commit that is still at the old level ends it.
 
-The interval of the ratio is ``exp(d +- z_{(1+level)/2} se)``. A tail step
+The interval of the ratio is ``exp(d +- t_{level, n_b - 1} se)``. A tail step
 rests on ``j`` commits (``commits_after``); at ``j = 1`` it is
 indistinguishable from a one-commit spike of the host, which is why such a
 finding is reported *unconfirmed* until re-measured.
@@ -48,6 +51,7 @@ import numpy as np
 
 from .changepoint import cauchy_cost, noise_scale
 from .stats import median, robust_spread
+from .student_t import two_sided_p, two_sided_quantile
 
 MEDIAN_EFFICIENCY = math.pi / 2.0
 
@@ -63,37 +67,11 @@ class TailStep:
     p_value: float    # Bonferroni-adjusted over the positions tried
     lo: int           # first index of the old level used
     tried: int = 1    # positions considered
+    df: int = 1       # degrees of freedom of the noise estimate (old-level commits - 1)
 
     def interval(self, level: float) -> tuple[float, float]:
-        z = normal_quantile((1.0 + level) / 2.0)
+        z = two_sided_quantile(level, self.df)
         return math.exp(self.d - z * self.se), math.exp(self.d + z * self.se)
-
-
-def normal_quantile(q: float) -> float:
-    """Inverse of the standard normal CDF (Acklam's rational approximation,
-    relative error < 1.2e-9, refined by one Newton step)."""
-    if not 0.0 < q < 1.0:
-        raise ValueError("quantile needs 0 < q < 1")
-    a = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-         1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00)
-    b = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-         6.680131188771972e+01, -1.328068155288572e+01)
-    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-         -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00)
-    e = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-         3.754408661907416e+00)
-    if q < 0.02425:
-        r = math.sqrt(-2.0 * math.log(q))
-        x = (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / \
-            ((((e[0] * r + e[1]) * r + e[2]) * r + e[3]) * r + 1.0)
-    elif q > 1.0 - 0.02425:
-        return -normal_quantile(1.0 - q)
-    else:
-        r = (q - 0.5) ** 2
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * (q - 0.5) / \
-            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
-    err = 0.5 * math.erfc(-x / math.sqrt(2.0)) - q
-    return x - err * math.sqrt(2.0 * math.pi) * math.exp(x * x / 2.0)
 
 
 def _efficiency(size: int) -> float:
@@ -143,12 +121,13 @@ def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, wind
     d = median(tail) - median(before)
     se = scale * math.sqrt(_efficiency(tail.size) / tail.size
                            + _efficiency(before.size) / before.size)
-    p = min(1.0, math.erfc(abs(d) / se / math.sqrt(2.0)) * tried)
-    return TailStep(k, n - k, d, se, p, lo, tried)
+    df = max(1, before.size - 1)
+    p = min(1.0, two_sided_p(d / se, df) * tried)
+    return TailStep(k, n - k, d, se, p, lo, tried, df)
 
 
 def shifted(step: TailStep, shift: float) -> TailStep:
     """The tail step judged against a shared log shift ``shift``."""
     d = step.d - shift
-    p = min(1.0, math.erfc(abs(d) / step.se / math.sqrt(2.0)) * step.tried)
-    return TailStep(step.k, step.j, d, step.se, p, step.lo, step.tried)
+    p = min(1.0, two_sided_p(d / step.se, step.df) * step.tried)
+    return TailStep(step.k, step.j, d, step.se, p, step.lo, step.tried, step.df)

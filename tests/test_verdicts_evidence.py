@@ -1,0 +1,98 @@
+"""Verdicts that say what decided them (issue 22): the newest build of a short
+history judged by two samples, "not enough evidence" instead of silence,
+honest p-values for a change resting on one commit, a fixed regression,
+memory in its own words."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from rustorch_wasm.regress.analysis.detect import detect
+from rustorch_wasm.regress.model.config import DetectorConfig
+from rustorch_wasm.regress.model.series import Point, Series, SeriesKey
+
+ENV = "venv-py3.10"
+
+
+def series(name: str, levels: list[float], unit: str = "seconds", samples: int = 10,
+           seed: int = 1, spread: float = 0.01) -> Series:
+    rng = np.random.default_rng(seed)
+    pts = []
+    for i, level in enumerate(levels):
+        s = tuple(level * np.exp(rng.normal(0, spread, samples))) if samples else ()
+        value = float(np.median(s)) if s else level
+        pts.append(Point(f"{i:040x}", i, s, value, value, value))
+    return Series(SeriesKey("box", ENV, name), unit, pts)
+
+
+def test_the_newest_build_of_a_short_history_is_judged_by_two_samples():
+    """Three builds, the newest x1.5 slower: too short for the commit-level
+    tests, so the two runs' samples decide; unconfirmed, one commit."""
+    s = series("m.C.time_x", [1e-3, 1e-3, 1.5e-3])
+    quiet = series("m.C.time_y", [1e-3, 1e-3, 1e-3], seed=2)
+    [f] = detect([s, quiet]).findings
+    assert (f.kind, f.commit, f.previous_commit) == ("regression", s.commits[2], s.commits[1])
+    assert f.decided_by == "two-sample" and f.commits_after == 1 and not f.confirmed
+    assert 1.4 < f.ratio < 1.6 and f.status == "unconfirmed: two-sample, 1 commit"
+
+
+def test_the_previous_build_is_the_last_one_with_another_build():
+    """The newest two points share one build: the newest is compared with the
+    last point of another build, not with its twin."""
+    s = series("m.C.time_x", [1e-3, 1.5e-3, 1.5e-3])
+    same = {s.commits[2]: s.commits[1]}
+    [f] = detect([s], same_build=same).findings
+    assert f.previous_commit == s.commits[0]
+
+
+def test_one_value_per_run_is_not_enough_evidence_never_a_verdict():
+    """A track_ series with one value per run (no samples) moved x2: no test
+    can decide it, so it is listed as inconclusive, failing nothing."""
+    s = series("m.C.track_rate_seconds", [1.0, 1.0, 2.0], samples=0)
+    [f] = detect([s]).findings
+    assert f.kind == "inconclusive" and not f.fails and math.isnan(f.p_value)
+    assert "no two-sample test possible" in f.evidence[0]
+    assert f.status == "not enough evidence: two-sample, 1 commit"
+
+
+def test_a_change_resting_on_one_commit_has_an_honest_p_value():
+    """Seven quiet commits, then a x1.4 step at the newest: the tail test's
+    p rests on the noise estimated from seven commits (Student's t), so it is
+    modest rather than 1e-40, and it is a number, never NaN."""
+    levels = [1e-3 * f for f in (1.0, 1.002, 0.999, 1.001, 1.0, 0.998, 1.001)] + [1.4e-3]
+    report = detect([series("m.C.time_x", levels, spread=0.001)])
+    [f] = [f for f in report.findings if f.commit == f"{7:040x}"]
+    assert f.commits_after == 1 and math.isfinite(f.p_value)
+    assert f.p_value > 1e-12
+    assert json.loads(report.dumps())["findings"][0]["p_value"] is not None
+
+
+def test_a_regression_undone_later_is_fixed_and_fails_nothing():
+    levels = [1e-3] * 20 + [1.5e-3] * 10 + [1e-3] * 15
+    report = detect([series("m.C.time_x", levels)])
+    kinds = [(f.kind, int(f.commit, 16)) for f in report.findings]
+    assert kinds == [("regression", 20), ("improvement", 30)]
+    reg, fix = report.findings
+    assert reg.fixed_by == fix.commit and not reg.fails and report.failing == []
+    assert reg.status == f"fixed at {fix.commit[:10]}"
+    assert any("fixes the regression" in e for e in fix.evidence)
+
+
+def test_a_regression_that_stays_is_not_fixed():
+    levels = [1e-3] * 20 + [1.5e-3] * 10 + [1.3e-3] * 15    # partly back: no fix
+    report = detect([series("m.C.time_x", levels)])
+    reg = next(f for f in report.findings if f.kind == "regression")
+    assert reg.fixed_by is None and reg.fails
+
+
+def test_memory_is_larger_in_bytes_not_slower():
+    from rustorch_wasm.regress.cli.commands import finding_line
+    from rustorch_wasm.regress.model.units import format_value
+    levels = [262e6] * 20 + [391e6] * 15
+    [f] = detect([series("m.C.peakmem_x", levels, unit="bytes", spread=0.001)],
+                 DetectorConfig()).findings
+    line = finding_line(f)
+    assert "larger" in line and "slower" not in line and "timing" not in line
+    assert format_value(f.after, f.unit).endswith("MiB")
