@@ -204,8 +204,29 @@ def refine(y: np.ndarray, cps: list[int], min_segment: int, reach: int,
             if cost < best_cost - 1e-9 or (abs(cost - best_cost) <= 1e-9
                                            and abs(t - k) < abs(best - k)):
                 best, best_cost = t, cost
-        out[i] = best
+        out[i] = nearest_level_start(y, best, lo + min_segment, hi - min_segment, min_segment)
     return out
+
+
+def nearest_level_start(y: np.ndarray, k: int, first: int, last: int, width: int) -> int:
+    """``k`` moved so that each boundary commit belongs to the nearer of its
+    two local levels (the medians of ``width`` commits on either side of
+    it, itself left out): the new level starts at its first commit. The
+    Cauchy fit does that for a level that is flat; within a segment whose
+    level creeps (a second step too small to split), the fit can instead
+    trade a boundary commit for a better median, one commit off."""
+    def nearer_new(j: int) -> bool:
+        old = y[max(0, j - width):j]
+        new = y[j + 1:j + 1 + width]
+        if not (old.size and new.size):
+            return False
+        return abs(y[j] - median(new)) < abs(y[j] - median(old))
+
+    while k - 1 >= first and nearer_new(k - 1):
+        k -= 1
+    while k + 1 <= last and not nearer_new(k) and k < y.size:
+        k += 1
+    return k
 
 
 def segment_levels(y: np.ndarray, cps: list[int]) -> np.ndarray:
