@@ -139,7 +139,7 @@ def test_the_asv_runner_gets_one_value_per_round_for_a_track_benchmark(monkeypat
     timing, track = key("t"), SeriesKey("box", "venv", "mod.C.track_x", (("size", "10"),))
     calls: list[tuple[list[str], list[str], str]] = []
 
-    def run_commits(repo, order, workdir, *, benches, extra, log, echo_progress):
+    def run_commits(repo, order, workdir, *, benches, extra, log, echo_progress, envs):
         calls.append((list(order), list(benches), extra[1]))
         return workdir / "|".join(order)
 

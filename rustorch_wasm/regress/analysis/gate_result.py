@@ -48,6 +48,8 @@ class GateResult:
     unconfirmed: list[str] = field(default_factory=list)  # ... and not confirmed
     confirmations: list[Confirmation] = field(default_factory=list)
     profile: Profile = field(default_factory=Profile)
+    same_build: bool = False      # base and head build the same: nothing was measured
+    environments: list[tuple[str, str]] = field(default_factory=list)  # env, what became of it
 
     @property
     def exit_code(self) -> int:
@@ -60,6 +62,7 @@ class GateResult:
         doc["gate"] = {"base": self.base, "head": self.head, "exit_code": self.exit_code,
                        "compared": len(self.rows), "failed_on_head": self.failed_on_head,
                        "only_on_head": self.only_on_head, "rechecked": self.rechecked,
-                       "unconfirmed": self.unconfirmed,
+                       "unconfirmed": self.unconfirmed, "same_build": self.same_build,
+                       "environments": [{"env": e, "status": why} for e, why in self.environments],
                        "confirmations": [c.to_json() for c in self.confirmations]}
         return doc

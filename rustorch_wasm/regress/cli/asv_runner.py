@@ -30,7 +30,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from ..model.series import SeriesKey
 from ..analysis.confirm import Samples
@@ -71,10 +71,39 @@ def load_asv_config(repo: Path) -> dict:
     return conf
 
 
-def private_config(repo: Path, workdir: Path, results: Path | None = None) -> Path:
+def environments(repo: Path, conf: dict | None = None) -> dict[str, dict]:
+    """Every asv environment of the project at ``repo`` (its name -> an asv
+    ``exclude`` rule that matches it and no other), from asv's own matrix
+    expansion; {} when asv cannot list them."""
+    from asv import config, environment  # asv is needed only to measure
+
+    conf = dict(conf if conf is not None else load_asv_config(repo))
+    conf.setdefault("repo", str(repo))
+    try:
+        envs = list(environment.get_environments(config.Config.from_json(conf), [],
+                                                 verbose=False))
+    except Exception:  # asv raises several types for a config it cannot expand
+        return {}
+    out = {}
+    for e in envs:
+        rule: dict = {"python": re.escape(str(e._python))}
+        rule["req"] = {k: re.escape(str(v)) for k, v in (e._requirements or {}).items()}
+        for (kind, name), value in (e._tagged_env_vars or {}).items():
+            rule.setdefault("env_nobuild" if kind == "nobuild" else "env", {})[name] = \
+                re.escape(str(value))
+        out[e.name] = rule
+    return out
+
+
+def private_config(repo: Path, workdir: Path, results: Path | None = None,
+                   envs: Collection[str] | None = None) -> Path:
     """A copy of ``repo/asv.conf.json`` with private results/html dirs (or the
-    given ``results`` directory); returns its path."""
+    given ``results`` directory), and, with ``envs``, every other environment
+    excluded from the matrix; returns its path."""
     conf = load_asv_config(repo)
+    if envs is not None:
+        others = [rule for name, rule in environments(repo, conf).items() if name not in envs]
+        conf["exclude"] = [*conf.get("exclude", []), *others]
     conf["repo"] = str(repo)
     conf["benchmark_dir"] = str((repo / conf.get("benchmark_dir", "benchmarks")).resolve())
     conf["env_dir"] = str((repo / conf.get("env_dir", "env")).resolve())
@@ -100,11 +129,12 @@ def _run_logged(cmd: list[str], repo: Path, env: dict[str, str], log: Path, echo
 
 def run_commits(repo: Path, commits: Sequence[str], workdir: Path, *, benches: Sequence[str] = (),
                 extra: Sequence[str] = (), log: Path | None = None,
-                echo_progress: bool = False) -> Path:
-    """Build and benchmark ``commits`` with asv; returns the private results dir."""
+                echo_progress: bool = False, envs: Collection[str] | None = None) -> Path:
+    """Build and benchmark ``commits`` with asv (in ``envs`` only, when given);
+    returns the private results dir."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = log or workdir / "asv.log"
-    config = private_config(repo, workdir)
+    config = private_config(repo, workdir, envs=envs)
     asv = [sys.executable, "-m", "asv"]
     env = asv_env()
     if _run_logged([*asv, "machine", "--yes", "--config", str(config)], repo, env, log, False) != 0:
@@ -236,7 +266,8 @@ class PairRunner:
         regexes = sorted({f"^{re.escape(k.benchmark)}(\\(|$)" for k in keys})
         results = run_commits(self.repo, order, self.workdir / f"look-{self.runs}",
                               benches=regexes, extra=("-a", f"rounds={rounds}", *self.extra),
-                              log=self.log, echo_progress=self.echo_progress)
+                              log=self.log, echo_progress=self.echo_progress,
+                              envs={k.env for k in keys})
         return {c: matched(keys, samples_at(results, c)) for c in order}
 
     def __call__(self, parent: str, commit: str, keys: Sequence[SeriesKey], rounds: int) -> Samples:

@@ -7,6 +7,11 @@
    --end-of-options REV^{commit}``); a rev starting with ``-`` or naming no
    commit is refused. The benchmarks come from the work tree (as with asv),
    so a dirty tree is refused unless ``--allow-dirty``.
+   Builds are deterministic, so only the environments whose build key
+   (the profile's build paths for that environment, :mod:`.gate_plan`)
+   differs between base and head are measured; when none differs (a pull
+   request of docs, scripts or CI) the verdict is "same build" at once,
+   exit 0, nothing built or run (``--force`` measures anyway).
 2. asv builds both commits and runs the selected benchmarks with samples
    recorded and rounds interleaved across the two commits (``asv
    continuous``'s method; see :mod:`.asv_runner`), into a private results
@@ -43,6 +48,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..model.config import ConfigError, DetectorConfig, config_path, load_config
+from ..model.findings import Report
 from ..model.series import SeriesKey
 from ..io.atomic import write_atomic
 from ..io.repository import HistoryError, changed_files, resolve_commit, toplevel
@@ -51,6 +57,7 @@ from ..analysis import policy
 from ..analysis.confirm import Confirmation, Suspect, confirm
 from ..analysis.gate_result import EXIT_ERROR, GateResult, Row
 from .asv_runner import AsvRunError, PairRunner, run_commits
+from .gate_plan import GatePlan, plan_gate
 
 _ERROR_LINE = re.compile(r"\berror(\[E\d+\])?: ")
 
@@ -125,6 +132,25 @@ def compare(result_set: ResultSet, base: str, head: str, config: DetectorConfig,
     return GateResult(base, head, report, rows, failed, only_head, profile=config.profile)
 
 
+def accounted(plan: GatePlan, result: GateResult) -> list[tuple[str, str]]:
+    """Every environment and what became of it: compared (how many series),
+    not measured (same build), or measured without comparable results."""
+    compared: dict[str, int] = {}
+    for r in result.rows:
+        compared[r.key.env] = compared.get(r.key.env, 0) + 1
+    out = []
+    for env in plan.names or sorted(compared):
+        why = plan.why.get(env, "")
+        if env in compared:
+            out.append((env, f"{compared[env]} series compared"))
+        elif plan.names and env not in plan.measure:
+            out.append((env, why))
+        else:
+            out.append((env, "measured, but no benchmark has results on both sides "
+                             "(it failed on base or head, or asv skipped it; see the asv log)"))
+    return out
+
+
 def suspects_of(result: GateResult, config: DetectorConfig) -> list[Suspect]:
     """The gate's suspects under the confirmation policy (:mod:`..analysis.policy`),
     with the companion counts each row measured on both sides."""
@@ -146,7 +172,8 @@ def with_verdicts(first: GateResult, confirmations: Sequence[Confirmation]) -> G
 
 def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (),
          config: DetectorConfig | None = None, allow_dirty: bool = False,
-         asv_args: Sequence[str] = (), progress: bool = True, recheck: bool = True) -> GateResult:
+         asv_args: Sequence[str] = (), progress: bool = True, recheck: bool = True,
+         force: bool = False) -> GateResult:
     """Benchmark ``base_rev`` and ``head_rev`` in ``repo`` and compare them
     (``config`` default: the repository's regress.json, else the defaults)."""
     repo = repo_root(repo)
@@ -169,15 +196,25 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
                         f"{', ...' if len(dirty) > 3 else ''}); commit them or pass --allow-dirty")
     if base == head:
         raise GateError(f"base and head are the same commit ({base[:12]}): nothing to compare")
+    try:
+        plan = plan_gate(repo, base, head, config.profile, force)
+    except HistoryError as exc:
+        raise GateError(str(exc)) from None
+    if plan.same_build:
+        return GateResult(base, head, Report(config.threshold, config.alpha, 0, []),
+                          profile=config.profile, same_build=True,
+                          environments=list(plan.why.items()))
     workdir = Path(tempfile.mkdtemp(prefix="rustorch-gate-"))
     log = workdir / "asv.log"
     if progress:
-        print(f"gate: benchmarking base {base[:12]} and head {head[:12]} with asv "
+        envs = f" in {len(plan.measure)} of {len(plan.names)} environment(s)" if plan.names else ""
+        print(f"gate: benchmarking base {base[:12]} and head {head[:12]} with asv{envs} "
               f"(interleaved rounds, samples recorded; log {log})", file=sys.stderr, flush=True)
     try:
         results = run_commits(repo, [base, head], workdir, benches=benches, extra=asv_args,
-                              log=log, echo_progress=progress)
+                              log=log, echo_progress=progress, envs=plan.envs)
         result = compare(load_results(results), base, head, config, log)
+        result = replace(result, environments=accounted(plan, result))
         todo = suspects_of(result, config) if recheck else []
         if todo:
             if progress:
@@ -215,6 +252,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="extra argument for asv run, e.g. --asv-arg=-a --asv-arg=repeat=5")
     p.add_argument("--no-recheck", action="store_true",
                    help="fail on a timing regression without measuring it again")
+    p.add_argument("--force", action="store_true",
+                   help="measure even when base and head build the same (no build input changed)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
     return p
@@ -229,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
         config = config.with_values(threshold=args.threshold, alpha=args.alpha)
         result = gate(args.repo, args.base, args.head, benches=args.bench, config=config,
                       allow_dirty=args.allow_dirty, asv_args=args.asv_arg, progress=not args.quiet,
-                      recheck=not args.no_recheck)
+                      recheck=not args.no_recheck, force=args.force)
     except (GateError, ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

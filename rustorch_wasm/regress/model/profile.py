@@ -22,6 +22,13 @@ file's ``"profile"`` object, see :func:`~.config.load_config`)::
   ``name`` says what it is. Without a match, the label is the part of the
   name that tells it from the other environments of the same machine.
 * ``build_paths``: the build inputs :func:`~..io.repository.build_keys` hashes.
+* ``env_build_paths``: ``[{"pattern": regex, "paths": [...]}, ...]``: paths
+  among ``build_paths`` that only the asv environments whose name the regex
+  matches depend on (say the JavaScript harness of the browser engines). An
+  environment's build key leaves out the paths of every rule it does not
+  match, so a change there measures only the environments that use them
+  (the PR gate); a history run still measures every build (``build_paths``
+  as a whole).
 * ``direction``: rules like the config file's (which way is better).
 
 The default profile has no exact counts, no label pattern and the generic
@@ -68,6 +75,16 @@ class Profile:
     label_name: str = "environment"
     build_paths: tuple[str, ...] = GENERIC_BUILD_PATHS
     direction: tuple[tuple[re.Pattern[str], str], ...] = field(default_factory=tuple)
+    env_build_paths: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
+
+    def env_inputs(self, env: str) -> tuple[str, ...]:
+        """The build paths of environment ``env``: ``build_paths`` without the
+        paths of the ``env_build_paths`` rules its name does not match."""
+        left_out = [p for pattern, paths in self.env_build_paths
+                    if not pattern.search(env) for p in paths]
+        bare = {p.strip("/") for p in left_out}
+        kept = tuple(p for p in self.build_paths if p.startswith("!") or p.strip("/") not in bare)
+        return kept + tuple(f"!/{p.lstrip('/')}" for p in left_out)   # inside a kept directory
 
     def is_exact(self, key: SeriesKey) -> bool:
         """Does ``key`` count something exactly (no statistics needed)?"""
@@ -132,7 +149,8 @@ def load_profile(data: Any, base: Profile | None = None) -> Profile:
     base = base or Profile()
     if not isinstance(data, dict):
         raise ProfileError("profile must be a JSON object")
-    unknown = set(data) - {"title", "exact_counts", "environment_label", "build_paths", "direction"}
+    unknown = set(data) - {"title", "exact_counts", "environment_label", "build_paths", "direction",
+                           "env_build_paths"}
     if unknown:
         raise ProfileError(f"profile: unknown key(s) {sorted(unknown)}")
     exact = base.exact_counts
@@ -168,8 +186,31 @@ def load_profile(data: Any, base: Profile | None = None) -> Profile:
     direction = base.direction
     if "direction" in data:
         direction = tuple(direction_rules(data["direction"], "profile: direction"))
+    env_paths = base.env_build_paths
+    if "env_build_paths" in data:
+        env_paths = tuple(env_path_rules(data["env_build_paths"]))
     return Profile(_text(data, "title", base.title) or base.title, exact, pattern, label_name,
-                   paths, direction)
+                   paths, direction, env_paths)
+
+
+def env_path_rules(raw: Any) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+    """``[{"pattern": regex, "paths": [...]}, ...]`` as compiled rules."""
+    where = "profile: env_build_paths"
+    if not isinstance(raw, list):
+        raise ProfileError(f"{where} must be a list")
+    rules = []
+    for i, entry in enumerate(raw):
+        paths = entry.get("paths") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str) \
+                or not isinstance(paths, list) or not paths \
+                or not all(isinstance(p, str) and p for p in paths):
+            raise ProfileError(f"{where}[{i}] needs a string 'pattern' and a non-empty list "
+                               "'paths'")
+        try:
+            rules.append((re.compile(entry["pattern"]), tuple(paths)))
+        except re.error as exc:
+            raise ProfileError(f"{where}[{i}]: bad regex: {exc}") from None
+    return rules
 
 
 def direction_rules(raw: Any, where: str) -> list[tuple[re.Pattern[str], str]]:

@@ -68,6 +68,9 @@ def _unchanged_table(rows: list[Row], counts: str) -> list[str]:
 
 def verdict_line(result: GateResult) -> str:
     span = f"base `{result.base[:10]}` → head `{result.head[:10]}`"
+    if result.same_build:
+        return (f"## ✅ Benchmark gate: same build, nothing to measure ({span}): "
+                "no build input changed")
     regs = len(result.report.regressions)
     if result.failed_on_head:
         return f"## ⚠️ Benchmark gate: error, {len(result.failed_on_head)} benchmark(s) fail on head ({span})"
@@ -84,8 +87,22 @@ def _exact_rule(result: GateResult) -> str:
     return f"; {cell(ec.what)} (`{cell(ec.prefix)}*{cell(ec.suffix)}`) are exact and compared without statistics"
 
 
+def environments_lines(result: GateResult) -> list[str]:
+    """Every environment of the project and what the gate did with it."""
+    if not result.environments:
+        return []
+    return ["**Environments:**", "", *(f"- `{cell(env)}`: {cell(why)}"
+                                      for env, why in result.environments), ""]
+
+
 def render_markdown(result: GateResult) -> str:
     """The whole report."""
+    if result.same_build:
+        return "\n".join([verdict_line(result), "",
+                          f"Base and head build the same wheel and run the same suite in every "
+                          f"environment ({cell(result.profile.title)}'s build paths): measuring "
+                          "them could only measure noise. `--force` measures anyway.", "",
+                          *environments_lines(result)])
     rep = result.report
     changed = [r for r in result.rows if r.finding is not None and kind_info(r.finding.kind).change]
     changed.sort(key=lambda r: (kind_order(r.finding.kind), r.key) if r.finding else (9, r.key))
@@ -98,6 +115,7 @@ def render_markdown(result: GateResult) -> str:
              f"Rule: a change of at least {rep.threshold:.0%} that is significant (Mann-Whitney U, "
              f"Benjamini-Hochberg FDR α = {rep.alpha:g} over all benchmarks)"
              + _exact_rule(result) + ".", ""]
+    lines += environments_lines(result)
     if result.failed_on_head:
         lines += ["**Fail on head, worked on base:** "
                   + ", ".join(cell(n) for n in result.failed_on_head), ""]
