@@ -62,17 +62,29 @@ bench: setup
 report: setup
 	$(PY) scripts/kernel_report.py --markdown docs/benchmarks.md
 
-# Detector accuracy against asv/Otava/ruptures/the reference guide's rule, then what users meet
-# (the evaluation/ package: python -m evaluation.detector, evaluation.users) -> docs/detector.md.
-# DJANGO_ASV: a dir holding django-asv's results/ (or to extract them into from the clone
-# DJANGO_ASV_MIRROR); empty skips it.
+# Detector accuracy against asv/Otava/ruptures/the reference guide's rule, then what users
+# meet (python -m evaluation.users) -> docs/detector.md. DJANGO_ASV: a dir holding
+# django-asv's results/ (or to extract them into from the clone DJANGO_ASV_MIRROR); empty
+# skips it. Then real asv histories with injected regressions, ours beside asv's step
+# detection (python -m evaluation.real_history): the public repositories of
+# evaluation/real_sources.py are brought into REAL_ASV (from bare clones under
+# REAL_MIRRORS when given, else cloned from GitHub); REAL_HELD_OUT are marked held out.
 DJANGO_ASV ?= $(HOME)/.cache/rustorch_wasm/django-asv
 DJANGO_ASV_MIRROR ?=
+REAL_ASV ?= $(HOME)/.cache/rustorch_wasm/real
+REAL_MIRRORS ?=
+REAL_SEEDS ?= 1,2
+REAL_HELD_OUT ?= kedro-org+kedro-benchmark-results,UXARRAY+uxarray-asv,vaexio+vaex-asv,emsig+empymod-bench
 eval-detector: setup
 	$(PY) -m pip install -q -e '.[dev,eval]'
 	$(PY) -m evaluation.detector --doc docs/detector.md --users \
 		$(if $(DJANGO_ASV),--django '$(DJANGO_ASV)') \
 		$(if $(DJANGO_ASV_MIRROR),--django-mirror '$(DJANGO_ASV_MIRROR)')
+	-$(PY) -m evaluation.real_sources --into '$(REAL_ASV)' $(if $(REAL_MIRRORS),--mirrors '$(REAL_MIRRORS)')
+	@if ls -d '$(REAL_ASV)'/*/results >/dev/null 2>&1; then \
+		$(PY) -m evaluation.real_history --repos $$(ls -d '$(REAL_ASV)'/*/ | grep -v cvxpy) \
+			--seeds '$(REAL_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md; \
+	else echo "warning: no real asv history in $(REAL_ASV): the real-history part is skipped"; fi
 
 # Ours in every engine (Wasmer, V8, Chromium, Firefox, WebKit) beside TF.js-wasm in the same
 # engine, WebGPU, numpy and the reference guide's claims -> docs/peers.md + docs/peers.json

@@ -4,7 +4,7 @@
                                       [--singles 24] [--crosses 2] [--markdown OUT] [--json OUT]
 
 Each ``DIR`` holds an asv ``results/`` directory (or is one); its name is the
-directory's (``owner+name`` for the extracts listed in :data:`SOURCES`). Per
+directory's (``owner+name`` for the extracts of :data:`.real_sources.SOURCES`). Per
 repository:
 
 1. read whole as ``rustorch-regress detect --results DIR`` does with no
@@ -43,78 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rustorch_wasm.regress.io.history import History
+from doc_sections import write_section
 from rustorch_wasm.regress.io.results import ResultsError
 
 from .injection import Plan, plan_injections, write_injected
 from .ours import findings_of, read_without_repo
+from .speed import host
 from .real_score import BUCKETS, Flag, Outcome, score
 
-#: Where the extracts come from: name -> (GitHub repository, ref, results path in it, the
-#: commit extracted (None: extracted earlier, not recorded)). Extract one with
-#: ``git --git-dir=<clone> archive COMMIT PATH | tar -x`` into
-#: ``~/.cache/rustorch_wasm/real/<name>/results`` (never committed here).
-SOURCES: dict[str, tuple[str, str, str, str | None]] = {
-    "NCAR+geocat-comp-asv":
-        ("NCAR/geocat-comp-asv", "main", "results",
-         "e34e9d02a7cfcc767bfc919e793175cd2ae0f030"),
-    "UXARRAY+uxarray-asv":
-        ("UXARRAY/uxarray-asv", "main", "results",
-         "c48d3a311e2fabc6f343e9c480ac3b5d4d0dcf60"),
-    "OpenMathLib+BLAS-Benchmarks":
-        ("OpenMathLib/BLAS-Benchmarks", "gh-pages", "results",
-         "119801447b82eac47da606083189e52b7bc8b23e"),
-    "PlasmaPy+plasmapy-benchmarks":
-        ("PlasmaPy/plasmapy-benchmarks", "results", "results",
-         "ac46d7a8bf8a47571d62b9f123b249c6dd92aaa8"),
-    "Quansight+versioned-hdf5-benchmarks":
-        ("Quansight/versioned-hdf5-benchmarks", "main", ".asv/results",
-         "9e7080f4a367bcb010b9fb514050f4b9fb396774"),
-    "Unidata+MetPy-benchmark":
-        ("Unidata/MetPy-benchmark", "main", "results",
-         "d7e4c144d5c61199e762c942d742c76f5cd0fba0"),
-    "brian-team+brian2_benchmarks":
-        ("brian-team/brian2_benchmarks", "master", ".asv/results",
-         "01a3a91642d32fb481ba9b44cb83c6877ee41839"),
-    "conda+conda-benchmarks":
-        ("conda/conda-benchmarks", "main", ".asv/results",
-         "9b4e497b533a76fb03221edc780fbc8e9724299b"),
-    "kedro-org+kedro-benchmark-results":
-        ("kedro-org/kedro-benchmark-results", "main", ".asv/results",
-         "ea5683f69ab56493b574a29e6f90bc6da43f4570"),
-    "xdslproject+xdsl-bench":
-        ("xdslproject/xdsl-bench", "main", ".asv/results",
-         "ad1016468ea28d8ce4ce657e21f21419e57ee0e8"),
-    "cvxpy+benchmarks":
-        ("cvxpy/benchmarks", "gh-pages", "results",
-         "94b5967d57012f282fb199cdc20da388e52d102c"),
-    "pvlib+pvlib-benchmarks":
-        ("pvlib/pvlib-benchmarks", "master", "results",
-         "95acc373ce31e66e78cdb8fd0c729ef9c5e2199b"),
-    "astropy+photutils-benchmarks":
-        ("astropy/photutils-benchmarks", "main", "results",
-         "7c0da0db05a36c6993214bbbcc627cb83a3ae59d"),
-    "emsig+empymod-bench":
-        ("emsig/empymod-bench", "main", "results",
-         "814affd7811e69df204ecb1525f18494ac55c3e9"),
-    "emsig+emg3d-bench":
-        ("emsig/emg3d-bench", "main", "results",
-         "dbc96547195340a30d9b0361aecc624883008710"),
-    "vaexio+vaex-asv":
-        ("vaexio/vaex-asv", "master", ".asv/results",
-         "b48b446cf2da12349eedf0096465a2c8d938450e"),
-    "Flowminder+FlowKit-benchmarks":
-        ("Flowminder/FlowKit-benchmarks", "master", "results",
-         "bbfad11977c0caabef5bce2673caa1d27fb6b387"),
-    "GridTools+gt4py-benchmarks":
-        ("GridTools/gt4py-benchmarks", "airspeed-velocity", "results",
-         "a292e67357f80d726193b1bf35a3268e81ad8fd9"),
-    "astrofrog+reproject-benchmarks":
-        ("astrofrog/reproject-benchmarks", "master", "results",
-         "d0f6d77faab5e915a35927cb6073542aea18ccdf"),
-    "django-asv":
-        ("django/django-asv", "main", "results",
-         None),
-}
 
 
 def read_history(results: Path) -> History:
@@ -308,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crosses", type=int, default=2,
                     help="cross-cutting events per repository and seed (default 2)")
     ap.add_argument("--markdown", type=Path, default=None, help="write the tables here")
+    ap.add_argument("--doc", type=Path, default=None,
+                    help="write the tables into this document's eval-real section")
     ap.add_argument("--json", type=Path, default=None, help="write plans and outcomes here")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -323,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
+    if args.doc:
+        write_section(args.doc, "eval-real", f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+                      f", {host()}:\n\n{text}")
     if args.json:
         args.json.write_text(json.dumps(as_json(results), indent=1), encoding="utf-8")
     return 0

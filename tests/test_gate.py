@@ -62,13 +62,22 @@ def history(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
 
 
 def test_aa_gate_passes(history, tmp_path):
+    """base and docs (README only) build the same: the gate says so at once,
+    nothing built; with --force it measures the A/A pair and finds nothing."""
     repo, home, sha = history
     proc = gate_cmd(repo, home, "--base", sha["base"], "--head", sha["docs"], "--bench", *BENCH,
-                    "--json", str(tmp_path / "g.json"), "--markdown", str(tmp_path / "g.md"))
+                    "--json", str(tmp_path / "s.json"))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.startswith("## ✅ Benchmark gate: same build, nothing to measure")
+    assert json.loads((tmp_path / "s.json").read_text())["gate"]["same_build"] is True
+    proc = gate_cmd(repo, home, "--base", sha["base"], "--head", sha["docs"], "--bench", *BENCH,
+                    "--force", "--json", str(tmp_path / "g.json"),
+                    "--markdown", str(tmp_path / "g.md"))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     doc = json.loads((tmp_path / "g.json").read_text())
     assert doc["schema"] == 2 and doc["gate"]["head"] == sha["docs"]
-    assert [f for f in doc["findings"] if f["kind"] == "regression"] == []
+    changes = [f for f in doc["findings"] if f["kind"] in ("regression", "improvement")]
+    assert changes == []
     assert doc["gate"]["compared"] == 8  # 2 classes x 2 sizes x (time + instructions)
     md = (tmp_path / "g.md").read_text()
     assert md.startswith("## ✅ Benchmark gate: no regression")
