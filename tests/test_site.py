@@ -95,7 +95,7 @@ def groups_of(index: str) -> list[str]:
 
 def test_dashboard_opens_on_the_alert_groups_worst_first(site):
     index = (site / "index.html").read_text()
-    assert "1 regression(s) found" in index
+    assert "1 failing finding(s)" in index
     assert index.index("verdict") < index.index('id="changes"')
     first, second = groups_of(index)                     # one row per commit
     assert "tensor_ops.<wbr>Add.<wbr>time_add" in first and fake_sha(30)[:10] in first

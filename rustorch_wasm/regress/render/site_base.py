@@ -32,13 +32,15 @@ tbody.group > tr:first-child > td { border-top: 1px solid #d5d8dc; }
 code, .sha { font-family: ui-monospace, monospace; font-size: 0.85rem; }
 .verdict { padding: 0.6rem 1rem; border-radius: 6px; font-weight: bold; }
 .bad { background: #fadbd8; color: #922b21; } .good { background: #d5f5e3; color: #1e8449; }
-.kind-regression { color: #c0392b; font-weight: bold; } .kind-drift { color: #d68910; font-weight: bold; } .kind-environment { color: #5d6d7e; font-weight: bold; } .kind-refuted { color: #7f8c8d; font-weight: bold; } .kind-improvement { color: #1e8449; font-weight: bold; }
+.pending { background: #f4ecf7; color: #6c3483; }
 img.plot { max-width: 100%; height: auto; border: 1px solid #e5e8e8; }
 nav a { margin-right: 1rem; } .muted { color: #7f8c8d; font-size: 0.85rem; }
 .kinds a { margin-right: 1.2rem; white-space: nowrap; } details ul { margin: 0.3rem 0; padding-left: 1.2rem; }
 summary { cursor: pointer; } .filter { margin: 0.5rem 0; display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
 .filter input { flex: 1 1 16rem; max-width: 28rem; padding: 0.25rem; } .filter select { padding: 0.2rem; }
 """
+CSS += " ".join(f".kind-{k.name} {{ color: {k.colour}; font-weight: bold; }}"
+                for k in KINDS.values()) + "\n"   # every kind's colour, from the registry
 
 #: The row filter: shows the ``[data-filter]`` rows whose text contains the
 #: query and whose ``data-kinds`` / ``data-machines`` (``|``-separated) hold

@@ -17,7 +17,7 @@ from html import escape
 from typing import Sequence
 
 from ..model.direction import change_text
-from ..model.findings import AlertGroup, Finding
+from ..model.findings import AlertGroup, Finding, Report
 from ..model.kinds import KINDS, kind_info
 from ..model.series import Series, SeriesKey
 from .plot import series_slug
@@ -142,13 +142,32 @@ def _plot(key: SeriesKey, root: str, n: int, link: str | None = None) -> str:
             f"alt=\"trend of {escape(key.label)}\"></a></p>")
 
 
+def verdict_html(report: Report) -> str:
+    """The front page's verdict: what fails (regressions, drifts, shared shifts
+    of unknown cause, fixed ones apart), what is not decided yet (not enough
+    evidence), never "nothing" when something is pending."""
+    failing = report.failing
+    confirmed = sum(1 for f in failing if f.confirmed)
+    fixed = sum(1 for f in report.findings if f.fixed_by is not None)
+    pending = sum(1 for f in report.findings if f.kind == "inconclusive")
+    parts = []
+    if pending:
+        parts.append(f"{pending} change(s) not confirmed: not enough evidence yet "
+                     "(<a href=\"findings/inconclusive.html\">list</a>)")
+    if fixed:
+        parts.append(f"{fixed} regression(s) fixed since")
+    extra = f" <span class=\"muted\">{'; '.join(parts)}.</span>" if parts else ""
+    if failing:
+        return (f"<p class=\"verdict bad\">{len(failing)} failing finding(s) ({confirmed} "
+                f"confirmed, {len(failing) - confirmed} not re-measured){extra}</p>")
+    if pending:
+        return f"<p class=\"verdict pending\">No regression confirmed.{extra}</p>"
+    return f"<p class=\"verdict good\">No regression found.{extra}</p>"
+
+
 def index_page(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
     report = data.report
-    regs = report.regressions
-    confirmed = sum(1 for f in regs if f.confirmed)
-    verdict = (f"<p class=\"verdict bad\">{len(regs)} regression(s) found ({confirmed} confirmed, "
-               f"{len(regs) - confirmed} timing only or unconfirmed)</p>" if regs
-               else "<p class=\"verdict good\">No regression found</p>")
+    verdict = verdict_html(report)
     head = data.commits[-1] if data.commits else ""
     same = (f" {len(data.same_build)} more commit(s) have the build of an earlier one and were "
             f"not measured (<a href=\"builds.html\">same build as …</a>)." if data.same_build else "")
