@@ -15,7 +15,9 @@ input only is copied as it is. A path found in several:
   unless it is an exact count (the profile's ``exact_counts``) with equal
   values and parameters; then the first input's row is kept.
 * ``benchmarks.json``: the union; a benchmark described differently in two
-  inputs is an error naming both.
+  inputs is an error naming both. An existing ``out`` (earlier results)
+  gives way: its descriptions are replaced by the inputs' (asv's newest
+  discovery wins, as in ``asv run``).
 * ``machine.json``: the first input's (runners of one machine name differ
   in their hardware; the difference is reported).
 * anything else must be byte for byte the same.
@@ -149,11 +151,12 @@ def load_result(path: Path) -> dict[str, Any]:
     return data
 
 
-def merge_benchmarks(paths: list[Path]) -> dict[str, Any]:
-    """The union of several ``benchmarks.json``; one benchmark described twice must agree."""
+def merge_benchmarks(paths: list[Path], earlier: Path | None = None) -> dict[str, Any]:
+    """The union of several ``benchmarks.json``; one benchmark described twice
+    must agree, except that ``earlier``'s descriptions give way to the others'."""
     merged: dict[str, Any] = {}
     seen: dict[str, Path] = {}
-    for path in paths:
+    for path in [p for p in paths if p != earlier]:
         data = read_json(path)
         if not isinstance(data, dict):
             raise ResultsError(f"{path}: not a JSON object")
@@ -163,6 +166,12 @@ def merge_benchmarks(paths: list[Path]) -> dict[str, Any]:
                                  f"{seen[name].parent} and {path.parent}")
             merged.setdefault(name, info)
             seen.setdefault(name, path)
+    if earlier is not None and earlier in paths:
+        data = read_json(earlier)
+        if not isinstance(data, dict):
+            raise ResultsError(f"{earlier}: not a JSON object")
+        for name, info in data.items():
+            merged.setdefault(name, info)
     return merged
 
 
@@ -186,8 +195,10 @@ def merge_dirs(inputs: Sequence[Path], out: Path, *,
     docstring). An existing ``out`` is the first input: merging adds to it."""
     out = Path(out)
     sources = [Path(p) for p in inputs]
+    earlier = None
     if out.is_dir() and not any(_same_dir(out, s) for s in sources):
         sources.insert(0, out)
+        earlier = out / "benchmarks.json"
     if not sources:
         raise ResultsError("nothing to merge")
     summary = MergeSummary(inputs=len(sources))
@@ -205,8 +216,8 @@ def merge_dirs(inputs: Sequence[Path], out: Path, *,
                 if is_result_file(rel):
                     summary.entries += len(load_result(holders[0] / rel)["results"])
             elif rel == "benchmarks.json":
-                write_atomic(target, json.dumps(merge_benchmarks([h / rel for h in holders]),
-                                                indent=4, sort_keys=True))
+                write_atomic(target, json.dumps(merge_benchmarks(
+                    [h / rel for h in holders], earlier), indent=4, sort_keys=True))
             elif rel.endswith("/machine.json"):
                 _first_machine(rel, holders, target, summary)
             elif is_result_file(rel):
