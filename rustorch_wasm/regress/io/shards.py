@@ -225,6 +225,8 @@ def make_plan(spec: str, builds: Sequence[str], keys: Mapping[str, str], names: 
     """The plan of ``builds`` (the range's builds not yet measured) and ``names``."""
     if not machine or any(c in machine for c in "/\\\0\n") or machine.startswith("."):
         raise PlanError(f"bad machine name {machine!r}")
+    if not 1 <= shards <= MAX_JOBS:
+        raise PlanError(f"--shards must be between 1 and {MAX_JOBS} (a matrix's jobs)")
     how, parts = plan_shards(names, durations, shards, machine)
     jobs = min(max(1, build_jobs), MAX_JOBS)
     return BackfillPlan(spec, machine, how, tuple(builds), {b: keys[b] for b in builds},
