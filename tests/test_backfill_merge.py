@@ -255,3 +255,24 @@ def test_merging_into_an_existing_directory_keeps_what_is_there(original, tmp_pa
     summary = merge_dirs([b], out, is_exact=IS_EXACT)                    # out is an input
     assert summary.inputs == 2
     assert_same_dirs(results, out)
+
+
+def test_earlier_benchmark_descriptions_give_way_but_shards_must_agree(original, tmp_path):
+    _, results, _ = original
+    a, b = split(results, tmp_path, {"mod_a": 0, "mod_b": 1, "mod_c": 1}, 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = json.loads((results / "benchmarks.json").read_text())
+    old["mod_a.A.time_x"]["version"] = "old" * 8                   # the suite has changed since
+    old["mod_gone.G.time_g"] = {"name": "mod_gone.G.time_g", "params": [], "version": "1"}
+    (out / "benchmarks.json").write_text(json.dumps(old))
+    merge_dirs([a, b], out, is_exact=IS_EXACT)
+    merged = json.loads((out / "benchmarks.json").read_text())
+    assert merged["mod_a.A.time_x"]["version"] == "ab" * 32        # the shards' discovery
+    assert "mod_gone.G.time_g" in merged                            # still describes old rows
+    changed = json.loads((b / "benchmarks.json").read_text())
+    changed["mod_b.B.time_y"]["version"] = "cd" * 32
+    (b / "benchmarks.json").write_text(json.dumps(changed))
+    with pytest.raises(MergeError, match="mod_b.B.time_y") as err:
+        merge_dirs([a, b], tmp_path / "out2", is_exact=IS_EXACT)
+    assert str(a) in str(err.value) and str(b) in str(err.value)
