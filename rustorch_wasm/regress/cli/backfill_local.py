@@ -121,6 +121,7 @@ def run_local(args: argparse.Namespace) -> int:
         return 0
     for index in range(len(made.shards)):
         shutil.rmtree(work.shard(index), ignore_errors=True)   # a shard's results are its own
+    shutil.rmtree(work.root / "logs", ignore_errors=True)      # the logs are this run's
     times: dict[str, float] = {"plan": time.monotonic() - t0}
     ctx = multiprocessing.get_context("spawn")
     slots = ctx.Queue()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..model.config import config_path, load_config
@@ -22,7 +23,7 @@ from ..model.profile import Profile
 from ..io.merge import MergeSummary, merge_dirs
 
 
-def exact_test(profile: Profile):
+def exact_test(profile: Profile) -> Callable[[str], bool]:
     """Is a benchmark name an exact count of ``profile``?"""
     counts = profile.exact_counts
     return lambda name: counts is not None and counts.matches(name.rpartition(".")[2])
