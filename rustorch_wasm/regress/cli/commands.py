@@ -180,7 +180,7 @@ def run_baseline_set(args: argparse.Namespace) -> int:
 
 
 def run_baseline_check(args: argparse.Namespace) -> int:
-    check_report_outputs(args, reads=(("--baselines", args.baselines, "files"),))
+    check_report_outputs(args, reads=(("--baselines", args.baselines, "json-files"),))
     config = config_from_args(args)
     commit = resolve_commit(args.repo, args.commit)
     result_set = load_results(args.results, max_bytes=config.max_result_bytes)

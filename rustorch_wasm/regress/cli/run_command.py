@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
                    ("--markdown", args.markdown, "file")],
                   [("--results", project.results, "tree"),
                    ("--config", config_path(args.config, root), "file"),
-                   ("--baselines", args.baselines, "files")])
+                   ("--baselines", args.baselines, "json-files")])
     if not args.no_bench:
         step(f"benchmarking {args.range} with asv")
         benchmark(project, args, config)

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from ..render.plot_jobs import default_workers
 
     check_report_outputs(args, ("--out", args.out, "site"),
-                         reads=(("--baselines", args.baselines, "files"),))
+                         reads=(("--baselines", args.baselines, "json-files"),))
     config = config_from_args(args)
     started = time.monotonic()
     with paused_gc(freeze=True):

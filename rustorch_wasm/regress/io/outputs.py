@@ -9,7 +9,7 @@ benchmarking) whose reports would be lost. Refused, naming the path:
 
 * an output file that is an input, or lies inside an input directory
   (``--json results/benchmarks.json``; for stored ``--baselines``, whose
-  ``*.json`` files are read, directly in it), or inside the site being
+  ``*.json`` files are read, a ``.json`` file directly in it), or inside the site being
   built (which is replaced as a whole); two outputs at one path;
 * a site ``--out`` equal to, inside, or around an input (``--results``
   inside the previous site), or holding anything the tool did not write
@@ -35,8 +35,8 @@ from .ownership import OutputError, refuse_foreign
 #: directory replaced as a whole) or "dir" (a directory files are written into).
 Output = tuple[str, "Path | None", str]
 #: An input: (flag, path or None, kind) with kind "tree" (a directory read
-#: whole, as ``--results``), "files" (a directory whose files are read, not
-#: its subdirectories, as stored ``--baselines``) or "file".
+#: whole, as ``--results``), "json-files" (a directory whose ``*.json`` files
+#: are read, not its subdirectories, as stored ``--baselines``) or "file".
 Input = tuple[str, "Path | None", str]
 
 
@@ -70,8 +70,8 @@ def check_against_inputs(flag: str, given: Path, path: Path, kind: str,
         if path == source:
             raise OutputError(f"{flag} {given}: is the input {in_flag} {in_given}; "
                               "refusing to overwrite it")
-        if in_kind == "tree" and within(path, source) \
-                or in_kind == "files" and path.parent == source:
+        if in_kind == "tree" and within(path, source) or in_kind == "json-files" \
+                and kind == "file" and path.parent == source and path.suffix == ".json":
             raise OutputError(f"{flag} {given}: lies inside the input {in_flag} {in_given}; "
                               "refusing to write there")
         if kind == "site" and within(source, path):
