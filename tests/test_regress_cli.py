@@ -383,3 +383,81 @@ def test_detect_reads_a_results_directory_alone(project, tmp_path, capsys, monke
     doc = json.loads(out.read_text())
     assert {(f["benchmark"], f["commit"]) for f in doc["findings"]} == {
         ("mod.C.time_a", shas[STEP]), ("mod.C.track_a_instructions", shas[STEP])}
+
+
+def dated_alone(project, tmp_path, monkeypatch, dates=True) -> Path:
+    """The project's results, dated one minute apart (none when ``dates`` is
+    False), in a working directory outside any repository."""
+    _, results, shas = project
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    results = copy_results(results, alone)
+    for i, sha in enumerate(shas):
+        for path in (results / "box").glob(f"{sha[:8]}-*.json"):
+            data = json.loads(path.read_text())
+            if dates:
+                data["date"] = 1_700_000_000_000 + 60_000 * i
+            else:
+                del data["date"]
+            path.write_text(json.dumps(data))
+    monkeypatch.chdir(alone)
+    return results
+
+
+def test_no_file_with_a_date_and_no_repository_is_one_error_line(project, tmp_path, capsys,
+                                                                 monkeypatch):
+    results = dated_alone(project, tmp_path, monkeypatch, dates=False)
+    code, _, err = run(["detect", "--results", str(results)], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("error: ") and "no result file has a commit date" in err
+    assert "main" not in err and "branch" not in err
+
+
+@pytest.mark.parametrize("repository", ["empty", "other branch"])
+def test_an_empty_or_unrelated_repository_here_falls_back_to_asvs_dates(
+        project, tmp_path, capsys, monkeypatch, repository):
+    import subprocess
+    results = dated_alone(project, tmp_path, monkeypatch)
+    subprocess.run(["git", "init", "-q", "-b", "main", "."], check=True)
+    if repository == "other branch":
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
+                        "-q", "--allow-empty", "-m", "x"], check=True)
+        subprocess.run(["git", "branch", "-q", "-m", "trunk"], check=True)
+    code, _, err = run(["detect", "--results", str(results)], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "none of its commits is on 'main' of the working directory's repository, commits " \
+           "ordered by asv's commit dates" in err
+
+
+def test_a_nan_date_without_a_repository_skips_that_file(project, tmp_path, capsys, monkeypatch):
+    _, _, shas = project
+    results = dated_alone(project, tmp_path, monkeypatch)
+    path = one_file(results, shas, 4)
+    data = json.loads(path.read_text())
+    data["date"] = math.nan
+    path.write_text(json.dumps(data))
+    code, _, err = run(["detect", "--results", str(results)], capsys)
+    assert code == 1 and err.count("\n") == 2 and "Traceback" not in err
+    assert f"{path}: date nan is not a commit date" in err
+
+
+@pytest.mark.parametrize("samples, expect", [
+    ("123", "samples (a non-empty list of numbers, got str '123')"),
+    ([1.0, "2"], "a non-numeric sample '2'"),
+    ([1.0, math.inf], "not finite"),
+    ([], "a non-empty list"),
+])
+def test_a_baseline_with_bad_samples_is_refused_not_reinterpreted(project, tmp_path, capsys,
+                                                                  samples, expect):
+    """A string as samples was read as its digits (six invented -100 %
+    improvements); now the baseline is refused in one line."""
+    repo, results, shas = project
+    base = tmp_path / "baselines"
+    common = ["--results", str(results), "--repo", str(repo), "--baselines", str(base)]
+    assert run(["baseline", "set", "--commit", shas[10], *common], capsys)[0] == 0
+    doc = json.loads((base / "box.json").read_text())
+    doc["benchmarks"][0]["samples"] = samples
+    (base / "box.json").write_text(json.dumps(doc))
+    code, out, err = run(["baseline", "check", "--commit", shas[12], *common], capsys)
+    assert code == 2 and err.count("\n") == 1 and expect in err, err
+    assert f"in benchmark {doc['benchmarks'][0]['benchmark']!r}" in err and "improvement" not in out

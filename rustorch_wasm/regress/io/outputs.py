@@ -89,16 +89,16 @@ def check_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = ()) -> li
     wanted = [(flag, Path(given), real(given), kind) for flag, given, kind in outputs
               if given is not None and str(given) != "-"]
     seen: dict[Path, str] = {}
-    sites = [(flag, path) for flag, _, path, kind in wanted if kind == "site"]
+    sites = [(flag, given, path) for flag, given, path, kind in wanted if kind == "site"]
     for flag, given, path, kind in wanted:
         if path in seen:
             raise OutputError(f"{flag} {given}: also named by {seen[path]}")
         seen[path] = flag
         check_against_inputs(flag, given, path, kind, sources)
-        for site_flag, site in sites:
+        for site_flag, site_given, site in sites:
             if kind != "site" and within(path, site):
-                raise OutputError(f"{flag} {given}: lies inside {site_flag} {site}, which is "
-                                  "replaced as a whole")
+                raise OutputError(f"{flag} {given}: lies inside {site_flag} {site_given}, which "
+                                  "is replaced as a whole")
         if kind == "file" and path.is_dir():
             raise OutputError(f"{flag} {given}: is a directory")
         if kind == "dir" and os.path.lexists(path) and not path.is_dir():
