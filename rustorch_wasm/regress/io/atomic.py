@@ -57,9 +57,22 @@ def default_mode(existing: Path | None = None) -> int:
             return stat.S_IMODE(os.stat(existing).st_mode)
         except OSError:
             pass
-    mask = os.umask(0)
+    return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says
+    it (Linux: /proc/self/status), else set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
 
 
 # ----------------------------------------------------------------- files
