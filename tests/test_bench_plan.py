@@ -110,3 +110,14 @@ def test_progress_counts_commits_and_estimates_the_rest():
     assert lines == ["bench: commit 1/3 0123abcd (elapsed 40s)",
                      "bench: commit 2/3 4567ef01 (elapsed 2m20s, about 3m20s left)",
                      "bench: 2 of 3 commit(s) benchmarked in 5m00s"]
+
+
+def test_progress_names_what_asv_reported_failed():
+    lines: list[str] = []
+    progress = Progress(1, clock=lambda: 0.0, out=lines.append)
+    for text in ("[ 0.00%] · For rustorch_wasm commit 0123abcd <main>:\n",
+                 "[10.00%] ··· activations.ReLU.time_relu                     failed\n",
+                 "[12.00%] ··· tensor_ops.Add.time_add                        ok\n",
+                 "[20.00%] ·· Building for virtualenv-py3.10 failed\n"):
+        progress.line(text)
+    assert progress.failed == [("0123abcd", "activations.ReLU.time_relu"), ("0123abcd", "build")]

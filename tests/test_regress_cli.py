@@ -276,7 +276,7 @@ def test_format_version_1_files_are_read_by_asvs_rule(project, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("args,expect", [
-    (["detect", "--results", "{missing}"], "does not exist"),
+    (["detect", "--results", "{missing}"], "no such directory"),
     (["detect", "--results", "{empty}"], "no asv result files"),
     (["detect", "--results", "{results}", "--branch=--all"], "starts with '-'"),
     (["detect", "--results", "{results}", "--branch", "nosuch"], "unknown branch"),
@@ -461,3 +461,26 @@ def test_a_baseline_with_bad_samples_is_refused_not_reinterpreted(project, tmp_p
     code, out, err = run(["baseline", "check", "--commit", shas[12], *common], capsys)
     assert code == 2 and err.count("\n") == 1 and expect in err, err
     assert f"in benchmark {doc['benchmarks'][0]['benchmark']!r}" in err and "improvement" not in out
+
+
+def test_cli_habits_version_usage_quiet_and_paths(tmp_path, capsys):
+    """--version; the usage when no command is given; --quiet on every command;
+    an error that says what a path is."""
+    import pytest as _pytest
+    with _pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("rustorch-regress ")
+    with _pytest.raises(SystemExit) as done:
+        main([])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: rustorch-regress") and "error: " in err
+    a_file = tmp_path / "results.json"
+    a_file.write_text("{}")
+    assert main(["detect", "--quiet", "--results", str(a_file)]) == 2
+    assert "is a file, not an asv results directory" in capsys.readouterr().err
+    for command in (["detect", "--results", "x"], ["site", "--results", "x"], ["compare", "a", "b",
+                    "--results", "x"], ["run", "--no-bench"], ["gate", "--base", "a", "--head", "b"]):
+        with _pytest.raises(SystemExit):
+            main([*command, "--quiet", "--help"])
+        assert "--quiet" in capsys.readouterr().out

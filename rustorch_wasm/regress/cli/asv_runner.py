@@ -39,6 +39,7 @@ INTERLEAVED = ("-a", "rounds=4", "-a", "repeat=(5,8,1.5)")
 
 _PROGRESS = re.compile(r"^\[\s*\d+(\.\d+)?%\]")
 _COMMIT_LINE = re.compile(r"For \S+ commit ([0-9a-f]{8})")
+_FAILED_LINE = re.compile(r"·+ (Building\b.*?|[\w.]+(?:\([^)]*\))?)\s+failed\s*$")
 
 
 class AsvRunError(Exception):
@@ -168,8 +169,13 @@ class Progress:
         self.total, self.clock, self.out = total, clock, out
         self.started = self.first = clock()
         self.seen: list[str] = []
+        self.failed: list[tuple[str, str]] = []     # (commit, benchmark or "build") asv said failed
 
     def line(self, text: str) -> None:
+        bad = _FAILED_LINE.search(text)
+        if bad is not None:
+            what = "build" if bad.group(1).startswith("Building") else bad.group(1)
+            self.failed.append((self.seen[-1] if self.seen else "?", what))
         m = _COMMIT_LINE.search(text)
         if m is None or m.group(1) in self.seen:
             return
@@ -203,10 +209,12 @@ def _passed_through(cmd: list[str], repo: Path, progress: Progress) -> int:
 
 
 def run_history(repo: Path, commits: Sequence[str], *, benches: Sequence[str] = (),
-                machine: str | None = None, extra: Sequence[str] = ()) -> int:
+                machine: str | None = None, extra: Sequence[str] = (),
+                failed: list[tuple[str, str]] | None = None) -> int:
     """``asv run`` of ``commits`` in the project at ``repo``, into its own results
     directory, samples recorded, commits that have results skipped; asv's
-    output passed through with whole-job progress. Returns asv's exit status."""
+    output passed through with whole-job progress. Returns asv's exit status;
+    ``failed`` gets the (commit, benchmark or "build") asv reported as failed."""
     asv = [sys.executable, "-m", "asv"]
     subprocess.run([*asv, "machine", "--yes", *(["--machine", machine] if machine else [])],
                    cwd=repo, env=asv_env(), check=False, stdout=subprocess.DEVNULL)
@@ -217,7 +225,11 @@ def run_history(repo: Path, commits: Sequence[str], *, benches: Sequence[str] = 
                *(["--machine", machine] if machine else [])]
         for regex in benches:
             cmd += ["-b", regex]
-        return _passed_through([*cmd, *extra], repo, Progress(len(commits)))
+        progress = Progress(len(commits))
+        code = _passed_through([*cmd, *extra], repo, progress)
+        if failed is not None:
+            failed.extend(progress.failed)
+        return code
 
 
 def samples_at(results: Path, commit: str) -> dict[SeriesKey, list[float]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from ..model.config import DetectorConfig, config_path, load_config
@@ -109,14 +110,29 @@ def warn_all(result_set: ResultSet) -> None:
         print(f"warning: {line}", file=sys.stderr)
 
 
+#: A step that took longer than this says so on stderr (unless ``--quiet``).
+PROGRESS_SECONDS = 2.0
+
+
+def progress(args: argparse.Namespace, text: str, seconds: float) -> None:
+    """One progress line on stderr for a step that took ``seconds`` (a long one,
+    and not with ``--quiet``)."""
+    if seconds >= PROGRESS_SECONDS and not getattr(args, "quiet", False):
+        print(f"{text} in {seconds:.1f} s", file=sys.stderr, flush=True)
+
+
 def history_of(args: argparse.Namespace, config: DetectorConfig) -> History:
     """``--results`` along the first-parent history of ``--branch`` in ``--repo``
     (or the working directory's repository), else asv's recorded dates
-    (:func:`..io.history.load_history`); warnings go to stderr."""
+    (:func:`..io.history.load_history`); warnings go to stderr, and how much
+    was read in what time (``--quiet``: not)."""
+    started = time.monotonic()
     history = load_history(args.results, repo=args.repo, search=Path("."), branch=args.branch,
                            build_paths=build_paths_of(args, config),
                            max_bytes=config.max_result_bytes)
     warn_all(history.result_set)
+    progress(args, f"{args.command}: read {args.results}: {len(history.series)} series over "
+                   f"{len(history.measured)} commits", time.monotonic() - started)
     return history
 
 
@@ -138,7 +154,11 @@ def run_detect(args: argparse.Namespace) -> int:
     check_report_outputs(args)
     config = config_from_args(args)
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
-        report = analyse(history_of(args, config), config)
+        history = history_of(args, config)
+        started = time.monotonic()
+        report = analyse(history, config)
+    progress(args, f"detect: analysed {report.series_checked} series",
+             time.monotonic() - started)
     return emit(report, args, "detect")
 
 

@@ -40,27 +40,45 @@ EPILOG = ("Exit status: 0 no failing finding, 1 failing findings (regression, dr
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports one line and exits 2."""
+    """argparse that reports one line and exits 2 (with the usage when no
+    command was given at all)."""
 
     def error(self, message: str) -> NoReturn:
+        if "required: COMMAND" in message or "required: {" in message:
+            self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_INPUT)
 
 
-def with_debug_option(parser: argparse.ArgumentParser) -> None:
-    """``--debug`` on ``parser`` and every sub-command parser below it."""
+def version() -> str:
+    """The installed distribution's version (this detector ships in two)."""
+    from importlib.metadata import PackageNotFoundError, version as dist_version
+    for name in ("rustorch-regress", "rustorch-wasm"):
+        try:
+            return dist_version(name)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+def with_common_options(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` and ``--quiet`` on ``parser`` and every sub-command parser below it."""
     if "--debug" not in parser._option_string_actions:
         parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                             help="show the traceback of an internal error")
+    if "--quiet" not in parser._option_string_actions and parser.prog != "rustorch-regress":
+        parser.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                            help="no progress lines on stderr")
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
-                with_debug_option(sub)
+                with_common_options(sub)
 
 
 def build_parser() -> Parser:
     parser = Parser(prog="rustorch-regress", epilog=EPILOG,
                     description="Statistical regression detection over asv results.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     commands.add_parser(sub)
@@ -72,7 +90,7 @@ def build_parser() -> Parser:
                 continue
             raise
         module.add_parser(sub)
-    with_debug_option(parser)
+    with_common_options(parser)
     return parser
 
 

@@ -128,11 +128,15 @@ def benchmark(project: Project, args: argparse.Namespace, config: DetectorConfig
     print(f"bench: {work.summary(args.range)}", flush=True)
     if not work.to_measure:
         return
+    failed: list[tuple[str, str]] = []
     code = run_history(project.repo, work.to_measure, benches=args.bench, machine=args.machine,
-                       extra=args.asv_arg)
+                       extra=args.asv_arg, failed=failed)
     if code != 0:
-        print(f"warning: asv exited with status {code} (some commits or benchmarks failed); "
-              "continuing with the results that exist", file=sys.stderr)
+        named = "; ".join(f"{what} at {commit}" for commit, what in failed[:8])
+        more = f" and {len(failed) - 8} more" if len(failed) > 8 else ""
+        print(f"warning: asv exited with status {code}"
+              + (f": failed {named}{more}" if failed else " (some commits or benchmarks failed)")
+              + "; continuing with the results that exist", file=sys.stderr)
 
 
 def confirmation(report: Report, history: History, project: Project, config: DetectorConfig,

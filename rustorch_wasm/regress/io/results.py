@@ -241,7 +241,10 @@ def load_results(results_dir: Path, max_bytes: int = DEFAULT_MAX_RESULT_BYTES) -
     cannot be read are skipped with a warning (an error when none is left)."""
     root = Path(results_dir)
     if not root.is_dir():
-        raise ResultsError(f"{root}: results directory does not exist")
+        what = ("is a file, not an asv results directory (the directory that holds "
+                "benchmarks.json and one directory per machine)" if root.exists()
+                else "no such directory (an asv results directory: asv.conf.json's results_dir)")
+        raise ResultsError(f"{root}: {what}")
     result_set = ResultSet(root=root, benchmarks=load_benchmarks(root / "benchmarks.json",
                                                                  max_bytes))
     with paused_gc():
