@@ -113,3 +113,17 @@ def test_detect_reads_regress_json_from_the_current_directory(tmp_path):
         assert [f["kind"] for f in found] == ["regression"], (name, found)
         exact = found[0]["confirmed"] and found[0]["ci"] == [1.5, 1.5]
         assert exact == (name == "project"), (name, found)
+
+
+def test_the_readme_example_config_loads():
+    """The README's example regress.json is a valid config, as documented."""
+    import re
+    from pathlib import Path
+    from rustorch_wasm.regress.model.config import load_config
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"```json\n(.*?)```", readme, re.S).group(1)
+    path = Path(__import__("tempfile").mkdtemp()) / "regress.json"
+    path.write_text(block)
+    config = load_config(path)
+    assert config.threshold_for("special_functions.Gamma.time_gamma") == 0.3
+    assert config.profile.exact_counts is not None and config.profile.env_build_paths
