@@ -74,6 +74,7 @@ DJANGO_ASV_MIRROR ?=
 REAL_ASV ?= $(HOME)/.cache/rustorch_wasm/real
 REAL_MIRRORS ?=
 REAL_SEEDS ?= 1,2
+REAL_HELD_OUT_SEEDS ?= 3,4
 REAL_HELD_OUT ?= kedro-org+kedro-benchmark-results,UXARRAY+uxarray-asv,vaexio+vaex-asv,emsig+empymod-bench
 eval-detector: setup
 	$(PY) -m pip install -q -e '.[dev,eval]'
@@ -83,7 +84,10 @@ eval-detector: setup
 	-$(PY) -m evaluation.real_sources --into '$(REAL_ASV)' $(if $(REAL_MIRRORS),--mirrors '$(REAL_MIRRORS)')
 	@if ls -d '$(REAL_ASV)'/*/results >/dev/null 2>&1; then \
 		$(PY) -m evaluation.real_history --repos $$(ls -d '$(REAL_ASV)'/*/ | grep -v cvxpy) \
-			--seeds '$(REAL_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md; \
+			--seeds '$(REAL_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md && \
+		$(PY) -m evaluation.real_history --repos $$(ls -d '$(REAL_ASV)'/*/ | grep -v cvxpy) \
+			--seeds '$(REAL_HELD_OUT_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md \
+			--section eval-real-held-out-seeds; \
 	else echo "warning: no real asv history in $(REAL_ASV): the real-history part is skipped"; fi
 
 # Ours in every engine (Wasmer, V8, Chromium, Firefox, WebKit) beside TF.js-wasm in the same

@@ -245,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="cross-cutting events per repository and seed (default 2)")
     ap.add_argument("--markdown", type=Path, default=None, help="write the tables here")
     ap.add_argument("--doc", type=Path, default=None,
-                    help="write the tables into this document's eval-real section")
+                    help="write the tables into this document's --section")
+    ap.add_argument("--section", default="eval-real",
+                    help="the section of --doc (default eval-real; e.g. eval-real-held-out for "
+                         "held-out seeds)")
     ap.add_argument("--json", type=Path, default=None, help="write plans and outcomes here")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -262,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
     if args.doc:
-        write_section(args.doc, "eval-real", f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-                      f", {host()}:\n\n{text}")
+        write_section(args.doc, args.section,
+                      f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {host()}:\n\n{text}")
     if args.json:
         args.json.write_text(json.dumps(as_json(results), indent=1), encoding="utf-8")
     return 0
