@@ -121,7 +121,7 @@ def test_site_with_a_repository_shows_commit_subjects_and_baselines(tmp_path, ca
 
 
 @pytest.mark.parametrize("args, expect", [
-    (["--results", "{tmp}/missing"], "does not exist"),
+    (["--results", "{tmp}/missing"], "no such directory"),
     (["--results", "{results}", "--out", "{tmp}/notasite"], "refusing to replace"),
     (["--results", "{results}", "--config", "{tmp}/missing.json"], "cannot read"),
     (["--results", "{results}", "--repo", "{tmp}/norepo"], "not a git repository"),
