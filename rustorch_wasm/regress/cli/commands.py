@@ -14,6 +14,7 @@ from pathlib import Path
 from ..model.config import DetectorConfig, config_path, load_config
 from ..model.direction import change_text
 from ..model.findings import Report
+from ..model.profile import Profile
 from ..model.series import SeriesKey, paused_gc
 from ..model.units import format_p
 from ..io.atomic import write_atomic
@@ -24,6 +25,7 @@ from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis.compare import check_against_baselines, compare_samples
 from ..analysis.pipeline import analyse
 from ..render.report import render_markdown
+from .commit_links import commit_details, commit_url_template, history_url_template
 
 def add_rule_options(p: argparse.ArgumentParser, repo: Path | None = Path(".")) -> None:
     """--results/--repo/--threshold/--alpha/--config/--json/--markdown."""
@@ -47,8 +49,11 @@ def config_from_args(args: argparse.Namespace) -> DetectorConfig:
     return config.with_values(threshold=args.threshold, alpha=args.alpha)
 
 
-def write_reports(report: Report, args: argparse.Namespace, title: str) -> None:
-    """``--json`` (``-`` for stdout) and ``--markdown``, when asked for."""
+def write_reports(report: Report, args: argparse.Namespace, title: str,
+                  links: dict | None = None) -> None:
+    """``--json`` (``-`` for stdout) and ``--markdown``, when asked for; the
+    Markdown titled ``title`` (say what the report is), its commits linked
+    (``links``: :func:`~..render.report.render_markdown`'s keywords)."""
     if args.json_out is not None:
         text = report.dumps() + "\n"
         if str(args.json_out) == "-":
@@ -56,12 +61,14 @@ def write_reports(report: Report, args: argparse.Namespace, title: str) -> None:
         else:
             write_atomic(args.json_out, text)
     if args.markdown is not None:
-        write_atomic(args.markdown, render_markdown(report, title))
+        write_atomic(args.markdown, render_markdown(report, title, **(links or {})))
 
 
-def emit(report: Report, args: argparse.Namespace, title: str) -> int:
-    """Write the requested outputs, print a summary; the exit code."""
-    write_reports(report, args, title)
+def emit(report: Report, args: argparse.Namespace, title: str, heading: str | None = None,
+         links: dict | None = None) -> int:
+    """Write the requested outputs (the Markdown titled ``heading``), print a
+    summary headed ``title``; the exit code."""
+    write_reports(report, args, heading or title, links)
     out = sys.stderr if args.json_out is not None and str(args.json_out) == "-" else sys.stdout
     print(f"{title}: {report.series_checked} series checked, {len(report.findings)} finding(s)",
           file=out)
@@ -112,11 +119,33 @@ def build_paths_of(args: argparse.Namespace, config: DetectorConfig) -> tuple[st
     return config.profile.build_paths if home == root else None
 
 
+def history_heading(history: History, profile_title: str, branch: str) -> str:
+    """What a history's report is: the project, the findings, over which commits."""
+    over = (f"the first-parent history of {branch}" if history.repo is not None
+            else "the commits asv measured, by their recorded dates")
+    return f"{profile_title}: findings over {over} ({len(history.measured)} commits measured)"
+
+
+def history_links(history: History, report: Report, profile: Profile) -> dict:
+    """The commit URL template and the findings' commit dates and subjects."""
+    shas = {c for f in report.findings for c in (f.commit, f.previous_commit)}
+    return {"commit_url": history_url_template(history, profile),
+            "commit_info": commit_details(history, sorted(shas))}
+
+
+def repo_links(repo: Path, profile: Profile) -> dict:
+    """The commit URL template of ``repo`` (commands on two commits of it)."""
+    return {"commit_url": commit_url_template(profile, project_dirs=(repo,), repo=repo)}
+
+
 def run_detect(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
-        report = analyse(history_of(args, config), config)
-    return emit(report, args, "detect")
+        history = history_of(args, config)
+        report = analyse(history, config)
+    links = history_links(history, report, config.profile) if args.markdown is not None else None
+    return emit(report, args, "detect", history_heading(history, config.profile.title, args.branch),
+                links)
 
 
 def samples_at(result_set: ResultSet, commit: str) -> tuple[dict[SeriesKey, list[float]],
@@ -137,7 +166,9 @@ def run_compare(args: argparse.Namespace) -> int:
     before, units_a = samples_at(result_set, a)
     after, units_b = samples_at(result_set, b)
     report = compare_samples(before, after, {**units_a, **units_b}, a, b, config)
-    return emit(report, args, f"compare {a[:10]}..{b[:10]}")
+    return emit(report, args, f"compare {a[:10]}..{b[:10]}",
+                f"{config.profile.title}: {b[:10]} compared with {a[:10]}",
+                repo_links(args.repo, config.profile))
 
 
 def run_baseline_set(args: argparse.Namespace) -> int:
@@ -153,7 +184,9 @@ def run_baseline_check(args: argparse.Namespace) -> int:
     commit = resolve_commit(args.repo, args.commit)
     result_set = load_results(args.results)
     report = check_against_baselines(result_set, commit, args.baselines, config)
-    return emit(report, args, f"baseline check {commit[:10]}")
+    return emit(report, args, f"baseline check {commit[:10]}",
+                f"{config.profile.title}: {commit[:10]} checked against the stored baselines",
+                repo_links(args.repo, config.profile))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -186,5 +219,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_baseline_check)
 
 
-__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit", "history_of",
-           "write_reports"]
+__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit", "history_heading",
+           "history_links", "history_of", "write_reports"]
