@@ -57,6 +57,7 @@ from ..render import verdicts
 from ..render.report import render_markdown
 from .asv_runner import AsvRunError, PairRunner, load_asv_config, run_history
 from .commands import warn_all
+from .commit_links import commit_details, history_url_template
 from .site_command import publish_site
 
 
@@ -154,9 +155,11 @@ def confirmation(report: Report, history: History, project: Project, config: Det
     return done, ""
 
 
-def findings_markdown(report: Report, entries: list[policy.Entry], title: str) -> str:
-    """The detector's Markdown with the listing by verdict after its title."""
-    text = render_markdown(report, title)
+def findings_markdown(report: Report, entries: list[policy.Entry], title: str,
+                      links: dict | None = None) -> str:
+    """The detector's Markdown with the listing by verdict after its title
+    (``links``: commit URL template, dates and subjects, PNGs; :mod:`.commit_links`)."""
+    text = render_markdown(report, title, **(links or {}))
     head, _, rest = text.partition("\n")
     return f"{head}\n\n{verdicts.markdown(entries)}\n{rest.lstrip(chr(10))}"
 
@@ -205,15 +208,18 @@ def run(args: argparse.Namespace) -> int:
     step(f"plotting {len(history.series)} series and building the site")
     index = publish_site(args.out, history, report, config.profile, results=project.results,
                          baselines=args.baselines, asv=not args.no_asv_publish,
-                         workers=default_workers())
-    write_atomic(Path(args.out) / "findings.md", findings_markdown(report, entries, title))
+                         workers=default_workers(), project=project.root)
+    links = {"commit_url": history_url_template(history, config.profile, project.root),
+             "commit_info": commit_details(history, sorted(involved))}
+    write_atomic(Path(args.out) / "findings.md",   # beside the site's plots/ (png="findings")
+                 findings_markdown(report, entries, title, {**links, "plots": "plots/"}))
     write_atomic(Path(args.out) / "confirmations.json", json.dumps(
         verdicts.document(entries, confirmations, config, note), indent=2,
         allow_nan=False) + "\n")
     if args.json_out is not None:
         write_atomic(args.json_out, report.dumps() + "\n")
     if args.markdown is not None:
-        write_atomic(args.markdown, findings_markdown(report, entries, title))
+        write_atomic(args.markdown, findings_markdown(report, entries, title, links))
     print_findings(report, entries, note)
     print(f"site: {index}")
     return 0
