@@ -161,3 +161,15 @@ def test_plots_from_worker_processes_equal_those_drawn_here(tmp_path):
         assert seen[-1] == len(series)
         outputs[workers] = {p.name: p.read_bytes() for p in out.glob("*.png")}
     assert len(outputs[1]) == len(series) and outputs[1] == outputs[2]
+
+
+def test_pngs_only_when_asked(alone, capsys):
+    """--png findings: a PNG of each series with a change (time_a in py3.12), linked from its page."""
+    out = alone / "site"
+    code, _, err = run(["site", "--results", str(alone / "results"), "--out", str(out),
+                        "--png", "findings", "--jobs", "1"], capsys)
+    assert code == 0, err
+    (png,) = (out / "plots").glob("*.png")
+    assert png.name.startswith("mod.C.time_a") and "PNGs drawn 1/1" in err
+    page = (out / "series" / png.name.replace(".png", ".html")).read_text()
+    assert f'href="../plots/{png.name}">PNG</a>' in page

@@ -257,8 +257,8 @@ def heatmap_page(rows: list[Series], total: int, data: SiteData,
                  levels: dict[SeriesKey, float], commits: int) -> str:
     which = (f"all {total} series" if len(rows) == total else
              f"{len(rows)} of {total} series: those with a finding or a change point in these "
-             "commits first, then those that moved most; every series has its page on its "
-             "<a href=\"benchmarks.html\">benchmark's page</a>")
+             "commits first, then those that moved most; every series has its own page, "
+             "linked from its <a href=\"benchmarks.html\">benchmark's page</a>")
     window = data.commits[-commits:]
     body = (f"<h1 id=\"heatmap\">Ratio to baseline, last {len(window)} commits</h1>"
             f"<p class=\"muted\">{which}. Red: above the baseline (slower, for times), blue: "

@@ -224,7 +224,8 @@
       u.destroy();
       draw(chart, doc);
     });
-    chart.rrPlot = u;                // for the browser test: the uPlot instance
+    chart.rrPlot = u;                // for tests and screenshots: the uPlot instance
+    chart.rrDoc = doc;               // and the series' document
     chart.setAttribute("data-drawn", "1");
     if (window.ResizeObserver) {
       new ResizeObserver(function () {
