@@ -202,7 +202,8 @@ def run(args: argparse.Namespace) -> int:
     keys = (build_keys(project.repo, sorted(involved), config.profile.build_paths)
             if project.repo is not None else {})
     entries = policy.listing(report, confirmations, keys, history.order)
-    title = f"{config.profile.title or 'Benchmarks'}: history {args.branch} ({args.range})"
+    title = (f"{config.profile.title or 'Benchmarks'}: findings over the first-parent history of "
+             f"{args.branch} ({args.range})")
     from ..render.plot_jobs import default_workers   # matplotlib: imported only to draw
 
     step(f"plotting {len(history.series)} series and building the site")
