@@ -224,7 +224,14 @@ def test_hovering_a_point_names_its_commit_and_value_and_a_click_opens_it(driver
     ActionChains(driver).move_to_element_with_offset(over, *start).click_and_hold() \
         .move_by_offset(end[0] - start[0], 0).release().perform()
     assert driver.execute_script(scale, chart) < before / 2
-    assert console_errors(driver) == []
+    page = driver.current_url
+    ActionChains(driver).double_click(over).perform()       # zooms out, opens nothing
+    assert driver.execute_script(scale, chart) == pytest.approx(before)
+    ActionChains(driver).move_to_element_with_offset(over, *start).click_and_hold() \
+        .move_by_offset(end[0] - start[0], 0).release().perform()
+    chart.find_element(By.CSS_SELECTOR, "button.rr-reset").click()
+    assert driver.execute_script(scale, chart) == pytest.approx(before)
+    assert driver.current_url == page and console_errors(driver) == []
     ActionChains(driver).move_to_element_with_offset(over, *point_on(driver, chart, 15)).click() \
         .perform()
     WebDriverWait(driver, 5).until(lambda d: "/code/commit/" in d.current_url)

@@ -205,7 +205,9 @@
     var u = new uPlot(opts, [xs, doc.q75, doc.q25, doc.median], holder);
     u.over.appendChild(tip);
     u.over.addEventListener("mouseleave", function () { tip.hidden = true; });
-    var down = null;
+    /* A click (no drag) opens the commit, unless a second click makes it a
+       double-click (zoom out): the page changes after DOUBLE ms. */
+    var down = null, pending = null, DOUBLE = 300;
     u.over.addEventListener("mousedown", function (e) { down = [e.clientX, e.clientY]; });
     u.over.addEventListener("mouseup", function (e) {
       if (!down || Math.abs(e.clientX - down[0]) > 3 || Math.abs(e.clientY - down[1]) > 3) return;
@@ -214,10 +216,13 @@
       var target = commitUrl(doc, doc.commits[i]);
       var page = (byIndex[i] || []).filter(function (f) { return f.page; })[0];
       if (!target && page) target = root + page.page;
-      if (target) window.location.href = target;
+      if (!target) return;
+      clearTimeout(pending);
+      pending = setTimeout(function () { window.location.href = target; }, DOUBLE);
     });
+    u.over.addEventListener("dblclick", function () { clearTimeout(pending); });
     reset.addEventListener("click", function () {
-      u.setScale("x", { min: xs[0] - (byDate ? 0 : 0.5), max: xs[n - 1] + (byDate ? 0 : 0.5) });
+      u.setScale("x", { min: xs[0], max: xs[n - 1] });     // the range adds the half steps
     });
     mode.addEventListener("click", function () {
       chart.setAttribute("data-x", byDate ? "commit" : "date");
