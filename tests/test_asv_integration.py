@@ -37,6 +37,15 @@ def git(repo: Path, *args: str) -> str:
                           capture_output=True, text=True).stdout.strip()
 
 
+def commit_file(repo: Path, path: str, text: str) -> str:
+    """Write ``path`` in ``repo`` and commit it; the new commit's sha."""
+    (repo / path).parent.mkdir(parents=True, exist_ok=True)
+    (repo / path).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", f"touch {path}")
+    return git(repo, "rev-parse", "HEAD")
+
+
 def copy_project(dst: Path) -> None:
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
                            capture_output=True).stdout.decode().split("\0")

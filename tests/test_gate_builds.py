@@ -15,20 +15,12 @@ from rustorch_wasm.regress.cli import gate as gate_module
 from rustorch_wasm.regress.cli import gate_plan
 from rustorch_wasm.regress.cli.main import main
 from rustorch_wasm.regress.io.synth import Row, write_benchmarks_json, write_result_file
-from test_asv_integration import git
+from test_asv_integration import commit_file as commit, git
 
 WASMER, NODE = "venv-ENGINEwasmer", "venv-ENGINEnode"
 PROFILE = {"profile": {
     "build_paths": ["src/", "js/"],
     "env_build_paths": [{"pattern": "ENGINEnode$", "paths": ["js/"]}]}}
-
-
-def commit(repo: Path, path: str, text: str) -> str:
-    (repo / path).parent.mkdir(parents=True, exist_ok=True)
-    (repo / path).write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", f"touch {path}")
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture()

@@ -13,21 +13,13 @@ import numpy as np
 import pytest
 
 from rustorch_wasm.regress.io.synth import Row, write_benchmarks_json, write_result_file
-from test_asv_integration import git
+from test_asv_integration import commit_file as commit, git
 
 N = 44
 BENCHES = [f"mod.C.time_b{i}" for i in range(8)]
 SAME_BUILD_STEP = 21      # a docs-only commit: it shares the build of commit 20
 BUILD_STEP = 24           # a commit that changes src/
 META = 32                 # numpy 1 -> 2 in the result files' requirements; every series x1.3
-
-
-def commit(repo: Path, path: str, text: str) -> str:
-    (repo / path).parent.mkdir(parents=True, exist_ok=True)
-    (repo / path).write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", f"touch {path}")
-    return git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture(scope="module")

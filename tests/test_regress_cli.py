@@ -145,40 +145,86 @@ def one_file(results: Path, shas: list[str], i: int) -> Path:
     return next((results / "box").glob(f"{shas[i][:8]}-*.json"))
 
 
-@pytest.mark.parametrize("damage,expect", [
-    ("truncate", "corrupt or truncated JSON"),
-    ("garbage", "corrupt or truncated JSON"),
-    ("bad-row", "does not match"),
-    ("no-commit", "commit_hash"),
-    ("v2-no-columns", "no result_columns"),
-])
-def test_bad_result_files_are_one_line_errors(project, tmp_path, capsys, damage, expect):
+DAMAGES = {
+    "truncate": "corrupt or truncated JSON",
+    "garbage": "corrupt or truncated JSON",
+    "no-commit": "commit_hash",
+    "v2-no-columns": "no result_columns",
+    "date-nan": "date nan is not a commit date",
+    "date-infinity": "date inf is not a commit date",
+    "date-negative": "date -5 is not a commit date",
+    "date-string": "date '2026-01-01' is not a commit date",
+    "date-year-30000": "is not a commit date",
+}
+
+
+def damaged(path: Path, damage: str) -> None:
+    text = path.read_text()
+    data = json.loads(text)
+    if damage == "truncate":
+        path.write_text(text[: len(text) // 2])
+        return
+    if damage == "garbage":
+        path.write_bytes(b"\x00\xffnot json")
+        return
+    if damage == "no-commit":
+        del data["commit_hash"]
+    elif damage == "v2-no-columns":
+        del data["result_columns"]
+    elif damage.startswith("date-"):
+        data["date"] = {"date-nan": math.nan, "date-infinity": math.inf, "date-negative": -5,
+                        "date-string": "2026-01-01",
+                        "date-year-30000": 10 ** 15}[damage]
+    path.write_text(json.dumps(data))                 # NaN and Infinity as Python writes them
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+@pytest.mark.parametrize("command", ["detect", "baseline set", "compare"])
+def test_an_unusable_result_file_is_skipped_with_one_warning(project, tmp_path, capsys, damage,
+                                                            command):
+    """Every command reads the rest: one warning line naming the file and the
+    problem, never a traceback (which once exited 1, "regression found")."""
     repo, results, shas = project
     results = copy_results(results, tmp_path)
     path = one_file(results, shas, 5)
-    text = path.read_text()
-    if damage == "truncate":
-        path.write_text(text[: len(text) // 2])
-    elif damage == "garbage":
-        path.write_bytes(b"\x00\xffnot json")
-    elif damage == "not-object":
-        path.write_text("[1, 2]")
-    elif damage == "bad-row":
-        data = json.loads(text)
-        data["results"]["mod.C.time_a"][0] = [1.0]
-        path.write_text(json.dumps(data))
-    elif damage == "no-commit":
-        data = json.loads(text)
-        del data["commit_hash"]
-        path.write_text(json.dumps(data))
-    elif damage == "v2-no-columns":
-        data = json.loads(text)
-        del data["result_columns"]
-        path.write_text(json.dumps(data))
+    damaged(path, damage)
+    common = ["--results", str(results), "--repo", str(repo)]
+    argv = {"detect": ["detect", *common],
+            "baseline set": ["baseline", "set", "--commit", shas[10], *common,
+                             "--baselines", str(tmp_path / "b")],
+            "compare": ["compare", shas[10], shas[35], *common]}[command]
+    code, _, err = run(argv, capsys)
+    assert code == {"detect": 1, "baseline set": 0, "compare": 1}[command], err
+    assert err.startswith("warning: ") and err.count("\n") == 1, err
+    assert path.name in err and DAMAGES[damage] in err and "skipped" in err
+
+
+def test_a_bad_row_skips_that_row_only(project, tmp_path, capsys):
+    repo, results, shas = project
+    results = copy_results(results, tmp_path)
+    path = one_file(results, shas, 5)
+    data = json.loads(path.read_text())
+    data["results"]["mod.C.time_a"][0] = [1.0]        # two combinations, one value
+    path.write_text(json.dumps(data))
+    out = tmp_path / "r.json"
+    code, _, err = run(["detect", "--results", str(results), "--repo", str(repo),
+                        "--json", str(out)], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert f"{path}: 1 of 3 benchmark row(s) skipped: 'mod.C.time_a': column 'result' does " \
+           "not match its 2 parameter combination(s)" in err
+    assert load_results(results).at_commit(shas[5])      # the file's other rows are read
+
+
+def test_a_run_with_no_usable_file_is_one_error_line(project, tmp_path, capsys):
+    repo, results, shas = project
+    results = copy_results(results, tmp_path)
+    for path in (results / "box").glob("*-venv-py3.10.json"):
+        damaged(path, "date-nan")
     code, _, err = run(["detect", "--results", str(results), "--repo", str(repo)], capsys)
-    assert code == 2
-    assert err.startswith("error: ") and err.count("\n") == 1 and expect in err
-    assert path.name in err
+    lines = err.splitlines()
+    assert code == 2 and lines[-1].startswith("error: ") and "Traceback" not in err
+    assert "no usable asv result file (38 skipped; the first: " in lines[-1]
+    assert "is not a commit date" in lines[-1]
 
 
 def test_odd_but_valid_files_are_skipped_with_one_warning_each(project, tmp_path, capsys):
@@ -331,7 +377,87 @@ def test_detect_reads_a_results_directory_alone(project, tmp_path, capsys, monke
     assert code == 1
     lines = err.splitlines()
     assert len(lines) == 2 and all(line.startswith("warning: ") for line in lines)
-    assert "ordered by asv's commit dates" in err and "has no commit date" in err
+    assert "ordered by asv's commit dates" in err
+    assert "1 result file(s) of 1 commit(s) have no commit date" in err
+    assert "main" not in err and "branch" not in err          # no repository, no branch
     doc = json.loads(out.read_text())
     assert {(f["benchmark"], f["commit"]) for f in doc["findings"]} == {
         ("mod.C.time_a", shas[STEP]), ("mod.C.track_a_instructions", shas[STEP])}
+
+
+def dated_alone(project, tmp_path, monkeypatch, dates=True) -> Path:
+    """The project's results, dated one minute apart (none when ``dates`` is
+    False), in a working directory outside any repository."""
+    _, results, shas = project
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    results = copy_results(results, alone)
+    for i, sha in enumerate(shas):
+        for path in (results / "box").glob(f"{sha[:8]}-*.json"):
+            data = json.loads(path.read_text())
+            if dates:
+                data["date"] = 1_700_000_000_000 + 60_000 * i
+            else:
+                del data["date"]
+            path.write_text(json.dumps(data))
+    monkeypatch.chdir(alone)
+    return results
+
+
+def test_no_file_with_a_date_and_no_repository_is_one_error_line(project, tmp_path, capsys,
+                                                                 monkeypatch):
+    results = dated_alone(project, tmp_path, monkeypatch, dates=False)
+    code, _, err = run(["detect", "--results", str(results)], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("error: ") and "no result file has a commit date" in err
+    assert "main" not in err and "branch" not in err
+
+
+@pytest.mark.parametrize("repository", ["empty", "other branch"])
+def test_an_empty_or_unrelated_repository_here_falls_back_to_asvs_dates(
+        project, tmp_path, capsys, monkeypatch, repository):
+    import subprocess
+    results = dated_alone(project, tmp_path, monkeypatch)
+    subprocess.run(["git", "init", "-q", "-b", "main", "."], check=True)
+    if repository == "other branch":
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit",
+                        "-q", "--allow-empty", "-m", "x"], check=True)
+        subprocess.run(["git", "branch", "-q", "-m", "trunk"], check=True)
+    code, _, err = run(["detect", "--results", str(results)], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "none of its commits is on 'main' of the working directory's repository, commits " \
+           "ordered by asv's commit dates" in err
+
+
+def test_a_nan_date_without_a_repository_skips_that_file(project, tmp_path, capsys, monkeypatch):
+    _, _, shas = project
+    results = dated_alone(project, tmp_path, monkeypatch)
+    path = one_file(results, shas, 4)
+    data = json.loads(path.read_text())
+    data["date"] = math.nan
+    path.write_text(json.dumps(data))
+    code, _, err = run(["detect", "--results", str(results)], capsys)
+    assert code == 1 and err.count("\n") == 2 and "Traceback" not in err
+    assert f"{path}: date nan is not a commit date" in err
+
+
+@pytest.mark.parametrize("samples, expect", [
+    ("123", "samples (a non-empty list of numbers, got str '123')"),
+    ([1.0, "2"], "a non-numeric sample '2'"),
+    ([1.0, math.inf], "not finite"),
+    ([], "a non-empty list"),
+])
+def test_a_baseline_with_bad_samples_is_refused_not_reinterpreted(project, tmp_path, capsys,
+                                                                  samples, expect):
+    """A string as samples was read as its digits (six invented -100 %
+    improvements); now the baseline is refused in one line."""
+    repo, results, shas = project
+    base = tmp_path / "baselines"
+    common = ["--results", str(results), "--repo", str(repo), "--baselines", str(base)]
+    assert run(["baseline", "set", "--commit", shas[10], *common], capsys)[0] == 0
+    doc = json.loads((base / "box.json").read_text())
+    doc["benchmarks"][0]["samples"] = samples
+    (base / "box.json").write_text(json.dumps(doc))
+    code, out, err = run(["baseline", "check", "--commit", shas[12], *common], capsys)
+    assert code == 2 and err.count("\n") == 1 and expect in err, err
+    assert f"in benchmark {doc['benchmarks'][0]['benchmark']!r}" in err and "improvement" not in out

@@ -12,7 +12,7 @@ import pytest
 
 from rustorch_wasm.regress.io import result_rows, results
 from rustorch_wasm.regress.io.columns import build_series, sample_rows
-from rustorch_wasm.regress.io.results import ResultsError, finite_samples, load_results
+from rustorch_wasm.regress.io.results import finite_samples, load_results
 
 NAN = float("nan")
 
@@ -106,26 +106,40 @@ def test_bulk_check_reads_what_the_row_check_reads(tmp_path, monkeypatch, with_p
     ([True], "non-numeric value True"),
     ([1.0, 2.0], "does not match"),
     (1.0, "does not match"),
+    ([10 ** 400], "too large for a float"),
 ])
-def test_a_bad_cell_is_named_as_by_the_row_check(tmp_path, cell, message):
+def test_a_bad_cell_skips_its_row_with_one_warning_naming_it(tmp_path, cell, message):
+    """The bulk check gives up on the file, the row check names the problem,
+    and only that row is left out (never the run, never the file)."""
     history(tmp_path, 2, False)
     path = next((tmp_path / "box").glob("00000a*.json"))
     data = json.loads(path.read_text())
     data["results"]["m.C.time_0"][0] = cell
     path.write_text(json.dumps(data))
-    with pytest.raises(ResultsError, match=message) as err:
-        load_results(tmp_path)
-    assert str(err.value).startswith(f"{path}: benchmark 'm.C.time_0'")
+    rs = load_results(tmp_path)
+    [warning] = rs.warnings
+    assert warning.startswith(f"{path}: 1 of {len(data['results'])} benchmark row(s) skipped: "
+                              "'m.C.time_0': ") and message in warning
+    assert path in rs.files
+    at = {m.key.benchmark for m in rs.at_commit(data["commit_hash"])}
+    assert "m.C.time_0" not in at and at
 
 
-def test_a_bad_sample_is_named_as_by_the_row_check(tmp_path):
+@pytest.mark.parametrize("samples, message", [
+    ([[1.0, "slow"]], "non-numeric value 'slow'"),
+    (["123"], "samples must be lists of numbers, got '123'"),
+    ([[1.0, 10 ** 400]], "too large for a float"),
+])
+def test_a_bad_sample_skips_its_row(tmp_path, samples, message):
     history(tmp_path, 3, False)
     path = next((tmp_path / "box").glob("00000b*.json"))
     data = json.loads(path.read_text())
-    data["results"]["m.C.time_4"][11] = [[1.0, "slow"]]
+    data["results"]["m.C.time_4"][11] = samples
     path.write_text(json.dumps(data))
-    with pytest.raises(ResultsError, match="non-numeric value 'slow'"):
-        load_results(tmp_path)
+    rs = load_results(tmp_path)
+    assert len(rs.warnings) == 1 and "'m.C.time_4': " in rs.warnings[0]
+    assert message in rs.warnings[0]
+    assert "m.C.time_4" not in {m.key.benchmark for m in rs.at_commit(data["commit_hash"])}
 
 
 def test_sample_rows_hold_the_finite_samples_of_each_entry():

@@ -174,11 +174,24 @@ def test_findings_json_is_the_report(site):
     assert doc["findings"][0]["commit"] == fake_sha(30)
 
 
-def test_rebuild_replaces_the_old_site(site):
-    (site / "stale.html").write_text("old")
+def test_rebuild_replaces_the_old_site_and_keeps_what_it_did_not_write(site):
+    """A site this code built (its marker lists every file) is replaced whole;
+    a file someone added since makes the rebuild refuse, naming it, with
+    nothing changed; nothing is left beside the site either way."""
+    from rustorch_wasm.regress.io.ownership import SITE_MARKER, OutputError
+    marker = json.loads((site / SITE_MARKER).read_text())
+    assert "index.html" in marker["files"] and "findings.json" in marker["files"]
+    assert all((site / f).is_file() for f in marker["files"])
+    (site / "data" / "mine.js").write_text("keep me")
+    before = sorted(p.relative_to(site) for p in site.rglob("*"))
+    with pytest.raises(OutputError, match=r"data/mine\.js: not written by rustorch-regress"):
+        build_site(site_data(), site)
+    assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
+    (site / "data" / "mine.js").unlink()
+    (site / "index.html").write_text("old")
     build_site(site_data(), site)
-    assert not (site / "stale.html").exists()
-    assert not any(p.name.startswith(".site") for p in site.parent.iterdir())
+    assert (site / "index.html").read_text() != "old"
+    assert [p.name for p in site.parent.iterdir()] == ["site"]
 
 
 def test_commit_infos_reads_subjects_from_git(tmp_path):

@@ -96,3 +96,19 @@ def test_memory_is_larger_in_bytes_not_slower():
     line = finding_line(f)
     assert "larger" in line and "slower" not in line and "timing" not in line
     assert format_value(f.after, f.unit).endswith("MiB")
+
+
+def test_a_step_is_placed_on_the_first_commit_of_its_new_level():
+    """The shape of NCAR/geocat-comp-asv's peakmem_recomposition (one value per
+    run, numbers made here): 262 MB flat, a step to 391 MB, and six commits
+    later a second, small step to 394 MB. The step was placed one commit
+    late, with a 'before' that was not the previous commit's level."""
+    rng = np.random.default_rng(3)
+    flat = list(261.7e6 * np.exp(rng.normal(0, 0.0004, 28)))
+    after = [391.1, 390.9, 390.9, 390.9, 391.0, 390.7, 394.3, 395.1, 394.0, 394.0, 394.0, 394.2]
+    levels = flat + [261.6e6, 261.7e6, 261.7e6, 261.7e6, 261.9e6, 261.6e6, 261.7e6, 261.8e6] \
+        + [v * 1e6 for v in after]
+    s = series("m.C.peakmem_recomposition", levels, unit="bytes", samples=0)
+    [f] = [f for f in detect([s]).findings if f.kind == "regression"]
+    assert f.commit == s.commits[36] and f.previous_commit == s.commits[35]
+    assert abs(f.before / 261.7e6 - 1) < 0.002 and 1.45 < f.ratio < 1.52

@@ -37,3 +37,49 @@ def test_linter_reports_a_broken_workflow(tmp_path):
                    "      - run: echo ${{ github.no_such_property }}\n")
     proc = run_lint(bad)
     assert proc.returncode == 1 and "no_such_property" in proc.stdout
+
+
+def step(workflow: str, prefix: str) -> str:
+    """The shell script of the step of ``workflow`` whose name starts with ``prefix``."""
+    yaml = pytest.importorskip("yaml")
+    doc = yaml.safe_load((ROOT / ".github" / "workflows" / workflow).read_text())
+    found = [s["run"] for job in doc["jobs"].values() for s in job.get("steps", [])
+             if s.get("name", "").startswith(prefix) and "run" in s]
+    assert len(found) == 1, prefix
+    return found[0]
+
+
+def run_step(script: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """As GitHub runs a ``run:`` step (bash -e -o pipefail)."""
+    summary = tmp_path / "summary.md"
+    summary.write_text("")
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(summary),
+                               "GITHUB_OUTPUT": str(tmp_path / "output"), **env})
+
+
+@pytest.mark.parametrize("code, fails, says", [
+    ("0", False, "no regression"), ("1", True, "title=Benchmark gate: regression"),
+    ("2", True, "title=Benchmark gate: no verdict::exit 2"),
+    ("3", True, "title=Benchmark gate: no verdict::exit 3"),
+    ("", True, "title=Benchmark gate: no verdict::exit status unknown")])
+def test_the_gate_workflow_tells_a_regression_from_no_verdict(tmp_path, code, fails, says):
+    verdict = run_step(step("benchmark-gate.yml", "Verdict"), tmp_path, GATE_EXIT=code)
+    assert (verdict.returncode != 0) is fails and says in verdict.stdout
+    assert ("regression::" in verdict.stdout) is (code == "1")
+    summary = run_step(step("benchmark-gate.yml", "Job summary"), tmp_path, GATE_EXIT=code)
+    assert summary.returncode == 0
+    assert ("no verdict" in (tmp_path / "summary.md").read_text()) is (code not in ("0", "1"))
+
+
+@pytest.mark.parametrize("code", [0, 2, 3])
+def test_the_publish_workflow_stops_on_no_verdict(tmp_path, code):
+    stub = tmp_path / ".venv" / "bin" / "rustorch-regress"
+    stub.parent.mkdir(parents=True)
+    stub.write_text(f"#!/bin/sh\nexit {code}\n")
+    stub.chmod(0o755)
+    proc = run_step(step("publish.yml", "Benchmark the new builds"), tmp_path,
+                    ASV_MACHINE="github-actions")
+    assert proc.returncode == code
+    assert ("title=No verdict" in proc.stdout) is (code != 0) and "title=Regression" not in proc.stdout

@@ -3,7 +3,12 @@
 Shared pieces other command modules (the PR gate, ``site``) can reuse:
 :func:`add_rule_options`, :func:`config_from_args`, :func:`emit`,
 :func:`write_reports`, :func:`history_of` (results read and ordered as
-``detect`` does).
+``detect`` does), :func:`check_report_outputs` (every output checked
+before anything is read: :mod:`..io.outputs`).
+
+Every command writes its outputs together at its end
+(:func:`..io.atomic.staged_outputs`): all of them or, when anything
+failed, none.
 """
 from __future__ import annotations
 
@@ -17,9 +22,10 @@ from ..model.findings import Report
 from ..model.profile import Profile
 from ..model.series import SeriesKey, paused_gc
 from ..model.units import format_p
-from ..io.atomic import write_atomic
+from ..io.atomic import Staging, staged_outputs
 from ..io.baseline import set_baselines
 from ..io.history import History, load_history
+from ..io.outputs import Input, Output, check_outputs
 from ..io.repository import HistoryError, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis.compare import check_against_baselines, compare_samples
@@ -49,26 +55,40 @@ def config_from_args(args: argparse.Namespace) -> DetectorConfig:
     return config.with_values(threshold=args.threshold, alpha=args.alpha)
 
 
+def check_report_outputs(args: argparse.Namespace, *more: Output,
+                         reads: tuple[Input, ...] = ()) -> None:
+    """``--json``/``--markdown`` (and ``more`` outputs) checked against
+    ``--results``, the config file and ``reads`` before anything is read."""
+    outputs = [("--json", getattr(args, "json_out", None), "file"),
+               ("--markdown", getattr(args, "markdown", None), "file"), *more]
+    inputs = [("--results", getattr(args, "results", None), "tree"),
+              ("--config", config_path(getattr(args, "config", None), Path.cwd()), "file"),
+              *reads]
+    check_outputs(outputs, inputs)
+
+
 def write_reports(report: Report, args: argparse.Namespace, title: str,
-                  links: dict | None = None) -> None:
-    """``--json`` (``-`` for stdout) and ``--markdown``, when asked for; the
-    Markdown titled ``title`` (say what the report is), its commits linked
-    (``links``: :func:`~..render.report.render_markdown`'s keywords)."""
+                  staging: Staging, links: dict | None = None) -> None:
+    """``--json`` (``-`` for stdout) and ``--markdown``, when asked for,
+    staged in ``staging`` (stdout at once); the Markdown titled ``title`` (say
+    what the report is), its commits linked (``links``:
+    :func:`~..render.report.render_markdown`'s keywords)."""
     if args.json_out is not None:
         text = report.dumps() + "\n"
         if str(args.json_out) == "-":
             sys.stdout.write(text)
         else:
-            write_atomic(args.json_out, text)
+            staging.write(args.json_out, text)
     if args.markdown is not None:
-        write_atomic(args.markdown, render_markdown(report, title, **(links or {})))
+        staging.write(args.markdown, render_markdown(report, title, **(links or {})))
 
 
 def emit(report: Report, args: argparse.Namespace, title: str, heading: str | None = None,
          links: dict | None = None) -> int:
     """Write the requested outputs (the Markdown titled ``heading``), print a
     summary headed ``title``; the exit code."""
-    write_reports(report, args, heading or title, links)
+    with staged_outputs() as staging:
+        write_reports(report, args, heading or title, staging, links)
     out = sys.stderr if args.json_out is not None and str(args.json_out) == "-" else sys.stdout
     print(f"{title}: {report.series_checked} series checked, {len(report.findings)} finding(s)",
           file=out)
@@ -100,7 +120,8 @@ def history_of(args: argparse.Namespace, config: DetectorConfig) -> History:
     (or the working directory's repository), else asv's recorded dates
     (:func:`..io.history.load_history`); warnings go to stderr."""
     history = load_history(args.results, repo=args.repo, search=Path("."), branch=args.branch,
-                           build_paths=build_paths_of(args, config))
+                           build_paths=build_paths_of(args, config),
+                           max_bytes=config.max_result_bytes)
     warn_all(history.result_set)
     return history
 
@@ -139,6 +160,7 @@ def repo_links(repo: Path, profile: Profile) -> dict:
 
 
 def run_detect(args: argparse.Namespace) -> int:
+    check_report_outputs(args)
     config = config_from_args(args)
     with paused_gc(freeze=True):        # millions of acyclic objects: no GC passes
         history = history_of(args, config)
@@ -158,10 +180,11 @@ def samples_at(result_set: ResultSet, commit: str) -> tuple[dict[SeriesKey, list
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    check_report_outputs(args)
     config = config_from_args(args)
     a = resolve_commit(args.repo, args.rev_a)
     b = resolve_commit(args.repo, args.rev_b)
-    result_set = load_results(args.results)
+    result_set = load_results(args.results, max_bytes=config.max_result_bytes)
     warn_all(result_set)
     before, units_a = samples_at(result_set, a)
     after, units_b = samples_at(result_set, b)
@@ -172,17 +195,24 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_baseline_set(args: argparse.Namespace) -> int:
+    check_outputs([("--baselines", args.baselines, "dir")],
+                  [("--results", args.results, "tree")])
     commit = resolve_commit(args.repo, args.commit)
     result_set = load_results(args.results)
-    for path in set_baselines(result_set, commit, args.baselines):
+    warn_all(result_set)
+    with staged_outputs() as staging:
+        written = set_baselines(result_set, commit, args.baselines, staging)
+    for path in written:
         print(f"baseline {path} <- {commit[:10]}")
     return 0
 
 
 def run_baseline_check(args: argparse.Namespace) -> int:
+    check_report_outputs(args, reads=(("--baselines", args.baselines, "json-files"),))
     config = config_from_args(args)
     commit = resolve_commit(args.repo, args.commit)
-    result_set = load_results(args.results)
+    result_set = load_results(args.results, max_bytes=config.max_result_bytes)
+    warn_all(result_set)
     report = check_against_baselines(result_set, commit, args.baselines, config)
     return emit(report, args, f"baseline check {commit[:10]}",
                 f"{config.profile.title}: {commit[:10]} checked against the stored baselines",
@@ -219,5 +249,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_baseline_check)
 
 
-__all__ = ["add_parser", "add_rule_options", "config_from_args", "emit", "history_heading",
-           "history_links", "history_of", "write_reports"]
+__all__ = ["add_parser", "add_rule_options", "check_report_outputs", "config_from_args", "emit",
+           "history_heading", "history_links", "history_of", "write_reports"]

@@ -31,7 +31,9 @@
 
 Exit status: 1 when a regression is found, 0 when none, 2 on an error
 (bad revision, dirty tree, a commit that does not build, a benchmark that
-works on base and fails on head, unusable results).
+works on base and fails on head, unusable results, an unwritable
+``--markdown``/``--json``, checked before benchmarking), 3 on an internal
+error. 2 and 3 are "no verdict".
 """
 from __future__ import annotations
 
@@ -50,7 +52,9 @@ from typing import Any, Sequence
 from ..model.config import ConfigError, DetectorConfig, config_path, load_config
 from ..model.findings import Report
 from ..model.series import SeriesKey
-from ..io.atomic import write_atomic
+from ..io.atomic import staged_outputs
+from ..io.outputs import check_outputs
+from ..io.ownership import OutputError
 from ..io.repository import HistoryError, changed_files, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis import policy
@@ -265,21 +269,25 @@ def run(args: argparse.Namespace) -> int:
     from ..render.gate_markdown import render_markdown
 
     try:
-        config = load_config(config_path(args.config, repo_root(args.repo)))
-        config = config.with_values(threshold=args.threshold, alpha=args.alpha)
+        source = config_path(args.config, repo_root(args.repo))
+        check_outputs([("--markdown", args.markdown, "file"), ("--json", args.json, "file")],
+                      [("--config", source, "file")])
+        config = load_config(source).with_values(threshold=args.threshold, alpha=args.alpha)
         result = gate(args.repo, args.base, args.head, benches=args.bench, config=config,
                       allow_dirty=args.allow_dirty, asv_args=args.asv_arg, progress=not args.quiet,
                       recheck=not args.no_recheck, force=args.force)
-    except (GateError, ConfigError, ValueError) as exc:
+    except (GateError, ConfigError, HistoryError, ResultsError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     markdown = render_markdown(result, commit_url_template(
         config.profile, project_dirs=(args.repo,), repo=args.repo))
     try:
-        if args.markdown:
-            write_atomic(args.markdown, markdown)
-        if args.json:
-            write_atomic(args.json, json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
+        with staged_outputs() as staging:
+            if args.markdown:
+                staging.write(args.markdown, markdown)
+            if args.json:
+                staging.write(args.json, json.dumps(result.to_json(), indent=2,
+                                                    allow_nan=False) + "\n")
     except OSError as exc:
         print(f"error: cannot write report: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -26,9 +26,14 @@ For the asv project in the working directory (``--project``; its
    detector's report) and ``confirmations.json``; ``--json``/``--markdown``
    when asked; the listing on stdout.
 
+Every output (``--out``, ``--json``, ``--markdown``) is checked before
+benchmarking (:mod:`..io.outputs`: ``--out`` as ``site`` checks it) and
+all are written together at the end.
+
 Exit status 0 when the job ran (its findings are reported, not an error;
 ``detect`` on the results gives an exit status that fails on a
-regression), 2 on bad input (one line ``error: ...``).
+regression), 2 on bad input (one line ``error: ...``), 3 on an internal
+error.
 """
 from __future__ import annotations
 
@@ -45,9 +50,10 @@ from typing import Sequence
 from ..model.config import DetectorConfig, config_path, load_config
 from ..model.findings import Report
 from ..model.series import SeriesKey, paused_gc
-from ..io.atomic import write_atomic
+from ..io.atomic import staged_outputs
 from ..io.builds import measured_commits, plan
 from ..io.history import History, load_history
+from ..io.outputs import check_outputs
 from ..io.repository import HistoryError, build_keys, range_commits, toplevel
 from ..io.results import ResultsError
 from ..analysis import policy
@@ -185,6 +191,11 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(config_path(args.config, root))
     config = config.with_values(threshold=args.threshold, alpha=args.alpha)
     project = Project.at(root, args.results, bench=not args.no_bench)
+    check_outputs([("--out", args.out, "site"), ("--json", args.json_out, "file"),
+                   ("--markdown", args.markdown, "file")],
+                  [("--results", project.results, "tree"),
+                   ("--config", config_path(args.config, root), "file"),
+                   ("--baselines", args.baselines, "json-files")])
     if not args.no_bench:
         step(f"benchmarking {args.range} with asv")
         benchmark(project, args, config)
@@ -193,7 +204,8 @@ def run(args: argparse.Namespace) -> int:
     step(f"analysing {project.results}")
     with paused_gc(freeze=True):
         history = load_history(project.results, repo=project.repo, search=None,
-                               branch=args.branch, build_paths=config.profile.build_paths)
+                               branch=args.branch, build_paths=config.profile.build_paths,
+                               max_bytes=config.max_result_bytes)
         warn_all(history.result_set)
         report = analyse(history, config)
     confirmations, note = confirmation(report, history, project, config, args.no_confirm)
@@ -207,20 +219,21 @@ def run(args: argparse.Namespace) -> int:
     from ..render.plot_jobs import default_workers   # matplotlib: imported only to draw
 
     step(f"plotting {len(history.series)} series and building the site")
-    index = publish_site(args.out, history, report, config.profile, results=project.results,
-                         baselines=args.baselines, asv=not args.no_asv_publish,
-                         workers=default_workers(), project=project.root)
     links = {"commit_url": history_url_template(history, config.profile, project.root),
              "commit_info": commit_details(history, sorted(involved))}
-    write_atomic(Path(args.out) / "findings.md",   # beside the site's plots/ (png="findings")
-                 findings_markdown(report, entries, title, {**links, "plots": "plots/"}))
-    write_atomic(Path(args.out) / "confirmations.json", json.dumps(
-        verdicts.document(entries, confirmations, config, note), indent=2,
-        allow_nan=False) + "\n")
-    if args.json_out is not None:
-        write_atomic(args.json_out, report.dumps() + "\n")
-    if args.markdown is not None:
-        write_atomic(args.markdown, findings_markdown(report, entries, title, links))
+    with staged_outputs() as staging:     # the site, its listing and the reports together
+        index = publish_site(args.out, history, report, config.profile, results=project.results,
+                             baselines=args.baselines, asv=not args.no_asv_publish,
+                             workers=default_workers(), project=project.root)
+        staging.write(Path(args.out) / "findings.md",   # beside the site's plots/ (png="findings")
+                      findings_markdown(report, entries, title, {**links, "plots": "plots/"}))
+        staging.write(Path(args.out) / "confirmations.json", json.dumps(
+            verdicts.document(entries, confirmations, config, note), indent=2,
+            allow_nan=False) + "\n")
+        if args.json_out is not None:
+            staging.write(args.json_out, report.dumps() + "\n")
+        if args.markdown is not None:
+            staging.write(args.markdown, findings_markdown(report, entries, title, links))
     print_findings(report, entries, note)
     print(f"site: {index}")
     return 0

@@ -17,9 +17,22 @@ project (``asv publish``), and PNGs when ``--png`` asks for them.
 ``rustorch-regress run`` (``make run``) builds its site with
 :func:`publish_site` too, after benchmarking and confirmation.
 
+The output directory (``--out``) is replaced as a whole, so it must be
+missing, empty, or a site this command built (its marker file
+``.rustorch-regress-site`` lists every file the build wrote); anything
+else in it (a ``.git``, a ``CNAME``, a file of yours) makes the command
+refuse with one line naming that file, before anything is read, and
+nothing is changed. ``--out`` must not be or lie inside ``--results`` or
+``--baselines``, nor they inside it. The new site is built beside the old
+one and exchanged with it in one step, together with ``--json`` and
+``--markdown`` (:func:`..io.atomic.staged_outputs`); a build that fails
+or is interrupted leaves the old site whole, and the next build removes
+what it left.
+
 Exit status 0 when the site was built, findings or not (the site is a view:
 ``detect`` is the command whose exit status says whether something
-regressed); 2 on bad input, one line ``error: ...`` on stderr.
+regressed); 2 on bad input, one line ``error: ...`` on stderr; 3 on an
+internal error.
 """
 from __future__ import annotations
 
@@ -34,12 +47,13 @@ from typing import Sequence
 from ..model.findings import Report
 from ..model.profile import Profile
 from ..model.series import Series, SeriesKey, paused_gc
+from ..io.atomic import staged_outputs
 from ..io.baseline import BaselineError, load_baseline
 from ..io.history import History
 from ..analysis.pipeline import analyse
 from .asv_runner import asv_publish
-from .commands import (add_rule_options, config_from_args, history_heading, history_links,
-                       history_of, write_reports)
+from .commands import (add_rule_options, check_report_outputs, config_from_args,
+                       history_heading, history_links, history_of, write_reports)
 from .commit_links import commit_details, history_url_template
 
 
@@ -106,23 +120,11 @@ def publish_site(out: Path, history: History, report: Report, profile: Profile, 
                           png=png)
 
 
-def _refuse_to_replace(out: Path) -> str | None:
-    """Why ``out`` must not be replaced by a site (None: it may)."""
-    if out.is_file():
-        return f"{out}: is a file, not a site directory"
-    if out.is_dir() and any(out.iterdir()) and not ((out / "index.html").is_file()
-                                                     and (out / "findings.json").is_file()):
-        return f"{out}: not empty and not a site built by this command; refusing to replace it"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     from ..render.plot_jobs import default_workers
 
-    why = _refuse_to_replace(args.out)
-    if why:
-        print(f"error: {why}", file=sys.stderr)
-        return 2
+    check_report_outputs(args, ("--out", args.out, "site"),
+                         reads=(("--baselines", args.baselines, "json-files"),))
     config = config_from_args(args)
     started = time.monotonic()
     with paused_gc(freeze=True):
@@ -130,13 +132,15 @@ def run(args: argparse.Namespace) -> int:
         say(f"site: {args.results} read in {time.monotonic() - started:.1f} s; detecting over "
             f"{len(history.series)} series, {len(history.measured)} commits")
         report = analyse(history, config)
-    write_reports(report, args, history_heading(history, config.profile.title, args.branch),
-                  history_links(history, report, config.profile) if args.markdown else None)
     say(f"site: {len(report.findings)} finding(s) at {time.monotonic() - started:.1f} s; "
         f"writing {args.out}")
-    index = publish_site(args.out, history, report, config.profile, results=args.results,
-                         baselines=args.baselines, asv=not args.no_asv_publish,
-                         workers=args.jobs or default_workers(), png=args.png)
+    links = history_links(history, report, config.profile) if args.markdown else None
+    with staged_outputs() as staging:         # the site and the reports, together
+        write_reports(report, args, history_heading(history, config.profile.title, args.branch),
+                      staging, links)
+        index = publish_site(args.out, history, report, config.profile, results=args.results,
+                             baselines=args.baselines, asv=not args.no_asv_publish,
+                             workers=args.jobs or default_workers(), png=args.png)
     kinds: dict[str, int] = {}
     for f in report.findings:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
@@ -152,14 +156,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0].split(": ", 1)[1],
         epilog="Exit status 0 when the site was built, whether or not there are findings "
                "(the site is a view; use `detect` for an exit status that fails on a "
-               "regression); 2 on bad input.")
+               "regression); 2 on bad input; 3 on an internal error. --out must be missing, "
+               "empty or a site this command built: anything else in it (a .git, a CNAME) "
+               "is refused, never removed.")
     add_rule_options(p, repo=None)
     p.add_argument("--branch", default="main",
                    help="branch whose first-parent history orders the commits (with a repository)")
     p.add_argument("--baselines", type=Path, default=None,
                    help="directory of stored baselines (<machine>.json, `baseline set`)")
     p.add_argument("--out", type=Path, default=Path("site"),
-                   help="site directory, replaced as a whole (default: ./site)")
+                   help="site directory, replaced as a whole: missing, empty or built by this "
+                        "command (default: ./site)")
     p.add_argument("--no-asv-publish", action="store_true",
                    help="skip asv's own pages (they need --repo to be an asv project)")
     p.add_argument("--png", choices=("none", "findings", "all"), default="none",

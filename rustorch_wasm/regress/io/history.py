@@ -6,9 +6,13 @@ series the detector reads, for every command (``detect``, ``site``,
 
 1. The order. With a repository: the first-parent history of ``branch``.
    The repository is the one named (``repo``), else the working
-   directory's (``search``) when it holds at least one of the results'
-   commits; otherwise (no repository, or another project's) asv's recorded
-   commit dates order the results, with one warning saying so.
+   directory's (``search``) when its ``branch`` holds at least one of the
+   results' commits; otherwise (no repository, or another project's, or
+   one without that branch or without any commit yet) asv's recorded
+   commit dates order the results, with one warning saying so. Files
+   without a date are then left out, counted in one warning line; when no
+   file has a date, that is one error line (no message names a branch
+   when no repository gives the order).
 2. Files of commits the repository lacks, or that are not on the branch
    (rebased or force-pushed away: asv keeps their files), are skipped with
    one warning line each.
@@ -27,10 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from ..model.config import DEFAULT_MAX_RESULT_BYTES
 from ..model.series import Series
 from .columns import build_series
-from .repository import (HistoryError, first_parent_commits, open_repo, same_build,
-                         unknown_commits)
+from .repository import (HistoryError, checked_rev, first_parent_commits, open_repo,
+                         same_build, unknown_commits)
 from .results import ResultSet, ResultsError, load_results
 
 
@@ -76,11 +81,19 @@ def skip_off_branch(result_set: ResultSet, repo: Path, order: list[str], branch:
 
 def date_order(result_set: ResultSet, why: str = "no git repository here") -> list[str]:
     """Commits ordered by the commit date asv records in each result file.
-    Files without a date are skipped with a warning; commits that share a
-    date are ordered by sha, with one warning saying how many."""
+    Files without a date are skipped, counted in one warning line (none
+    dated: one error line); commits that share a date are ordered by sha,
+    with one warning saying how many."""
     undated = result_set.commits - set(result_set.dates)
-    result_set.skip_commits(undated, "has no commit date in its result file (and no --repo "
-                                     "gives the order)")
+    if undated and undated == result_set.commits:
+        raise ResultsError(f"{result_set.root}: no result file has a commit date, and no "
+                           f"repository gives the order ({why}; --repo names one)")
+    if undated:
+        files = sum(len(result_set.commit_files[c]) for c in undated)
+        result_set.skip_commits(undated, "", quiet=True)
+        result_set.warnings.append(f"{result_set.root}: {files} result file(s) of "
+                                   f"{len(undated)} commit(s) have no commit date, and no "
+                                   "repository gives the order; skipped")
     dates = result_set.dates
     order = sorted(result_set.commits, key=lambda c: (dates[c], c))
     tied = len(order) - len({dates[c] for c in order})
@@ -104,16 +117,24 @@ def working_repo(search: Path | None) -> Path | None:
 
 def load_history(results: Path, *, repo: Path | None = None, search: Path | None = Path("."),
                  branch: str = "main", build_paths: Sequence[str] | None = None,
-                 result_set: ResultSet | None = None) -> History:
-    """Read ``results`` (or take the already read ``result_set``) and order its
-    commits (see the module docstring). ``build_paths``: the build inputs of
-    the repository (default :data:`GENERIC_BUILD_PATHS`)."""
-    result_set = result_set if result_set is not None else load_results(results)
+                 result_set: ResultSet | None = None,
+                 max_bytes: int = DEFAULT_MAX_RESULT_BYTES) -> History:
+    """Read ``results`` (or take the already read ``result_set``; files over
+    ``max_bytes`` are skipped unread) and order its commits (see the module
+    docstring). ``build_paths``: the build inputs of the repository (default
+    :data:`GENERIC_BUILD_PATHS`)."""
+    result_set = result_set if result_set is not None else load_results(results, max_bytes)
     chosen = repo if repo is not None else working_repo(search)
     order: list[str] = []
     why = "no git repository here"
     if chosen is not None:
-        order = first_parent_commits(chosen, branch)
+        checked_rev(branch)                    # a bad name is an error, repository or not
+        try:
+            order = first_parent_commits(chosen, branch)
+        except HistoryError:
+            if repo is not None:
+                raise                          # named on the command line: its error
+            order = []                         # no such branch, or no commit yet
         if repo is None and result_set.commits and not result_set.commits & set(order):
             why = f"none of its commits is on {branch!r} of the working directory's repository"
             chosen = None
@@ -123,7 +144,8 @@ def load_history(results: Path, *, repo: Path | None = None, search: Path | None
         order = date_order(result_set, why)
     series = [s for s in build_series(result_set, order) if len(s)]
     if not series:
-        raise ResultsError(f"{results}: no results for any commit of {branch!r}")
+        raise ResultsError(f"{results}: no results for any commit of {branch!r}" if chosen
+                           else f"{results}: no results to analyse ({why})")
     builds: dict[str, str] = {}
     if chosen is not None:
         have = result_set.commits

@@ -1,8 +1,8 @@
 """The benchmark rows of one asv result file, validated (see :mod:`.results`
 for the layout and the rules).
 
-:func:`block_of_row` checks one row, column by column, and names the first
-problem. Every row of a file is one Python object per cell, so checking them
+:func:`block_of_row` checks one row, column by column, and names its first
+problem (:class:`EntryError`: the reader skips that row with a warning). Every row of a file is one Python object per cell, so checking them
 one by one costs more than parsing the file; :func:`bulk_file` checks the
 common case, a file whose benchmarks have no parameters, a whole column at a
 time (the set of types of every cell), keeps only each cell's entry
@@ -33,8 +33,43 @@ COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99
 NUMBER_TYPES = frozenset({float, int, type(None)})
 
 
+#: Parameter combinations of one benchmark beyond which its row is refused
+#: (asv's largest real ones have under a hundred; the product of a few long
+#: lists would otherwise make millions of series keys).
+MAX_COMBINATIONS = 100_000
+
+
 class ResultsError(ValueError):
     """Unreadable asv results; the message is one line naming the file."""
+
+
+class EntryError(ValueError):
+    """One benchmark row of a result file that cannot be read: the reason
+    (the reader names the file and the benchmark, and skips the row)."""
+
+
+def fits_float(values: Any) -> bool:
+    """Every number among ``values`` (numbers or None) converts to a float: no
+    400-digit integer (one numpy conversion, no loop over the cells here)."""
+    try:
+        np.fromiter(values, dtype=float)
+    except OverflowError:
+        return False
+    return True
+
+
+def checked_params(params: Any) -> int:
+    """The number of combinations of a row's ``params``: a list of lists of
+    scalars with at most :data:`MAX_COMBINATIONS` combinations."""
+    if not isinstance(params, list) or not all(type(p) is list for p in params):
+        raise EntryError("malformed params (a list of lists of values)")
+    for values in params:
+        if not all(v is None or isinstance(v, (str, int, float)) for v in values):
+            raise EntryError("malformed params (a value that is a list or an object)")
+    count = math.prod(len(p) for p in params)
+    if count > MAX_COMBINATIONS:
+        raise EntryError(f"{count} parameter combinations (more than {MAX_COMBINATIONS})")
+    return count
 
 
 class RowBlock(NamedTuple):
@@ -53,79 +88,47 @@ class RowBlock(NamedTuple):
     ci_b: list[Any] | None
 
 
-def columns_by_version(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """A file without ``result_columns``, by asv's rule for its format version."""
-    version = data.get("version")
-    if version != 1:
-        raise ResultsError(f"{path}: no result_columns, and format version {version!r} "
-                           "has them (asv reads only version 1 files without)")
-    results = data.get("results")
-    if not isinstance(results, dict):
-        raise ResultsError(f"{path}: missing 'results' object")
-    rows: dict[str, list[Any]] = {}
-    for name, value in results.items():
-        if not isinstance(value, dict):
-            value = {"result": [value], "params": []}
-        result = value.get("result")
-        result = result if isinstance(result, list) else [result]
-        stats = value.get("stats")
-        stats = stats if isinstance(stats, list) or stats is None else [stats]
-
-        def stat(get: str, i: int | None = None) -> list[Any] | None:
-            if stats is None:
-                return None
-            out = []
-            for z in stats:
-                v = z.get(get) if isinstance(z, dict) else None
-                if i is not None:
-                    v = v[i] if isinstance(v, list) and len(v) > i else None
-                out.append(v)
-            return out
-
-        row = {"result": result, "params": value.get("params") or [],
-               "stats_ci_99_a": stat("ci_99", 0), "stats_ci_99_b": stat("ci_99", 1),
-               "stats_q_25": stat("q_25"), "stats_q_75": stat("q_75"),
-               "samples": value.get("samples")}
-        rows[name] = [row.get(c) for c in COLUMNS]
-    return {**data, "result_columns": list(COLUMNS), "results": rows}
+def numbers(column: str, value: list[Any]) -> list[Any]:
+    """``value`` if every entry is a number (or null) a float can hold."""
+    types = set(map(type, value))
+    if not NUMBER_TYPES.issuperset(types):
+        bad = next(v for v in value if type(v) not in NUMBER_TYPES)
+        raise EntryError(f"column {column!r}: non-numeric value {bad!r:.40}")
+    if int in types and not fits_float(value):
+        raise EntryError(f"column {column!r}: a number too large for a float")
+    return value
 
 
-def numbers_column(path: Path, name: str, column: str, value: Any,
-                   count: int) -> list[Any] | None:
+def numbers_column(column: str, value: Any, count: int) -> list[Any] | None:
     """A per-combination column of numbers (or null), ``None`` when absent."""
     if value is None:
         return None
     if not isinstance(value, list) or len(value) != count:
-        raise ResultsError(f"{path}: benchmark {name!r}: column {column!r} does not match"
-                           f" its {count} parameter combination(s)")
-    if not NUMBER_TYPES.issuperset(map(type, value)):
-        bad = next(v for v in value if type(v) not in NUMBER_TYPES)
-        raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
-    return value
+        raise EntryError(f"column {column!r} does not match its {count} parameter "
+                         "combination(s)")
+    return numbers(column, value)
 
 
-def block_of_row(path: Path, commit: str, name: str, cols: dict[str, Any],
-                 count: int) -> RowBlock:
-    """One validated row: every column checked once, nothing converted yet."""
-    values = numbers_column(path, name, "result", cols.get("result"), count)
+def block_of_row(path: Path, commit: str, cols: dict[str, Any], count: int) -> RowBlock:
+    """One validated row (:class:`EntryError` naming its first problem):
+    every column checked once, nothing converted yet."""
+    values = numbers_column("result", cols.get("result"), count)
     samples = cols.get("samples")
     if samples is not None:
         if not isinstance(samples, list) or len(samples) != count:
-            raise ResultsError(f"{path}: benchmark {name!r}: column 'samples' does not match"
-                               f" its {count} parameter combination(s)")
+            raise EntryError(f"column 'samples' does not match its {count} parameter "
+                             "combination(s)")
         for raw in samples:
             if raw is None:
                 continue
             if type(raw) is not list:
-                raise ResultsError(f"{path}: benchmark {name!r}: samples must be a list")
-            if not NUMBER_TYPES.issuperset(map(type, raw)):
-                bad = next(v for v in raw if type(v) not in NUMBER_TYPES)
-                raise ResultsError(f"{path}: benchmark {name!r}: non-numeric value {bad!r}")
+                raise EntryError(f"samples must be lists of numbers, got {raw!r:.40}")
+            numbers("samples", raw)
     return RowBlock(commit, path, values, samples,
-                    numbers_column(path, name, "stats_q_25", cols.get("stats_q_25"), count),
-                    numbers_column(path, name, "stats_q_75", cols.get("stats_q_75"), count),
-                    numbers_column(path, name, "stats_ci_99_a", cols.get("stats_ci_99_a"), count),
-                    numbers_column(path, name, "stats_ci_99_b", cols.get("stats_ci_99_b"), count))
+                    numbers_column("stats_q_25", cols.get("stats_q_25"), count),
+                    numbers_column("stats_q_75", cols.get("stats_q_75"), count),
+                    numbers_column("stats_ci_99_a", cols.get("stats_ci_99_a"), count),
+                    numbers_column("stats_ci_99_b", cols.get("stats_ci_99_b"), count))
 
 
 LIST_OR_NULL = frozenset({list, type(None)})
@@ -271,10 +274,19 @@ def bulk_file(path: Path, commit: str, columns: list[Any], rows: list[Any],
     numbers = [one_entry_cells(cells.get(name, absent)) for name in
                ("result", "stats_q_25", "stats_q_75", "stats_ci_99_a", "stats_ci_99_b")]
     samples = one_entry_cells(cells.get("samples", absent))
-    if samples is None or any(entries is None or not NUMBER_TYPES.issuperset(map(type, entries))
-                              for entries in numbers):
+    number_kinds = [kinds(entries) if entries is not None else None for entries in numbers]
+    if samples is None or any(k is None or not NUMBER_TYPES.issuperset(k) for k in number_kinds):
         return None
-    if not (set(map(type, samples)) <= LIST_OR_NULL
-            and NUMBER_TYPES.issuperset(map(type, chain.from_iterable(filter(None, samples))))):
+    if not set(map(type, samples)) <= LIST_OR_NULL:
         return None
+    sample_kinds = kinds(chain.from_iterable(filter(None, samples)))
+    if not NUMBER_TYPES.issuperset(sample_kinds):
+        return None
+    if int in sample_kinds and not fits_float(chain.from_iterable(filter(None, samples))) \
+            or any(int in k and not fits_float(e) for k, e in zip(number_kinds, numbers)):
+        return None                                   # a 400-digit integer: named row by row
     return store.add(commit, path, numbers, samples)
+
+
+def kinds(values: Any) -> set[type]:
+    return set(map(type, values))

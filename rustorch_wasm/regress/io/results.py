@@ -17,37 +17,57 @@ marks a skipped combination, null a failed one; both become "no point".
 
 Benchmarks absent from ``benchmarks.json`` (renamed or removed since) keep
 their history: their param names fall back to ``param1..`` and their unit to
-what the name implies. Corrupt or truncated input raises :class:`ResultsError`
-with one line naming the file and the problem.
+what the name implies.
 
-Odd but valid input is skipped with one warning each (``ResultSet.warnings``):
-a JSON file in a machine directory that is not an asv result file (not an
-object, or neither ``commit_hash`` nor ``results``). A file without
-``result_columns`` is read by asv's own rule for its format ``version``:
-version 1 files (rows as ``{"result", "params", "stats", "samples"}``
-objects or bare numbers) are converted as asv's ``Results.update_to_2``
-does; any other version without ``result_columns`` is refused, naming the
-file. Per file, what it says of its machine and run (asv's ``params``,
-``python``, ``requirements``, ``env_vars`` and the ``<build>`` duration) is
-kept for the environment analysis (``ResultSet.file_meta``). Rows are
-checked by :mod:`.result_rows`.
+Every value is checked where it is read, and what cannot be read is left
+out with one warning line (``ResultSet.warnings``), never an abort of the
+run and never a reinterpreted value:
+
+* a **file** that is too large (over ``max_bytes``, checked with ``stat``
+  before it is opened), not JSON, truncated, without a usable
+  ``commit_hash`` (hexadecimal), ``env_name``, ``results`` or
+  ``result_columns``, or whose ``date`` is not a commit date (a finite
+  number of milliseconds from 1970 to the year 9999): one line naming the
+  file and the problem;
+* a **benchmark row** whose params, result, stats or samples are malformed
+  (a string among the samples, a column that does not match its parameter
+  combinations): one line per file naming how many rows were left out and
+  why (:mod:`.result_rows`);
+* a JSON file in a machine directory that is not an asv result file (not an
+  object, or neither ``commit_hash`` nor ``results``): one line.
+
+When no file is left, :class:`ResultsError` says so in one line, with the
+first reason. A file without ``result_columns`` is read by asv's own rule
+for its format ``version``: version 1 as asv converts and reads it
+(:mod:`.format1`: failed parameterised results, a missing ``env_name``);
+any other version without ``result_columns`` is skipped. Per file, what it
+says of its machine and run (asv's ``params``, ``python``,
+``requirements``, ``env_vars`` and the ``<build>`` duration) is kept for the
+environment analysis (``ResultSet.file_meta``).
 """
 from __future__ import annotations
 
 import itertools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..model.config import DEFAULT_MAX_RESULT_BYTES
 from ..model.environment_meta import FileMeta, file_meta
 from ..model.series import SeriesKey, paused_gc
+from .format1 import update_to_2
 # COLUMNS and ResultsError are re-exported: this module is where readers look for them
-from .result_rows import (COLUMNS, BulkRow, BulkStore, ResultsError, RowBlock,  # noqa: F401
-                          block_of_row, bulk_file, columns_by_version)
+from .result_rows import (COLUMNS, BulkRow, BulkStore, EntryError, ResultsError,  # noqa: F401
+                          RowBlock, block_of_row, bulk_file, checked_params)
+
+COMMIT = re.compile(r"[0-9a-f]{4,64}")
+#: asv's ``date``: milliseconds since 1970, before the year 10000.
+LAST_DATE = 253402300800000
 
 
 @dataclass(frozen=True)
@@ -101,17 +121,20 @@ class ResultSet:
     files: list[Path] = field(default_factory=list)
     commit_files: dict[str, list[Path]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)          # why each skipped file was
     file_meta: dict[tuple[str, str, str], FileMeta] = field(default_factory=dict)
     dates: dict[str, int] = field(default_factory=dict)       # commit -> asv's commit date (ms)
     bulk: BulkStore = field(default_factory=BulkStore)       # the rows of files read in bulk
 
-    def skip_commits(self, commits: set[str], why: str) -> None:
-        """Leave out every file of ``commits`` (one warning line per file)."""
+    def skip_commits(self, commits: set[str], why: str, quiet: bool = False) -> None:
+        """Leave out every file of ``commits`` (one warning line per file
+        unless ``quiet``: the caller says it once)."""
         if not commits:
             return
         for sha in sorted(commits):
             for path in self.commit_files.pop(sha, []):
-                self.warnings.append(f"{path}: commit {sha[:10]} {why}; skipped")
+                if not quiet:
+                    self.warnings.append(f"{path}: commit {sha[:10]} {why}; skipped")
                 self.files.remove(path)
         for group in self.groups.values():
             group.blocks = [b for b in group.blocks if b.commit not in commits]
@@ -169,9 +192,15 @@ def default_unit(benchmark: str) -> str:
     return "unit"
 
 
-def read_json(path: Path) -> Any:
-    """Parse asv's non-strict JSON; any failure becomes a one-line ResultsError."""
+def read_json(path: Path, max_bytes: int = DEFAULT_MAX_RESULT_BYTES) -> Any:
+    """Parse asv's non-strict JSON; any failure (a file over ``max_bytes``,
+    checked before it is opened) becomes a one-line ResultsError."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ResultsError(f"{path}: {size / 2 ** 20:.0f} MB, over the limit of "
+                               f"{max_bytes / 2 ** 20:g} MB for an asv file "
+                               "(DetectorConfig.max_result_bytes); not read")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ResultsError(f"{path}: corrupt or truncated JSON (not UTF-8 text)") from None
@@ -186,11 +215,12 @@ def read_json(path: Path) -> Any:
         raise ResultsError(f"{path}: JSON nested too deeply") from None
 
 
-def load_benchmarks(path: Path) -> dict[str, BenchmarkInfo]:
+def load_benchmarks(path: Path, max_bytes: int = DEFAULT_MAX_RESULT_BYTES
+                    ) -> dict[str, BenchmarkInfo]:
     """``benchmarks.json``: name -> unit and param names (missing file: empty)."""
     if not path.is_file():
         return {}
-    data = read_json(path)
+    data = read_json(path, max_bytes)
     if not isinstance(data, dict):
         raise ResultsError(f"{path}: expected a JSON object")
     out: dict[str, BenchmarkInfo] = {}
@@ -206,51 +236,76 @@ def load_benchmarks(path: Path) -> dict[str, BenchmarkInfo]:
     return out
 
 
-def load_results(results_dir: Path) -> ResultSet:
-    """Every result file of every machine under ``results_dir``."""
+def load_results(results_dir: Path, max_bytes: int = DEFAULT_MAX_RESULT_BYTES) -> ResultSet:
+    """Every result file of every machine under ``results_dir``; files that
+    cannot be read are skipped with a warning (an error when none is left)."""
     root = Path(results_dir)
     if not root.is_dir():
         raise ResultsError(f"{root}: results directory does not exist")
-    result_set = ResultSet(root=root, benchmarks=load_benchmarks(root / "benchmarks.json"))
+    result_set = ResultSet(root=root, benchmarks=load_benchmarks(root / "benchmarks.json",
+                                                                 max_bytes))
     with paused_gc():
         for machine_dir in sorted(p for p in root.iterdir() if p.is_dir()):
             for path in sorted(machine_dir.glob("*.json")):
                 if path.name == "machine.json":
                     continue
-                read_result_file(path, machine_dir.name, result_set)
+                try:
+                    read_result_file(path, machine_dir.name, result_set, max_bytes)
+                except ResultsError as exc:
+                    result_set.warnings.append(f"{exc}; skipped")
+                    result_set.skipped.append(str(exc))
         result_set.bulk.finish()
     if not result_set.files:
+        if result_set.skipped:
+            raise ResultsError(f"{root}: no usable asv result file ({len(result_set.skipped)} "
+                               f"skipped; the first: {result_set.skipped[0]})")
         raise ResultsError(f"{root}: no asv result files (expected <machine>/<commit>-<env>.json)")
     return result_set
 
 
-def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
-    """Add one result file's rows to ``result_set`` (or a warning when the
-    file is JSON but no asv result file)."""
-    data = read_json(path)
+def checked_date(path: Path, data: dict[str, Any]) -> int | None:
+    """The file's commit date (ms), None when it has none; ResultsError when
+    it is not a finite number of milliseconds from 1970 to the year 9999."""
+    date = data.get("date")
+    if date is None:
+        return None
+    if isinstance(date, bool) or not isinstance(date, (int, float)) \
+            or not 0 <= date < LAST_DATE:              # NaN and Infinity fail this too
+        raise ResultsError(f"{path}: date {date!r:.40} is not a commit date (milliseconds "
+                           "since 1970)")
+    return int(date)
+
+
+def read_result_file(path: Path, machine: str, result_set: ResultSet,
+                     max_bytes: int = DEFAULT_MAX_RESULT_BYTES) -> None:
+    """Add one result file's rows to ``result_set``; ResultsError (one line)
+    when the file cannot be used, a warning for rows that cannot."""
+    data = read_json(path, max_bytes)
     if not isinstance(data, dict) or ("commit_hash" not in data and "results" not in data):
         result_set.warnings.append(f"{path}: not an asv result file (no commit_hash or "
                                    "results); skipped")
         return
     if "result_columns" not in data:
-        data = columns_by_version(path, data)
+        data = update_to_2(path, data)
     commit = data.get("commit_hash")
     env = data.get("env_name")
     results = data.get("results")
     columns = data.get("result_columns")
-    if not isinstance(commit, str) or not commit or commit.startswith("-"):
+    if not isinstance(commit, str) or not COMMIT.fullmatch(commit):
         raise ResultsError(f"{path}: missing or invalid commit_hash")
-    if not isinstance(env, str):
+    if not isinstance(env, str) or not env:
         raise ResultsError(f"{path}: missing env_name")
     if not isinstance(results, dict):
         raise ResultsError(f"{path}: missing 'results' object")
-    if not isinstance(columns, list) or "result" not in columns:
+    if not isinstance(columns, list) or "result" not in columns \
+            or not all(isinstance(c, str) for c in columns) or len(set(columns)) != len(columns):
         raise ResultsError(f"{path}: malformed result_columns")
+    date = checked_date(path, data)
     result_set.files.append(path)
     result_set.commit_files.setdefault(commit, []).append(path)
     result_set.file_meta[(machine, env, commit)] = file_meta(data)
-    if isinstance(data.get("date"), (int, float)):
-        result_set.dates[commit] = int(data["date"])
+    if date is not None:
+        result_set.dates[commit] = date
     bulk = bulk_file(path, commit, columns, list(results.values()), result_set.bulk)
     if bulk is not None:                     # no parameters: checked a column at a time
         groups, new = result_set.groups, tuple.__new__
@@ -260,16 +315,24 @@ def read_result_file(path: Path, machine: str, result_set: ResultSet) -> None:
                 group = result_set.group_of(machine, env, name, [])
             group.blocks.append(new(BulkRow, (bulk, row)))
         return
+    bad: list[str] = []
     for name, row in results.items():
-        if not isinstance(row, list) or len(row) > len(columns):
-            raise ResultsError(f"{path}: benchmark {name!r}: malformed result row")
-        cols = dict(zip(columns, row))
-        params = cols.get("params") or []
-        if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
-            raise ResultsError(f"{path}: benchmark {name!r}: malformed params")
+        try:
+            if not isinstance(row, list) or len(row) > len(columns):
+                raise EntryError("malformed result row")
+            cols = dict(zip(columns, row))
+            params = cols.get("params") or []
+            block = block_of_row(path, commit, cols, checked_params(params))
+        except EntryError as exc:
+            bad.append(f"{name!r:.80}: {exc}")
+            continue
         group = result_set.group_of(machine, env, name, params)
-        group.blocks.append(block_of_row(path, commit, name, cols, len(group.keys)))
+        group.blocks.append(block)
         group.row_by_row += 1
+    if bad:
+        result_set.warnings.append(
+            f"{path}: {len(bad)} of {len(results)} benchmark row(s) skipped: "
+            + "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else ""))
 
 
 def finite_or_nan(value: Any) -> float:

@@ -60,6 +60,7 @@ DEFAULT_REFINE_REACH = 10     # commits a change point may move when re-placed b
 DEFAULT_TAIL_NOISE_FLOOR = 1e-4  # least commit-to-commit noise (log) the tail test assumes
 DEFAULT_ENV_EDGE_SHARE = 0.2  # share of an event's moves its first (last) commit must hold
 DEFAULT_ENV_RETURN_SHARE = 0.5  # share of an event's members back within reach: a slow stretch
+DEFAULT_MAX_RESULT_BYTES = 64 * 2 ** 20  # a result file above this is refused unread (asv's: a few MB)
 
 
 class ConfigError(ValueError):
@@ -106,6 +107,7 @@ class DetectorConfig:
     tail_noise_floor: float = DEFAULT_TAIL_NOISE_FLOOR
     env_edge_share: float = DEFAULT_ENV_EDGE_SHARE
     env_return_share: float = DEFAULT_ENV_RETURN_SHARE
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
     overrides: tuple[Override, ...] = field(default_factory=tuple)
     direction: tuple[tuple[re.Pattern[str], Better], ...] = field(default_factory=tuple)
     profile: Profile = field(default_factory=Profile)
@@ -136,6 +138,9 @@ class DetectorConfig:
             raise ConfigError("need excursion_max >= 1, refine_reach >= 0, positive scan_widths")
         if not (0.0 < self.env_edge_share <= 1.0 and 0.0 < self.env_return_share <= 1.0):
             raise ConfigError("need env_edge_share and env_return_share in (0, 1]")
+        if isinstance(self.max_result_bytes, bool) or not isinstance(self.max_result_bytes, int) \
+                or self.max_result_bytes < 1:
+            raise ConfigError("max_result_bytes must be a positive whole number of bytes")
 
     def threshold_for(self, benchmark: str) -> float:
         """The threshold of one benchmark: first matching override, else the default."""
