@@ -139,6 +139,11 @@ def write_bytes_atomic(path: Path, data: bytes, *, backup: bool = False) -> None
         raise
 
 
+def copy_atomic(src: Path, dst: Path) -> None:
+    """Replace ``dst`` with a copy of the file ``src`` (as :func:`write_bytes_atomic`)."""
+    write_bytes_atomic(dst, Path(src).read_bytes())
+
+
 def write_atomic(path: Path, text: str, *, backup: bool = False) -> None:
     """Replace ``path`` with ``text`` (UTF-8); the previous version in ``.bak`` if asked."""
     write_bytes_atomic(path, text.encode("utf-8"), backup=backup)
@@ -177,11 +182,18 @@ def exchange(a: Path, b: Path) -> bool:
 
 
 class StagedDir:
-    """A workspace beside ``out`` whose ``tree`` becomes ``out`` on commit."""
+    """A workspace beside ``out`` whose ``tree`` becomes ``out`` on commit.
 
-    def __init__(self, out: Path) -> None:
+    ``own``: ``out`` is the tool's own (a site): anything in it that the tool
+    did not write refuses the build, and the tree gets the marker listing
+    what it wrote. Not ``own`` (a merged asv results directory), the caller
+    has carried everything of ``out`` into the tree, and no marker is added."""
+
+    def __init__(self, out: Path, own: bool = True) -> None:
         self.out = Path(os.path.realpath(out))
-        refuse_foreign(self.out)
+        self.own = own
+        if own:
+            refuse_foreign(self.out)
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.work = temp_path(self.out, "stage")
         os.mkdir(self.work, 0o700)
@@ -191,10 +203,11 @@ class StagedDir:
         os.mkdir(self.tree)                   # 0777 less the umask: 0755 by default
 
     def commit(self) -> None:
-        files = manifest(self.tree)
-        (self.tree / SITE_MARKER).write_text(json.dumps(
-            {"tool": TOOL, "kind": "site", "files": files}, indent=0) + "\n")
-        refuse_foreign(self.out)              # (written since the check?)
+        if self.own:
+            files = manifest(self.tree)
+            (self.tree / SITE_MARKER).write_text(json.dumps(
+                {"tool": TOOL, "kind": "site", "files": files}, indent=0) + "\n")
+            refuse_foreign(self.out)          # (written since the check?)
         if not os.path.lexists(self.out):
             os.rename(self.tree, self.out)
         elif not exchange(self.tree, self.out):
@@ -231,8 +244,8 @@ class Staging:
             return
         self.files.append(StagedFile(Path(path), data, backup))
 
-    def directory(self, out: Path) -> Path:
-        staged = StagedDir(out)
+    def directory(self, out: Path, own: bool = True) -> Path:
+        staged = StagedDir(out, own)
         self.dirs.append(staged)
         return staged.tree
 
@@ -272,16 +285,17 @@ def staged_outputs() -> Iterator[Staging]:
 
 
 @contextmanager
-def staged_directory(out: Path) -> Iterator[Path]:
+def staged_directory(out: Path, own: bool = True) -> Iterator[Path]:
     """A fresh tree to build ``out`` in; it replaces ``out`` when the body
     succeeds (or, inside :func:`staged_outputs`, when that commits); on an
-    error it is removed and ``out`` is left as it was."""
+    error it is removed and ``out`` is left as it was (``own``: see
+    :class:`StagedDir`)."""
     staging = _CURRENT.get()
     if staging is not None:
-        yield staging.directory(out)
+        yield staging.directory(out, own)
         return
     with staged_outputs() as staging:
-        yield staging.directory(out)
+        yield staging.directory(out, own)
 
 
 # --------------------------------------------------- interrupted runs

@@ -206,7 +206,11 @@ def merge_dirs(inputs: Sequence[Path], out: Path, *,
     for source in sources:
         for rel in files_of(source):
             where.setdefault(rel, []).append(source)
-    with staged_directory(out) as tmp:
+    hidden = sorted(str(p.relative_to(out)) for p in out.rglob(".*")) if out.is_dir() else []
+    if hidden:      # a merge carries the visible files over; these it would lose
+        raise ResultsError(f"{out / hidden[0]}: --out holds hidden files a merge would not "
+                           "keep; merge into a new directory")
+    with staged_directory(out, own=False) as tmp:
         for rel, holders in sorted(where.items()):
             summary.files += 1
             target = tmp / rel
