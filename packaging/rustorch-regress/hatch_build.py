@@ -3,9 +3,11 @@
 The detector's code lives once, in ``../../rustorch_wasm/regress/``; every import
 inside it is relative, so the same files work under either name. Hatchling's
 file selection cannot reach outside this directory, so the hook maps each
-``.py`` file there (no ``__pycache__``, no stray data) into the wheel and the
-sdist. An sdist already holds ``rustorch_regress/``, so a wheel built from an
-unpacked sdist takes the files from there.
+``.py`` file there (no ``__pycache__``, no stray data) and every file of the
+site's browser assets (``render/assets/``: the interactive plot's script and
+the vendored uPlot with its LICENSE) into the wheel and the sdist. An sdist
+already holds ``rustorch_regress/``, so a wheel built from an unpacked sdist
+takes the files from there.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 PACKAGE = "rustorch_regress"
+#: Data files of the package, besides its modules: the site's browser assets.
+ASSETS = "render/assets"
 
 
 def source_dir(root: Path) -> Path:
@@ -26,9 +30,11 @@ def source_dir(root: Path) -> Path:
 
 
 def package_files(src: Path) -> dict[str, str]:
-    """{absolute source path: path in the archive} for every module of the package."""
+    """{absolute source path: path in the archive} for every module of the
+    package and every file of its assets."""
     files = {}
-    for path in sorted(src.rglob("*.py")):
+    assets = [p for p in sorted((src / ASSETS).rglob("*")) if p.is_file()]
+    for path in [*sorted(src.rglob("*.py")), *assets]:
         rel = path.relative_to(src)
         if "__pycache__" in rel.parts:
             continue

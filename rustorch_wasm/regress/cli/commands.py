@@ -20,6 +20,7 @@ from pathlib import Path
 from ..model.config import DetectorConfig, config_path, load_config
 from ..model.direction import change_text
 from ..model.findings import Report
+from ..model.profile import Profile
 from ..model.series import SeriesKey, paused_gc
 from ..model.units import format_p
 from ..io.atomic import Staging, staged_outputs
@@ -31,6 +32,7 @@ from ..io.results import ResultSet, ResultsError, load_results
 from ..analysis.compare import check_against_baselines, compare_samples
 from ..analysis.pipeline import analyse
 from ..render.report import render_markdown
+from .commit_links import commit_details, commit_url_template, history_url_template
 
 def add_rule_options(p: argparse.ArgumentParser, repo: Path | None = Path(".")) -> None:
     """--results/--repo/--threshold/--alpha/--config/--json/--markdown."""
@@ -67,9 +69,11 @@ def check_report_outputs(args: argparse.Namespace, *more: Output,
 
 
 def write_reports(report: Report, args: argparse.Namespace, title: str,
-                  staging: Staging) -> None:
+                  staging: Staging, links: dict | None = None) -> None:
     """``--json`` (``-`` for stdout) and ``--markdown``, when asked for,
-    staged in ``staging`` (stdout at once)."""
+    staged in ``staging`` (stdout at once); the Markdown titled ``title`` (say
+    what the report is), its commits linked (``links``:
+    :func:`~..render.report.render_markdown`'s keywords)."""
     if args.json_out is not None:
         text = report.dumps() + "\n"
         if str(args.json_out) == "-":
@@ -77,13 +81,15 @@ def write_reports(report: Report, args: argparse.Namespace, title: str,
         else:
             staging.write(args.json_out, text)
     if args.markdown is not None:
-        staging.write(args.markdown, render_markdown(report, title))
+        staging.write(args.markdown, render_markdown(report, title, **(links or {})))
 
 
-def emit(report: Report, args: argparse.Namespace, title: str) -> int:
-    """Write the requested outputs, print a summary; the exit code."""
+def emit(report: Report, args: argparse.Namespace, title: str, heading: str | None = None,
+         links: dict | None = None) -> int:
+    """Write the requested outputs (the Markdown titled ``heading``), print a
+    summary headed ``title``; the exit code."""
     with staged_outputs() as staging:
-        write_reports(report, args, title, staging)
+        write_reports(report, args, heading or title, staging, links)
     out = sys.stderr if args.json_out is not None and str(args.json_out) == "-" else sys.stdout
     print(f"{title}: {report.series_checked} series checked, {len(report.findings)} finding(s)",
           file=out)
@@ -150,6 +156,25 @@ def build_paths_of(args: argparse.Namespace, config: DetectorConfig) -> tuple[st
     return config.profile.build_paths if home == root else None
 
 
+def history_heading(history: History, profile_title: str, branch: str) -> str:
+    """What a history's report is: the project, the findings, over which commits."""
+    over = (f"the first-parent history of {branch}" if history.repo is not None
+            else "the commits asv measured, by their recorded dates")
+    return f"{profile_title}: findings over {over} ({len(history.measured)} commits measured)"
+
+
+def history_links(history: History, report: Report, profile: Profile) -> dict:
+    """The commit URL template and the findings' commit dates and subjects."""
+    shas = {c for f in report.findings for c in (f.commit, f.previous_commit)}
+    return {"commit_url": history_url_template(history, profile),
+            "commit_info": commit_details(history, sorted(shas))}
+
+
+def repo_links(repo: Path, profile: Profile) -> dict:
+    """The commit URL template of ``repo`` (commands on two commits of it)."""
+    return {"commit_url": commit_url_template(profile, project_dirs=(repo,), repo=repo)}
+
+
 def run_detect(args: argparse.Namespace) -> int:
     check_report_outputs(args)
     config = config_from_args(args)
@@ -159,7 +184,9 @@ def run_detect(args: argparse.Namespace) -> int:
         report = analyse(history, config)
     progress(args, f"detect: analysed {report.series_checked} series",
              time.monotonic() - started)
-    return emit(report, args, "detect")
+    links = history_links(history, report, config.profile) if args.markdown is not None else None
+    return emit(report, args, "detect", history_heading(history, config.profile.title, args.branch),
+                links)
 
 
 def samples_at(result_set: ResultSet, commit: str) -> tuple[dict[SeriesKey, list[float]],
@@ -181,7 +208,9 @@ def run_compare(args: argparse.Namespace) -> int:
     before, units_a = samples_at(result_set, a)
     after, units_b = samples_at(result_set, b)
     report = compare_samples(before, after, {**units_a, **units_b}, a, b, config)
-    return emit(report, args, f"compare {a[:10]}..{b[:10]}")
+    return emit(report, args, f"compare {a[:10]}..{b[:10]}",
+                f"{config.profile.title}: {b[:10]} compared with {a[:10]}",
+                repo_links(args.repo, config.profile))
 
 
 def run_baseline_set(args: argparse.Namespace) -> int:
@@ -204,7 +233,9 @@ def run_baseline_check(args: argparse.Namespace) -> int:
     result_set = load_results(args.results, max_bytes=config.max_result_bytes)
     warn_all(result_set)
     report = check_against_baselines(result_set, commit, args.baselines, config)
-    return emit(report, args, f"baseline check {commit[:10]}")
+    return emit(report, args, f"baseline check {commit[:10]}",
+                f"{config.profile.title}: {commit[:10]} checked against the stored baselines",
+                repo_links(args.repo, config.profile))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -238,4 +269,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 __all__ = ["add_parser", "add_rule_options", "check_report_outputs", "config_from_args", "emit",
-           "history_of", "write_reports"]
+           "history_heading", "history_links", "history_of", "write_reports"]

@@ -61,6 +61,7 @@ from ..analysis import policy
 from ..analysis.confirm import Confirmation, Suspect, confirm
 from ..analysis.gate_result import EXIT_ERROR, GateResult, Row
 from .asv_runner import AsvRunError, PairRunner, run_commits
+from .commit_links import commit_url_template
 from .gate_plan import GatePlan, plan_gate
 
 _ERROR_LINE = re.compile(r"\berror(\[E\d+\])?: ")
@@ -278,7 +279,8 @@ def run(args: argparse.Namespace) -> int:
     except (GateError, ConfigError, HistoryError, ResultsError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    markdown = render_markdown(result)
+    markdown = render_markdown(result, commit_url_template(
+        config.profile, project_dirs=(args.repo,), repo=args.repo))
     try:
         with staged_outputs() as staging:
             if args.markdown:

@@ -63,6 +63,7 @@ from ..render import verdicts
 from ..render.report import render_markdown
 from .asv_runner import AsvRunError, PairRunner, load_asv_config, run_history
 from .commands import warn_all
+from .commit_links import commit_details, history_url_template
 from .site_command import publish_site
 
 
@@ -164,9 +165,11 @@ def confirmation(report: Report, history: History, project: Project, config: Det
     return done, ""
 
 
-def findings_markdown(report: Report, entries: list[policy.Entry], title: str) -> str:
-    """The detector's Markdown with the listing by verdict after its title."""
-    text = render_markdown(report, title)
+def findings_markdown(report: Report, entries: list[policy.Entry], title: str,
+                      links: dict | None = None) -> str:
+    """The detector's Markdown with the listing by verdict after its title
+    (``links``: commit URL template, dates and subjects, PNGs; :mod:`.commit_links`)."""
+    text = render_markdown(report, title, **(links or {}))
     head, _, rest = text.partition("\n")
     return f"{head}\n\n{verdicts.markdown(entries)}\n{rest.lstrip(chr(10))}"
 
@@ -215,22 +218,26 @@ def run(args: argparse.Namespace) -> int:
     keys = (build_keys(project.repo, sorted(involved), config.profile.build_paths)
             if project.repo is not None else {})
     entries = policy.listing(report, confirmations, keys, history.order)
-    title = f"{config.profile.title or 'Benchmarks'}: history {args.branch} ({args.range})"
+    title = (f"{config.profile.title or 'Benchmarks'}: findings over the first-parent history of "
+             f"{args.branch} ({args.range})")
     from ..render.plot_jobs import default_workers   # matplotlib: imported only to draw
 
     step(f"plotting {len(history.series)} series and building the site")
+    links = {"commit_url": history_url_template(history, config.profile, project.root),
+             "commit_info": commit_details(history, sorted(involved))}
     with staged_outputs() as staging:     # the site, its listing and the reports together
         index = publish_site(args.out, history, report, config.profile, results=project.results,
                              baselines=args.baselines, asv=not args.no_asv_publish,
-                             workers=default_workers())
-        staging.write(Path(args.out) / "findings.md", findings_markdown(report, entries, title))
+                             workers=default_workers(), project=project.root)
+        staging.write(Path(args.out) / "findings.md",   # beside the site's plots/ (png="findings")
+                      findings_markdown(report, entries, title, {**links, "plots": "plots/"}))
         staging.write(Path(args.out) / "confirmations.json", json.dumps(
             verdicts.document(entries, confirmations, config, note), indent=2,
             allow_nan=False) + "\n")
         if args.json_out is not None:
             staging.write(args.json_out, report.dumps() + "\n")
         if args.markdown is not None:
-            staging.write(args.markdown, findings_markdown(report, entries, title))
+            staging.write(args.markdown, findings_markdown(report, entries, title, links))
     print_findings(report, entries, note)
     print(f"site: {index}")
     return 0

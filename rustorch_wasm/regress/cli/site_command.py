@@ -1,16 +1,18 @@
 """``rustorch-regress site``: the static trend site of any asv results directory.
 
     rustorch-regress site --results DIR [--repo R] [--branch B] [--config F]
-        [--baselines DIR] [--out SITE] [--no-asv-publish] [--jobs N]
+        [--baselines DIR] [--out SITE] [--no-asv-publish] [--png WHICH] [--jobs N]
 
 The results are read and ordered as ``detect`` reads them (the first-parent
 history of ``--branch`` in ``--repo`` or the working directory's
 repository, else asv's recorded commit dates, with the same warnings), the
 detector runs with the same config (``--config``, else ``./regress.json``),
-and :func:`publish_site` draws the plots and the heat map and writes the
-pages (:mod:`..render.site`), with the stored baselines of ``--baselines``,
-commit subjects and dates when there is a repository, and asv's own pages
-when ``--repo`` is an asv project (``asv publish``).
+and :func:`publish_site` writes the pages with their interactive plots and
+heat map (:mod:`..render.site`), with the stored baselines of
+``--baselines``, commit subjects and dates from the repository when there is
+one (else the dates asv recorded), every commit linked to its page on the
+code host (:mod:`.commit_links`), asv's own pages when ``--repo`` is an asv
+project (``asv publish``), and PNGs when ``--png`` asks for them.
 
 ``rustorch-regress run`` (``make run``) builds its site with
 :func:`publish_site` too, after benchmarking and confirmation.
@@ -48,11 +50,11 @@ from ..model.series import Series, SeriesKey, paused_gc
 from ..io.atomic import staged_outputs
 from ..io.baseline import BaselineError, load_baseline
 from ..io.history import History
-from ..io.repository import commit_infos
 from ..analysis.pipeline import analyse
 from .asv_runner import asv_publish
-from .commands import (add_rule_options, check_report_outputs, config_from_args, history_of,
-                       write_reports)
+from .commands import (add_rule_options, check_report_outputs, config_from_args,
+                       history_heading, history_links, history_of, write_reports)
+from .commit_links import commit_details, history_url_template
 
 
 def say(text: str) -> None:
@@ -82,20 +84,25 @@ def stored_baselines(directory: Path, series: Sequence[Series]) -> tuple[dict[Se
 
 def publish_site(out: Path, history: History, report: Report, profile: Profile, *,
                  results: Path | None = None, baselines: Path | None = None, asv: bool = True,
-                 progress: bool = True, workers: int = 1) -> Path:
+                 progress: bool = True, workers: int = 1, png: str = "findings",
+                 project: Path | None = None) -> Path:
     """The site of the analysis ``report`` of ``history``: plots of the change
     points the report decided, stored baselines from ``baselines`` when
     given, commit subjects and dates from the history's repository when it
-    has one, ``asv publish`` of ``results`` when that repository is an asv
-    project (``asv``: try it at all), the commits not measured with the
-    commit whose build they have; ``workers``: plotting processes (see
-    :func:`~..render.site.build_site`). Returns ``out/index.html``."""
-    from ..render.site import SiteData, build_site  # matplotlib: imported only to draw
+    has one (else asv's recorded dates), every commit linked through the
+    commit URL template (of ``project``'s asv.conf.json, the profile, or the
+    repository's GitHub remote: :mod:`.commit_links`), ``asv publish`` of
+    ``results`` when that repository is an asv project (``asv``: try it at
+    all), the commits not measured with the commit whose build they have;
+    ``png``: which series also get a PNG (``findings``: those with a finding
+    shown as a change, what ``findings.md`` links); ``workers``: plotting
+    processes (see :func:`~..render.site.build_site`). Returns ``out/index.html``."""
+    from ..render.site import SiteData, build_site
 
     series, commits, repo = history.series, history.measured, history.repo
     same = history.unmeasured_builds
     levels, source = stored_baselines(baselines, series) if baselines is not None else ({}, "")
-    info = commit_infos(repo, [*commits, *same]) if repo is not None else {}
+    info = commit_details(history)
     with tempfile.TemporaryDirectory(prefix="asv-html-") as tmp:
         asv_html = None
         if asv and repo is not None and (Path(repo) / "asv.conf.json").is_file():
@@ -105,8 +112,12 @@ def publish_site(out: Path, history: History, report: Report, profile: Profile, 
         data = SiteData(series=list(series), report=report, commits=list(commits),
                         change_points={k: a.change_points for k, a in report.analyses.items()},
                         baselines=levels, baseline_source=source, commit_info=info,
-                        same_build=same, profile=profile)
-        return build_site(data, out, asv_html=asv_html, progress=progress, workers=workers)
+                        same_build=same, profile=profile,
+                        commit_url=history_url_template(history, profile, project),
+                        order="first-parent history" if repo is not None else
+                        "ordered by asv's recorded commit dates")
+        return build_site(data, out, asv_html=asv_html, progress=progress, workers=workers,
+                          png=png)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,12 +133,14 @@ def run(args: argparse.Namespace) -> int:
             f"{len(history.series)} series, {len(history.measured)} commits")
         report = analyse(history, config)
     say(f"site: {len(report.findings)} finding(s) at {time.monotonic() - started:.1f} s; "
-        f"plotting and writing {args.out}")
+        f"writing {args.out}")
+    links = history_links(history, report, config.profile) if args.markdown else None
     with staged_outputs() as staging:         # the site and the reports, together
-        write_reports(report, args, "site", staging)
+        write_reports(report, args, history_heading(history, config.profile.title, args.branch),
+                      staging, links)
         index = publish_site(args.out, history, report, config.profile, results=args.results,
                              baselines=args.baselines, asv=not args.no_asv_publish,
-                             workers=args.jobs or default_workers())
+                             workers=args.jobs or default_workers(), png=args.png)
     kinds: dict[str, int] = {}
     for f in report.findings:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
@@ -156,8 +169,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         "command (default: ./site)")
     p.add_argument("--no-asv-publish", action="store_true",
                    help="skip asv's own pages (they need --repo to be an asv project)")
+    p.add_argument("--png", choices=("none", "findings", "all"), default="none",
+                   help="also draw PNGs (matplotlib) in plots/: of the series with a finding "
+                        "shown as a change, or of all; default none (the site's plots are "
+                        "drawn in the browser)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="plotting processes (default: the CPUs available)")
+                   help="PNG plotting processes (default: the CPUs available)")
     p.set_defaults(func=run)
     return p
 

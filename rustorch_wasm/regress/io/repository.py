@@ -326,11 +326,12 @@ def same_build(repo_path: Path, commits: list[str],
 
 @dataclass(frozen=True)
 class CommitInfo:
-    """What the site shows about a commit."""
+    """A commit's subject, date (``YYYY-MM-DD``) and time (Unix s, 0: unknown)."""
 
     sha: str
     subject: str = ""
     date: str = ""
+    time: int = 0
 
 
 def commit_infos(repo: Path, shas: Iterable[str]) -> dict[str, CommitInfo]:
@@ -339,17 +340,36 @@ def commit_infos(repo: Path, shas: Iterable[str]) -> dict[str, CommitInfo]:
     if not wanted:
         return {}
     proc = subprocess.run(
-        ["git", "log", "--no-walk=unsorted", "--format=%H%x00%s%x00%cs%x00", "--stdin"],
-        cwd=repo, input="\n".join(wanted) + "\n", capture_output=True, text=True, check=False,
-    )
+        ["git", "log", "--no-walk=unsorted", "--format=%H%x00%s%x00%cs%x00%ct%x00", "--stdin"],
+        cwd=repo, input="\n".join(wanted) + "\n", capture_output=True, text=True, check=False)
     out: dict[str, CommitInfo] = {}
     if proc.returncode != 0:
         return out
     fields = proc.stdout.split("\x00")
-    for i in range(0, len(fields) - 2, 3):
-        sha = fields[i].strip()
-        out[sha] = CommitInfo(sha, fields[i + 1], fields[i + 2])
+    for i in range(0, len(fields) - 3, 4):
+        sha, stamp = fields[i].strip(), fields[i + 3].strip()
+        out[sha] = CommitInfo(sha, fields[i + 1], fields[i + 2], int(stamp) if stamp.isdigit() else 0)
     return out
+
+
+#: A GitHub remote: https, ssh (scp-like or ``ssh://``), git; credentials are never kept.
+_GITHUB_REMOTE = re.compile(
+    r"^(?:(?:https?|git|ssh|git\+ssh)://(?:[^@/]+@)?github\.com(?::\d+)?/|(?:[^@/:]+@)?github\.com:)"
+    r"(?P<owner>\w[\w.-]*)/(?P<name>(?!\.\.?(?:\.git)?/?$)[\w.-]+?)(?:\.git)?/?$", re.A)
+
+
+def remote_url(repo_path: Path, name: str = "origin") -> str | None:
+    """``git remote get-url name`` (None: no repository or no such remote)."""
+    try:
+        return open_repo(repo_path).git.remote("get-url", "--", checked_rev(name)).strip() or None
+    except (HistoryError, git.GitCommandError):
+        return None
+
+
+def github_commit_url(remote: str | None) -> str | None:
+    """``https://github.com/<owner>/<name>/commit/{commit}`` for a GitHub remote, else None."""
+    m = _GITHUB_REMOTE.match((remote or "").strip())
+    return f"https://github.com/{m['owner']}/{m['name']}/commit/{{commit}}" if m else None
 
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "synth", "GIT_AUTHOR_EMAIL": "synth@example.invalid",

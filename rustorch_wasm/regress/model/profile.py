@@ -30,6 +30,13 @@ file's ``"profile"`` object, see :func:`~.config.load_config`)::
   (the PR gate); a history run still measures every build (``build_paths``
   as a whole).
 * ``direction``: rules like the config file's (which way is better).
+* ``commit_url``: where a commit's page is, an ``http(s)`` URL with
+  ``{commit}`` where the full sha goes (``"https://github.com/o/r/commit/{commit}"``),
+  or a base URL the sha is appended to, as asv's ``show_commit_url``. The
+  reports, the site and the gate link every commit there. An
+  ``asv.conf.json`` with ``show_commit_url`` beside the results wins over it;
+  without either, a GitHub ``origin`` remote gives it
+  (:func:`commit_link`, :mod:`..cli.commit_links`).
 
 The default profile has no exact counts, no label pattern and the generic
 build paths; this repository's own profile is ``regress.json`` at its root.
@@ -40,6 +47,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from .series import SeriesKey
 
@@ -76,6 +84,7 @@ class Profile:
     build_paths: tuple[str, ...] = GENERIC_BUILD_PATHS
     direction: tuple[tuple[re.Pattern[str], str], ...] = field(default_factory=tuple)
     env_build_paths: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
+    commit_url: str | None = None
 
     def env_inputs(self, env: str) -> tuple[str, ...]:
         """The build paths of environment ``env``: ``build_paths`` without the
@@ -150,7 +159,7 @@ def load_profile(data: Any, base: Profile | None = None) -> Profile:
     if not isinstance(data, dict):
         raise ProfileError("profile must be a JSON object")
     unknown = set(data) - {"title", "exact_counts", "environment_label", "build_paths", "direction",
-                           "env_build_paths"}
+                           "env_build_paths", "commit_url"}
     if unknown:
         raise ProfileError(f"profile: unknown key(s) {sorted(unknown)}")
     exact = base.exact_counts
@@ -189,8 +198,41 @@ def load_profile(data: Any, base: Profile | None = None) -> Profile:
     env_paths = base.env_build_paths
     if "env_build_paths" in data:
         env_paths = tuple(env_path_rules(data["env_build_paths"]))
+    commit_url = base.commit_url
+    if "commit_url" in data:
+        raw = data["commit_url"]
+        commit_url = None if raw is None else url_template(raw)
+        if raw is not None and commit_url is None:
+            raise ProfileError("profile: commit_url must be an http(s) URL, with {commit} where "
+                               "the sha goes or ending where it is appended")
     return Profile(_text(data, "title", base.title) or base.title, exact, pattern, label_name,
-                   paths, direction, env_paths)
+                   paths, direction, env_paths, commit_url)
+
+
+#: Characters left as they are in a commit URL template (the rest is %-encoded,
+#: so no quote, space, bracket or parenthesis reaches HTML or Markdown raw).
+_URL_SAFE = "/:?#@!$&*+,;=%~-._{}"
+_SHA = re.compile(r"[0-9a-f]{7,64}")
+
+
+def url_template(raw: Any) -> str | None:
+    """``raw`` as a commit URL template (see the module docstring), or None
+    when it is not one: not a string, not ``http(s)://host...``, or asv's
+    placeholder ``#``. Unsafe characters are %-encoded."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if not re.match(r"https?://[^/\s]+", text, re.I):
+        return None
+    return quote(text, safe=_URL_SAFE)
+
+
+def commit_link(template: str | None, sha: str) -> str | None:
+    """The URL of commit ``sha`` under ``template`` (None without a template,
+    or when ``sha`` is not a hexadecimal commit id)."""
+    if not template or not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        return None
+    return template.replace("{commit}", sha) if "{commit}" in template else template + sha
 
 
 def env_path_rules(raw: Any) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:

@@ -4,7 +4,8 @@ A verdict line, one table of the changed benchmarks (ratio head/base,
 confidence interval of the ratio, p-value, instruction-count change of the
 companion ``track_*_instructions`` benchmark), then the unchanged ones
 collapsed in ``<details>``. Every name goes through :func:`.markdown.cell`,
-so no name can break the table or inject markup.
+so no name can break the table or inject markup. With a commit URL template,
+a line under the verdict links base and head to their commits.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections import Counter
 from ..model.kinds import KINDS, kind_info, kind_order
 from ..model.units import format_value
 from ..analysis.gate_result import GateResult, Row
-from .markdown import cell
+from .markdown import cell, commit_md
 
 _ICON = {k.name: f"{k.icon} {k.name}" for k in KINDS.values()}
 
@@ -95,10 +96,18 @@ def environments_lines(result: GateResult) -> list[str]:
                                       for env, why in result.environments), ""]
 
 
-def render_markdown(result: GateResult) -> str:
-    """The whole report."""
+def commits_line(result: GateResult, commit_url: str | None) -> list[str]:
+    """Base and head linked to their commits (nothing without a template)."""
+    if not commit_url:
+        return []
+    return ["", f"Commits: base {commit_md(result.base, commit_url)} → head "
+                f"{commit_md(result.head, commit_url)}."]
+
+
+def render_markdown(result: GateResult, commit_url: str | None = None) -> str:
+    """The whole report; ``commit_url``: the commit URL template (:mod:`..cli.commit_links`)."""
     if result.same_build:
-        return "\n".join([verdict_line(result), "",
+        return "\n".join([verdict_line(result), *commits_line(result, commit_url), "",
                           f"Base and head build the same wheel and run the same suite in every "
                           f"environment ({cell(result.profile.title)}'s build paths): measuring "
                           "them could only measure noise. `--force` measures anyway.", "",
@@ -110,7 +119,7 @@ def render_markdown(result: GateResult) -> str:
     held_back = [r for r in result.rows
                  if r.finding is not None and not kind_info(r.finding.kind).change]
     hosts = sorted({f"{r.key.machine} ({r.key.env})" for r in result.rows})
-    lines = [verdict_line(result), "",
+    lines = [verdict_line(result), *commits_line(result, commit_url), "",
              f"{len(result.rows)} benchmark series compared on {cell(', '.join(hosts)) or 'n/a'}. "
              f"Rule: a change of at least {rep.threshold:.0%} that is significant (Mann-Whitney U, "
              f"Benjamini-Hochberg FDR α = {rep.alpha:g} over all benchmarks)"

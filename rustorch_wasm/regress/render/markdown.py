@@ -2,10 +2,14 @@
 and environment names or evidence, made safe for a Markdown table cell
 (GitHub's rules): HTML's ``&``, ``<`` and ``>`` as entities, so no name can
 inject markup; ``\\``, ``|`` and backticks escaped, so no name can end a
-cell or open a code span; line breaks as spaces, so no name can end a row."""
+cell or open a code span; line breaks as spaces, so no name can end a row.
+A commit is shown as its short sha in a code span, linked to its page when
+there is a commit URL template (:func:`commit_md`)."""
 from __future__ import annotations
 
 from html import escape
+
+from ..model.profile import commit_link
 
 
 def cell(text: str) -> str:
@@ -14,4 +18,12 @@ def cell(text: str) -> str:
             .replace("`", "\\`").replace("\r", " ").replace("\n", " "))
 
 
-__all__ = ["cell"]
+def commit_md(sha: str, template: str | None = None, width: int = 10) -> str:
+    """```sha[:width]```, linked to the commit's page under ``template`` when
+    there is one (the template is %-encoded: no space or parenthesis ends the link)."""
+    short = f"`{cell(sha[:width])}`"
+    url = commit_link(template, sha)
+    return f"[{short}]({url})" if url else short
+
+
+__all__ = ["cell", "commit_md"]

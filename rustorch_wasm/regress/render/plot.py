@@ -2,7 +2,9 @@
 
 Two kinds of figure:
 
-* :func:`plot_series`: one series along first-parent history. The line is
+* :func:`plot_series`: one series along its own measured commits (one step
+  each, in the history's order, so a series measured at 35 of 1,772
+  commits spans the plot; ``order`` says what orders them). The line is
   the median per commit, the shaded band its inter-quartile range
   (q25..q75 of the recorded samples). A horizontal line marks the baseline
   level ``b`` and a lighter band the threshold zone ``b*(1-t) .. b*(1+t)``
@@ -25,14 +27,11 @@ The y axis is logarithmic when the plotted values span two decades or more
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import math
-import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
 from typing import Iterable, Mapping, Sequence
 
 import matplotlib
@@ -48,13 +47,14 @@ from ..model.kinds import KINDS  # noqa: E402
 from ..model.series import Series, SeriesKey  # noqa: E402
 from ..model.units import display_scale  # noqa: E402
 from ..io.atomic import write_bytes_atomic  # noqa: E402
+from .plot_common import (DECADES_FOR_LOG, first_segment_level, ratio_matrix,  # noqa: E402,F401
+                          series_slug, wants_log_scale)
 
 FORMATS = ("png", "svg")
 DPI = 110
 MAX_POINTS = 600      # a longer series is drawn in buckets (:func:`decimate`)
 KIND_STYLE = {k.name: (k.marker, k.colour, -1 if k.name == "improvement" else 1)
               for k in KINDS.values()}   # marker, colour, vertical label direction
-DECADES_FOR_LOG = 100.0
 
 
 @dataclass(frozen=True)
@@ -67,26 +67,6 @@ class Drawn:
     low: np.ndarray
     high: np.ndarray
     bucket: int
-
-
-def series_slug(key: SeriesKey) -> str:
-    """A file-name-safe, unique name for a series (readable part + hash)."""
-    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key.label).strip("_.")[:80] or "series"
-    return f"{readable}-{digest}"
-
-
-def first_segment_level(series: Series, change_points: Sequence[int]) -> float:
-    """Median of the per-commit medians before the first change point."""
-    end = min(change_points) if change_points else len(series.points)
-    values = [p.median for p in series.points[: max(end, 1)] if math.isfinite(p.median)]
-    return float(median(values)) if values else math.nan
-
-
-def wants_log_scale(values: Iterable[float]) -> bool:
-    """True when the positive values span two decades or more."""
-    finite = [v for v in values if math.isfinite(v) and v > 0]
-    return bool(finite) and max(finite) / min(finite) >= DECADES_FOR_LOG
 
 
 def _save(fig: Figure, out_base: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
@@ -127,9 +107,10 @@ def _label_offsets(xs: Sequence[float], span: float) -> list[int]:
     return levels
 
 
-def _title(key: SeriesKey, unit_label: str) -> str:
+def _title(key: SeriesKey, unit_label: str, env_label: str = "") -> str:
+    """The label and unit, then where: the machine and the short environment label."""
     wrapped = textwrap.fill(f"{key.label} [{unit_label}]", width=70)
-    return f"{wrapped}\n{key.machine} · {key.env}"
+    return f"{wrapped}\n{key.machine} · {textwrap.shorten(env_label or key.env, 60, placeholder='…')}"
 
 
 def decimate(series: Series, keep: Iterable[int] = (), cuts: Iterable[int] = (),
@@ -190,6 +171,8 @@ def series_figure(
     change_points: Sequence[int] = (),
     baseline: float | None = None,
     max_points: int = MAX_POINTS,
+    env_label: str = "",
+    order: str = "first-parent history",
 ) -> Figure:
     """The trend figure of one series (see the module docstring)."""
     points = series.points
@@ -204,7 +187,8 @@ def series_figure(
                     key=lambda fd: by_commit[fd.commit])
     cps = sorted(c for c in change_points if 0 < c < len(points))
     drawn = decimate(series, {by_commit[fd.commit] for fd in marked}, cps, max_points)
-    pos = drawn.positions
+    own = np.arange(len(points), dtype=float)          # x: the series' own commits
+    pos = np.interp(drawn.positions, cols.positions.astype(float), own)
 
     fig = Figure(figsize=(10, 4.8))
     ax = fig.add_subplot()
@@ -226,21 +210,19 @@ def series_figure(
         ax.axhline(level * f, color="#1e8449", linewidth=1, linestyle="-", label="baseline")
         shown += [lo, hi]
     for i, cp in enumerate(cps):
-        x = (points[cp - 1].position + points[cp].position) / 2
+        x = cp - 0.5
         ax.axvline(x, color="#7d3c98", linestyle="--", linewidth=1,
                    label="change point" if i == 0 else None)
 
-    all_pos = cols.positions
-    span = float(all_pos.max() - all_pos.min()) if len(all_pos) > 1 else 1.0
+    span = float(len(points) - 1) if len(points) > 1 else 1.0
     seen_kinds: set[str] = set()
-    for fd, lvl in zip(marked, _label_offsets([points[by_commit[fd.commit]].position
-                                               for fd in marked], span)):
+    for fd, lvl in zip(marked, _label_offsets([by_commit[fd.commit] for fd in marked], span)):
         marker, colour, direction = KIND_STYLE.get(fd.kind, ("o", "black", 1))
-        p = points[by_commit[fd.commit]]
-        ax.plot([p.position], [p.median * f], marker=marker, color=colour, markersize=10,
+        x, p = by_commit[fd.commit], points[by_commit[fd.commit]]
+        ax.plot([x], [p.median * f], marker=marker, color=colour, markersize=10,
                 linestyle="none", label=fd.kind if fd.kind not in seen_kinds else None, zorder=5)
         seen_kinds.add(fd.kind)
-        ax.annotate(f"{fd.commit[:7]} ×{fd.ratio:.2f}", (p.position, p.median * f),
+        ax.annotate(f"{fd.commit[:7]} ×{fd.ratio:.2f}", (x, p.median * f),
                     xytext=(6, direction * (14 + 13 * lvl)), textcoords="offset points",
                     fontsize=8, color=colour, fontweight="bold",
                     arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6})
@@ -253,13 +235,12 @@ def series_figure(
         if series.unit != "seconds":
             ax.yaxis.set_major_formatter(EngFormatter(sep=""))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
-    ax.xaxis.set_major_formatter(_sha_formatter(all_pos.tolist(), series.commits))
+    ax.xaxis.set_major_formatter(_sha_formatter(list(range(len(points))), series.commits))
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-    if len(all_pos) > 1:
-        ax.set_xlim(all_pos.min() - 0.5, all_pos.max() + 0.5)
-    ax.set_xlabel("commit (first-parent history, oldest → newest)")
+    ax.set_xlim(-0.5, len(points) - 0.5)
+    ax.set_xlabel(f"measured commit, {len(points)} ({order}, oldest → newest)")
     ax.set_ylabel(f"time per call ({scale.unit})" if series.unit == "seconds" else scale.unit)
-    title = _title(series.key, scale.unit)
+    title = _title(series.key, scale.unit, env_label)
     ax.set_title(title, fontsize=10, y=1.0, pad=6)  # fixed: no search for overlapping ticks
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -277,29 +258,16 @@ def plot_series(
     baseline: float | None = None,
     formats: Sequence[str] = FORMATS,
     max_points: int = MAX_POINTS,
+    env_label: str = "",
+    order: str = "first-parent history",
 ) -> list[Path]:
     """Draw one series; writes ``out_base.<format>`` for each of ``formats``
-    (PNG and SVG by default), returns their paths."""
+    (PNG and SVG by default), returns their paths. ``env_label``: the short
+    environment label for the title; ``order``: what orders the commits."""
     fig = series_figure(series, findings=findings, change_points=change_points,
-                        baseline=baseline, threshold=threshold, max_points=max_points)
+                        baseline=baseline, threshold=threshold, max_points=max_points,
+                        env_label=env_label, order=order)
     return _save(fig, out_base, formats)
-
-
-def ratio_matrix(
-    series_list: Sequence[Series], baselines: dict[SeriesKey, float], commits: Sequence[str]
-) -> np.ndarray:
-    """``median / baseline`` for each series (row) at each commit (column); NaN where unknown."""
-    col = {sha: j for j, sha in enumerate(commits)}
-    out = np.full((len(series_list), len(commits)), np.nan)
-    for i, s in enumerate(series_list):
-        base = baselines.get(s.key, math.nan)
-        if not (math.isfinite(base) and base > 0):
-            continue
-        for p in s.points:
-            j = col.get(p.commit)
-            if j is not None and math.isfinite(p.median) and p.median > 0:
-                out[i, j] = p.median / base
-    return out
 
 
 def _row_label(key: SeriesKey, many_hosts: bool, env_labels: Mapping[str, str],

@@ -1,7 +1,8 @@
 """Many series plots at once, in worker processes.
 
-A site of hundreds of series spends most of its time in matplotlib (about
-0.08 s a plot). :func:`plot_all` draws them in ``workers`` processes started
+PNGs of hundreds of series take most of their time in matplotlib (about
+0.08 s a plot; the site draws its plots in the browser and asks for PNGs
+only with ``png="findings"`` or ``"all"``). :func:`plot_all` draws them in ``workers`` processes started
 with ``spawn`` (no fork of a process that holds threads and open files);
 each job carries only what its plot needs (the series' commits, positions
 and quantiles, not its samples) and writes its own files, so the output does
@@ -24,7 +25,6 @@ import numpy as np
 
 from ..model.findings import Finding
 from ..model.series import Series, SeriesColumns
-from .plot import plot_series
 
 #: Below this many plots, starting workers (each imports matplotlib) costs more than it saves.
 MIN_PARALLEL = 40
@@ -43,11 +43,15 @@ class PlotJob:
     change_points: tuple[int, ...] = ()
     baseline: float | None = None
     formats: tuple[str, ...] = ("png",)
+    env_label: str = ""               # the title's short environment label
+    order: str = "first-parent history"   # what orders the commits (the x label)
 
     def run(self) -> list[Path]:
+        from .plot import plot_series      # matplotlib: imported where a plot is drawn
         return plot_series(self.series, self.out_base, findings=self.findings,
                            change_points=self.change_points, baseline=self.baseline,
-                           threshold=self.threshold, formats=self.formats)
+                           threshold=self.threshold, formats=self.formats,
+                           env_label=self.env_label, order=self.order)
 
     def portable(self) -> "PlotJob":
         """The same job with the series reduced to what a plot reads (cheap to pickle)."""
@@ -56,7 +60,7 @@ class PlotJob:
                               np.ones(len(c), dtype=bool), c.ci_lo, c.ci_hi, [()] * len(c))
         return PlotJob(Series(self.series.key, self.series.unit, columns=light), self.out_base,
                        self.threshold, self.findings, self.change_points, self.baseline,
-                       self.formats)
+                       self.formats, self.env_label, self.order)
 
 
 def _run_chunk(jobs: Sequence[PlotJob]) -> int:

@@ -1,8 +1,11 @@
 """What every page of the trend site shares: its data, names, page shell,
-style sheet and the row filter.
+style sheet, the row filter and the links to commits.
 
 Every benchmark name, parameter, machine and environment name and commit
 message goes through :func:`html.escape` here or in :mod:`.site_pages`.
+A commit's short sha links to its page on the code host (the commit URL
+template, :mod:`..cli.commit_links`), and to the site's page of the findings
+at that commit where there is one and it is not the page itself.
 """
 from __future__ import annotations
 
@@ -16,11 +19,11 @@ from typing import Iterable
 
 from ..model.findings import Finding, Report
 from ..model.kinds import KINDS
-from ..model.profile import Profile, short_labels
+from ..model.profile import Profile, commit_link, short_labels
 from ..model.series import Series, SeriesKey
 from ..model.units import format_value
 from ..io.repository import CommitInfo
-from .plot import first_segment_level
+from .plot_common import first_segment_level
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 96rem; padding: 0 1rem; color: #1c2833; overflow-wrap: break-word; }
@@ -38,6 +41,17 @@ nav a { margin-right: 1rem; } .muted { color: #7f8c8d; font-size: 0.85rem; }
 .kinds a { margin-right: 1.2rem; white-space: nowrap; } details ul { margin: 0.3rem 0; padding-left: 1.2rem; }
 summary { cursor: pointer; } .filter { margin: 0.5rem 0; display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
 .filter input { flex: 1 1 16rem; max-width: 28rem; padding: 0.25rem; } .filter select { padding: 0.2rem; }
+.chart { position: relative; min-height: 380px; border: 1px solid #e5e8e8; margin: 0.5rem 0; padding: 0.3rem; }
+.rr-tools { display: flex; gap: 0.5rem; align-items: center; font-size: 0.8rem; margin-bottom: 0.2rem; }
+.rr-tools button { font-size: 0.8rem; } .rr-help { color: #7f8c8d; }
+.rr-tip { position: absolute; z-index: 10; pointer-events: none; background: #fff; border: 1px solid #aab7b8; border-radius: 4px; padding: 0.3rem 0.5rem; font-size: 0.8rem; max-width: 26rem; box-shadow: 0 1px 4px rgba(0,0,0,0.15); }
+.rr-tip .rr-sha { font-family: ui-monospace, monospace; font-weight: bold; } .rr-tip .rr-hint { color: #7f8c8d; font-size: 0.75rem; }
+.legend { font-size: 0.8rem; color: #566573; } .legend span { margin-right: 1rem; white-space: nowrap; }
+.heat { overflow-x: auto; } table.heat { width: auto; table-layout: auto; border-collapse: separate; border-spacing: 1px; font-size: 0.75rem; }
+table.heat td, table.heat th { padding: 0; border: 0; } table.heat td.h a { display: block; width: 14px; height: 14px; }
+table.heat th.c { writing-mode: vertical-rl; transform: rotate(180deg); font-family: ui-monospace, monospace; font-weight: normal; padding: 2px 0; }
+table.heat th.r { text-align: right; padding-right: 0.4rem; font-weight: normal; white-space: nowrap; max-width: 30rem; overflow: hidden; text-overflow: ellipsis; }
+.scale span { display: inline-block; min-width: 2.6rem; text-align: center; font-size: 0.75rem; padding: 0.1rem 0.2rem; white-space: nowrap; }
 """
 CSS += " ".join(f".kind-{k.name} {{ color: {k.colour}; font-weight: bold; }}"
                 for k in KINDS.values()) + "\n"   # every kind's colour, from the registry
@@ -90,6 +104,18 @@ class SiteData:
     commit_info: dict[str, CommitInfo] = field(default_factory=dict)
     profile: Profile = field(default_factory=Profile)   # title, exact counts, env labels
     same_build: dict[str, str] = field(default_factory=dict)   # commit -> commit whose build it has
+    commit_url: str | None = None           # commit URL template (None: commits not linked)
+    order: str = "first-parent history"     # what orders the commits (else asv's dates)
+    png: set[SeriesKey] = field(default_factory=set)   # series with a PNG in plots/ (build_site)
+
+    def commit_link(self, sha: str) -> str | None:
+        """The commit's page on its code host (None: no template, or not a sha)."""
+        return commit_link(self.commit_url, sha)
+
+    @cached_property
+    def group_commits(self) -> set[str]:
+        """The commits that have a page of their findings (``commit/<sha>.html``)."""
+        return {g.commit for g in self.report.alert_groups()}
 
     @cached_property
     def env_labels(self) -> dict[str, str]:
@@ -133,12 +159,21 @@ def commit_slug(sha: str) -> str:
     return sha if re.fullmatch(r"[0-9a-f]{7,64}", sha) else _slug(sha, 40, "commit")
 
 
-def page(title: str, body: str, root: str, *, script: bool = False) -> str:
+def chart_head(root: str) -> str:
+    """What a page with interactive plots loads: uPlot, the commits, the plot code."""
+    return (f"<link rel=\"stylesheet\" href=\"{root}vendor/uplot/uPlot.min.css\">"
+            f"<script src=\"{root}vendor/uplot/uPlot.iife.min.js\"></script>"
+            f"<script src=\"{root}data/commits.js\"></script>"
+            f"<script src=\"{root}series.js\"></script>")
+
+
+def page(title: str, body: str, root: str, *, script: bool = False, charts: bool = False) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{escape(title)}</title><link rel=\"icon\" href=\"data:,\">"
-        f"<link rel=\"stylesheet\" href=\"{root}style.css\"></head><body>\n"
+        f"<link rel=\"stylesheet\" href=\"{root}style.css\">"
+        f"{chart_head(root) if charts else ''}</head><body>\n"
         f"<nav><a href=\"{root}index.html\">Dashboard</a><a href=\"{root}benchmarks.html\">Benchmarks</a>"
         f"<a href=\"{root}heatmap.html\">Heat map</a><a href=\"{root}baseline.html\">Baseline</a>"
         f"<a href=\"{root}asv/index.html\">asv pages</a><a href=\"{root}findings.json\">findings.json</a></nav>\n"
@@ -194,13 +229,24 @@ def where_html(key: SeriesKey, data: SiteData) -> str:
             f"{escape(data.env_label(key.env))}</span>")
 
 
-def commit_html(sha: str, info: dict[str, CommitInfo], root: str | None = None,
-                subject: bool = True) -> str:
-    """Short sha (linked to its page under ``root`` when given), date and subject."""
-    ci = info.get(sha)
+def commit_html(sha: str, data: SiteData, root: str | None = None, subject: bool = True,
+                here: bool = False) -> str:
+    """Short sha, date and subject. The sha links to the commit on its code host
+    (the commit URL template); the site's page of the findings at that commit
+    (under ``root`` when given, never from the page itself: ``here``) is linked
+    from the sha when there is no template, else by a "findings" link after it."""
+    ci = data.commit_info.get(sha)
     short = f"<span class=\"sha\" title=\"{escape(sha)}\">{escape(sha[:10])}</span>"
-    if root is not None:
-        short = f"<a href=\"{root}commit/{commit_slug(sha)}.html\">{short}</a>"
+    external = data.commit_link(sha)
+    own = (f"{root}commit/{commit_slug(sha)}.html"
+           if root is not None and not here and sha in data.group_commits else None)
+    if external:
+        short = (f"<a class=\"ext\" href=\"{escape(external)}\" rel=\"noopener\" "
+                 f"title=\"{escape(sha)} on its code host\">{short}</a>")
+        if own:
+            short += f" <a class=\"muted\" href=\"{own}\">findings</a>"
+    elif own:
+        short = f"<a href=\"{own}\">{short}</a>"
     date = f" <span class=\"muted\">{escape(ci.date)}</span>" if ci and ci.date else ""
     text = f"<br><span class=\"muted\">{escape(ci.subject)}</span>" if subject and ci and ci.subject else ""
     return f"{short}{date}{text}"

@@ -6,8 +6,9 @@ happened (machine and short environment label), its largest change and the
 rest of its findings folded in a ``<details>``; a row filter (text, kind,
 machine) sits above it. Each group has its own page (``commit/<sha>.html``)
 with every finding in full and the plots of its series; every kind has a
-page of all its findings (``findings/<kind>.html``). The dashboard embeds no
-image; plots below the first two of a page load lazily.
+page of all its findings (``findings/<kind>.html``); every series has its
+page (``series/<slug>.html``). The dashboard embeds no plot; the others are
+drawn in the browser when scrolled to (:mod:`.site_charts`).
 """
 from __future__ import annotations
 
@@ -20,15 +21,13 @@ from ..model.direction import change_text
 from ..model.findings import AlertGroup, Finding, Report
 from ..model.kinds import KINDS, kind_info
 from ..model.series import Series, SeriesKey
-from .plot import series_slug
+from .site_charts import chart_html, heatmap_table, series_href
 from .site_base import (SiteData, benchmark_slug, colgroup, commit_html, commit_slug, data_attrs,
                         filter_form, fmt, label_html, name_html, page, params_html, status_html,
                         where_html)
 
 #: Plots shown on a commit's page (the rest are a click away on the benchmark pages).
 COMMIT_PAGE_PLOTS = 30
-#: Plots of a page that load at once; the others when scrolled to.
-EAGER_PLOTS = 2
 
 
 def _change(f: Finding) -> str:
@@ -92,7 +91,8 @@ def groups_table(data: SiteData, groups: Sequence[AlertGroup]) -> str:
         link = f"<a href=\"commit/{commit_slug(g.commit)}.html\">details</a>"
         bodies.append(
             f"<tbody class=\"group\"{data_attrs(counts, {f.key.machine for f in fs})}><tr>"
-            f"<td>{commit_html(g.commit, data.commit_info, '')}</td><td>{kinds}<br>{link}</td>"
+            f"<td>{commit_html(g.commit, data, None if data.commit_url else '')}</td>"
+            f"<td>{kinds}<br>{link}</td>"
             f"<td>{_where(fs, data)}</td><td>{_summary_of(top, data, '', '<br>')}{rest}</td></tr></tbody>")
     widths = (24, 16, 17, 43) if data.commit_info else (12, 17, 19, 52)   # subjects need room
     return ("<table class=\"groups\">" + colgroup(*widths) +
@@ -101,8 +101,8 @@ def groups_table(data: SiteData, groups: Sequence[AlertGroup]) -> str:
 
 
 def findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_bench: bool,
-                   filterable: bool = False) -> str:
-    """Every detail of each finding, one row each."""
+                   filterable: bool = False, here: str | None = None) -> str:
+    """Every detail of each finding, one row each (``here``: the commit whose page this is)."""
     if not findings:
         return "<p>No findings.</p>"
     head = ("<tr><th>kind</th>" + ("<th>benchmark</th>" if with_bench else "")
@@ -110,7 +110,6 @@ def findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_
     widths = (11, 31, 17, 15, 10, 16) if with_bench else (12, 22, 22, 14, 30)
     rows = []
     for f in findings:
-        slug = series_slug(f.key)
         if f.is_environment:
             bench = (f"<td>{f.moved} series ({f.share:.0%}) together<br>"
                      f"{where_html(f.key, data)}</td>") if with_bench else ""
@@ -118,7 +117,7 @@ def findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_
         else:
             bench = (f"<td><a href=\"{root}bench/{benchmark_slug(f.key.benchmark)}.html\">"
                      f"{label_html(f.key)}</a><br>{where_html(f.key, data)} · "
-                     f"<a href=\"{root}plots/{slug}.png\">plot</a></td>") if with_bench else ""
+                     f"<a href=\"{series_href(f.key, root)}\">plot</a></td>") if with_bench else ""
             values = f"<br><span class=\"muted\">{fmt(f.before, f.unit)} → {fmt(f.after, f.unit)}</span>"
         ci = f"CI {f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "CI n/a"
         p = ("exact" if data.profile.is_exact(f.key) else
@@ -128,18 +127,14 @@ def findings_table(findings: Sequence[Finding], data: SiteData, root: str, with_
         rows.append(
             f"<tr class=\"finding\"{attrs}><td class=\"kind-{escape(f.kind)}\">{kind_info(f.kind).icon} "
             f"{escape(kind_info(f.kind).label)}{status_html(f)}</td>{bench}"
-            f"<td>{commit_html(f.commit, data.commit_info, root)}</td>"
+            f"<td>{commit_html(f.commit, data, root, here=f.commit == here)}</td>"
             f"<td class=\"num\">{_change(f)}{values}</td><td class=\"num\">{ci}<br>{p}</td>"
             f"<td>{evidence}</td></tr>")
     return f"<table class=\"findings\">{colgroup(*widths)}{head}{''.join(rows)}</table>"
 
 
-def _plot(key: SeriesKey, root: str, n: int, link: str | None = None) -> str:
-    slug = series_slug(key)
-    lazy = " loading=\"lazy\"" if n >= EAGER_PLOTS else ""
-    return (f"<p><a href=\"{link or f'{root}plots/{slug}.png'}\"><img class=\"plot\"{lazy} "
-            f"src=\"{root}plots/{slug}.png\" width=\"1100\" height=\"528\" "
-            f"alt=\"trend of {escape(key.label)}\"></a></p>")
+def _chart(key: SeriesKey, data: SiteData, root: str) -> str:
+    return chart_html(key, data, root, data.report.threshold_of(key))
 
 
 def verdict_html(report: Report) -> str:
@@ -175,7 +170,7 @@ def index_page(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
     summary = (f"<p class=\"muted\">{report.series_checked} series of {len(by_bench)} "
                f"<a href=\"benchmarks.html\">benchmark(s)</a> on {len(machines)} machine(s), "
                f"checked over {len(data.commits)} commit(s)"
-               f"{' up to ' + commit_html(head, data.commit_info, subject=False) if head else ''}; "
+               f"{' up to ' + commit_html(head, data, subject=False) if head else ''}; "
                f"threshold {report.threshold:.0%}, FDR level α = {report.alpha:g}.{same}</p>")
     by_kind: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
@@ -206,19 +201,22 @@ def commit_page(group: AlertGroup, data: SiteData) -> str:
     counts = ", ".join(_count(k, n) for k, n in
                        sorted(group.counts(report.findings).items(), key=lambda kv: KINDS[kv[0]].order))
     keys = list(dict.fromkeys(f.key for f in fs if not f.is_environment))
-    plots = "".join(f"<h3>{label_html(k)} {where_html(k, data)}</h3>"
-                    + _plot(k, "../", i, f"../bench/{benchmark_slug(k.benchmark)}.html")
-                    for i, k in enumerate(keys[:COMMIT_PAGE_PLOTS]))
+    plots = "".join(f"<h3><a href=\"{series_href(k, '../')}\">{label_html(k)}</a> "
+                    f"{where_html(k, data)}</h3>" + _chart(k, data, "../")
+                    for k in keys[:COMMIT_PAGE_PLOTS])
     if len(keys) > COMMIT_PAGE_PLOTS:
         plots += (f"<p class=\"muted\">{len(keys) - COMMIT_PAGE_PLOTS} more series: see their "
                   "benchmark pages (linked in the table above).</p>")
-    body = (f"<h1>Commit <span class=\"sha\">{escape(group.commit[:10])}</span></h1>"
-            + (f"<p>{escape(ci.subject)}</p>" if ci and ci.subject else "") +
+    url = data.commit_link(group.commit)
+    sha = escape(group.commit[:10])
+    body = ("<h1>Commit <span class=\"sha\">"
+            + (f"<a href=\"{escape(url)}\" rel=\"noopener\">{sha}</a>" if url else sha)
+            + "</span></h1>" + (f"<p>{escape(ci.subject)}</p>" if ci and ci.subject else "") +
             f"<p class=\"muted\">{escape(group.commit)}{' · ' + escape(ci.date) if ci and ci.date else ''}"
-            f" · previous measured commit {escape(group.previous_commit[:10])} · {counts}</p>"
-            f"{findings_table(fs, data, '../', True)}"
+            f" · previous measured commit {commit_html(group.previous_commit, data, '../', False)}"
+            f" · {counts}</p>{findings_table(fs, data, '../', True, here=group.commit)}"
             + (f"<h2>Plots</h2>{plots}" if plots else ""))
-    return page(f"Commit {group.commit[:10]}", body, "../")
+    return page(f"Commit {group.commit[:10]}", body, "../", charts=bool(plots))
 
 
 def kind_page(kind: str, data: SiteData) -> str:
@@ -255,33 +253,49 @@ def benchmarks_page(data: SiteData, by_bench: dict[str, list[Series]]) -> str:
     return page("Benchmarks", body, "", script=True)
 
 
-def heatmap_page(rows: int, total: int, commits: int) -> str:
-    which = (f"all {total} series" if rows == total else
-             f"{rows} of {total} series: those with a finding or a change point in these "
-             "commits first, then those that moved most; every series has its plot on its "
-             "<a href=\"benchmarks.html\">benchmark's page</a>")
-    body = (f"<h1 id=\"heatmap\">Ratio to baseline, last {commits} commits</h1>"
+def heatmap_page(rows: list[Series], total: int, data: SiteData,
+                 levels: dict[SeriesKey, float], commits: int) -> str:
+    which = (f"all {total} series" if len(rows) == total else
+             f"{len(rows)} of {total} series: those with a finding or a change point in these "
+             "commits first, then those that moved most; every series has its own page, "
+             "linked from its <a href=\"benchmarks.html\">benchmark's page</a>")
+    window = data.commits[-commits:]
+    body = (f"<h1 id=\"heatmap\">Ratio to baseline, last {len(window)} commits</h1>"
             f"<p class=\"muted\">{which}. Red: above the baseline (slower, for times), blue: "
-            "below; grey: not measured. <a href=\"plots/heatmap.svg\">SVG</a></p>"
-            "<p><a href=\"plots/heatmap.png\"><img class=\"plot\" src=\"plots/heatmap.png\" "
-            "alt=\"heat map of ratio to baseline\"></a></p>" if rows else
+            "below; grey: not measured. A cell opens its series' page; a column head its "
+            f"commit.</p>{heatmap_table(rows, data, levels, window)}" if rows else
             "<h1 id=\"heatmap\">Ratio to baseline</h1><p>Nothing measured.</p>")
     return page("Heat map", body, "")
+
+
+def _series_facts(s: Series, data: SiteData, levels: dict[SeriesKey, float]) -> str:
+    return (f"<p class=\"muted\">{escape(s.key.machine)} · "
+            f"<span title=\"{escape(s.key.env)}\">{escape(data.env_label(s.key.env))}</span> · "
+            f"unit {escape(s.unit)} · {len(s)} of {len(data.commits)} commit(s) measured "
+            f"({escape(data.order)}) · baseline {fmt(levels.get(s.key, math.nan), s.unit)}</p>")
 
 
 def bench_page(benchmark: str, series: list[Series], data: SiteData,
                levels: dict[SeriesKey, float]) -> str:
     parts = [f"<h1>{name_html(benchmark)}</h1>"]
-    for i, s in enumerate(sorted(series, key=lambda x: x.key)):
+    for s in sorted(series, key=lambda x: x.key):
         own = data.findings_of.get(s.key, [])
-        plot = _plot(s.key, "../", i) if len(s) else "<p>No measurement.</p>"
+        plot = _chart(s.key, data, "../") if len(s) else "<p>No measurement.</p>"
         parts.append(
-            f"<h2>{label_html(s.key)}</h2><p class=\"muted\">{escape(s.key.machine)} · "
-            f"<span title=\"{escape(s.key.env)}\">{escape(data.env_label(s.key.env))}</span> · "
-            f"unit {escape(s.unit)} · {len(s)} commit(s) measured · baseline "
-            f"{fmt(levels.get(s.key, math.nan), s.unit)}</p>"
+            f"<h2><a href=\"{series_href(s.key, '../')}\">{label_html(s.key)}</a></h2>"
+            f"{_series_facts(s, data, levels)}"
             f"{plot}{findings_table(own, data, '../', False) if own else ''}")
-    return page(benchmark, "".join(parts), "../")
+    return page(benchmark, "".join(parts), "../", charts=any(len(s) for s in series))
+
+
+def series_page(s: Series, data: SiteData, levels: dict[SeriesKey, float]) -> str:
+    """One series: its interactive plot and its findings."""
+    own = data.findings_of.get(s.key, [])
+    body = (f"<h1>{label_html(s.key)}</h1>{_series_facts(s, data, levels)}"
+            f"<p><a href=\"../bench/{benchmark_slug(s.key.benchmark)}.html\">every series of "
+            f"{name_html(s.key.benchmark)}</a></p>{_chart(s.key, data, '../')}"
+            f"<h2>Findings ({len(own)})</h2>{findings_table(own, data, '../', False)}")
+    return page(s.key.label, body, "../", charts=True)
 
 
 def baseline_page(data: SiteData, levels: dict[SeriesKey, float]) -> str:
@@ -302,8 +316,8 @@ def baseline_page(data: SiteData, levels: dict[SeriesKey, float]) -> str:
 
 def builds_page(data: SiteData) -> str:
     """Commits that share an earlier commit's build: not measured, not gaps."""
-    rows = "".join(f"<tr><td>{commit_html(c, data.commit_info)}</td><td>same build as "
-                   f"{commit_html(r, data.commit_info)}</td></tr>"
+    rows = "".join(f"<tr><td>{commit_html(c, data)}</td><td>same build as "
+                   f"{commit_html(r, data)}</td></tr>"
                    for c, r in sorted(data.same_build.items()))
     body = ("<h1>Same build</h1><p>These commits change none of the build's inputs (the "
             "build key of their paths equals their parent's), so they cannot change a "
