@@ -29,9 +29,15 @@
    round's machine state, so a burst of load from other processes can move
    one side past the threshold (seen in A/A runs here).
 
+5. Triage: the decisions of the repository's ``regress-triage.json``
+   (:mod:`..io.triage`) by finding id; an acknowledged or invalid regression
+   is shown as such and does not fail the gate.
+
 Exit status: 1 when a regression is found, 0 when none, 2 on an error
 (bad revision, dirty tree, a commit that does not build, a benchmark that
-works on base and fails on head, unusable results).
+works on base and fails on head, unusable results), 3 on an internal error
+of the detector. 2 and 3 are "no verdict": ``--markdown``/``--json`` then
+say so (never "regression").
 """
 from __future__ import annotations
 
@@ -53,9 +59,11 @@ from ..model.series import SeriesKey
 from ..io.atomic import write_atomic
 from ..io.repository import HistoryError, changed_files, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
+from ..io.triage import Decision, project_triage
 from ..analysis import policy
 from ..analysis.confirm import Confirmation, Suspect, confirm
-from ..analysis.gate_result import EXIT_ERROR, GateResult, Row
+from ..analysis.gate_result import EXIT_ERROR, EXIT_INTERNAL, GateResult, Row
+from ..analysis.pipeline import with_triage
 from .asv_runner import AsvRunError, PairRunner, run_commits
 from .gate_plan import GatePlan, plan_gate
 
@@ -170,6 +178,14 @@ def with_verdicts(first: GateResult, confirmations: Sequence[Confirmation]) -> G
                    confirmations=list(confirmations))
 
 
+def with_decisions(result: GateResult, decisions: dict[str, Decision]) -> GateResult:
+    """The triage decisions applied; each row shows its finding as it now is."""
+    report = with_triage(result.report, decisions)
+    by_key = {f.key: f for f in report.findings}
+    return replace(result, report=report, rows=[replace(r, finding=by_key.get(r.key))
+                                                for r in result.rows])
+
+
 def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (),
          config: DetectorConfig | None = None, allow_dirty: bool = False,
          asv_args: Sequence[str] = (), progress: bool = True, recheck: bool = True,
@@ -181,6 +197,7 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
         config = config or load_config(config_path(None, repo))
     except ConfigError as exc:
         raise GateError(str(exc)) from None
+    decisions = project_triage(repo)     # a malformed file: ConfigError, before any build
     try:
         base, head = resolve_commit(repo, base_rev), resolve_commit(repo, head_rev)
     except HistoryError as exc:
@@ -231,7 +248,7 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
     except GateError:
         raise  # keep the work dir: the message points at its log
     shutil.rmtree(workdir, ignore_errors=True)
-    return result
+    return with_decisions(result, decisions)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -259,6 +276,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def no_verdict(args: argparse.Namespace, code: int, message: str) -> int:
+    """Report that the gate gave no verdict (``--markdown``, ``--json``, one
+    ``error:`` line); returns ``code``."""
+    from ..render.gate_markdown import no_verdict_markdown
+
+    print(f"error: {message}", file=sys.stderr)
+    try:
+        if args.markdown:
+            write_atomic(args.markdown, no_verdict_markdown(code, message))
+        if args.json:
+            doc = {"gate": {"exit_code": code, "verdict": None, "error": message}}
+            write_atomic(args.json, json.dumps(doc, indent=2) + "\n")
+    except OSError as exc:
+        print(f"error: cannot write report: {exc}", file=sys.stderr)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     """The ``gate`` subcommand; returns the exit status."""
     from ..render.gate_markdown import render_markdown
@@ -270,8 +304,12 @@ def run(args: argparse.Namespace) -> int:
                       allow_dirty=args.allow_dirty, asv_args=args.asv_arg, progress=not args.quiet,
                       recheck=not args.no_recheck, force=args.force)
     except (GateError, ConfigError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return no_verdict(args, EXIT_ERROR, str(exc))
+    except Exception as exc:       # a bug of ours: no verdict, exit 3 (--debug: the traceback)
+        if getattr(args, "debug", False):
+            no_verdict(args, EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
+            raise
+        return no_verdict(args, EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
     markdown = render_markdown(result)
     try:
         if args.markdown:

@@ -50,9 +50,10 @@ from ..io.builds import measured_commits, plan
 from ..io.history import History, load_history
 from ..io.repository import HistoryError, build_keys, range_commits, toplevel
 from ..io.results import ResultsError
+from ..io.triage import project_triage
 from ..analysis import policy
 from ..analysis.confirm import Confirmation, RemeasureError, Samples, confirm
-from ..analysis.pipeline import analyse
+from ..analysis.pipeline import analyse, with_triage
 from ..render import verdicts
 from ..render.report import render_markdown
 from .asv_runner import AsvRunError, PairRunner, load_asv_config, run_history
@@ -192,9 +193,11 @@ def run(args: argparse.Namespace) -> int:
         history = load_history(project.results, repo=project.repo, search=None,
                                branch=args.branch, build_paths=config.profile.build_paths)
         warn_all(history.result_set)
-        report = analyse(history, config)
+        decisions = project_triage(history.repo if history.repo is not None else root)
+        report = analyse(history, config, decisions)
     confirmations, note = confirmation(report, history, project, config, args.no_confirm)
     report = policy.apply_verdicts(report, confirmations, history.series)  # every view shows them
+    report = with_triage(report, decisions)     # a shift's confirmed members: findings now
     involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
     keys = (build_keys(project.repo, sorted(involved), config.profile.build_paths)
             if project.repo is not None else {})
