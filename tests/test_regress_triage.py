@@ -202,3 +202,34 @@ def test_the_gate_and_the_site_honour_triage():
     [g] = acked.report.findings
     assert not g.fails and not g.fails_gate and acked.report.failing == []
     assert "acknowledged: the new &lt;algorithm&gt;" in status_html(g)
+
+
+def test_a_triaged_finding_is_not_measured_again(project, tmp_path, capsys):
+    """run's and the gate's confirmation skip a finding people have decided."""
+    from rustorch_wasm.regress.analysis.gate_result import GateResult
+    from rustorch_wasm.regress.analysis.gate_result import Row as GateRow
+    from rustorch_wasm.regress.analysis.pipeline import analyse
+    from rustorch_wasm.regress.cli.gate import suspects_of, with_decisions
+    from rustorch_wasm.regress.cli.run_command import confirmation
+    from rustorch_wasm.regress.io.history import load_history
+    from rustorch_wasm.regress.model.config import DetectorConfig
+
+    repo, results, _ = project
+    history = load_history(results, repo=repo)
+    config = DetectorConfig()
+    report = analyse(history, config, {})
+    regs = [f for f in report.findings if f.kind == "regression"]
+    assert len(regs) == 2
+    _, note = confirmation(report, history, None, config, no_confirm=True)
+    assert note.startswith("2 timing-only suspect(s) not re-measured")
+    decided = analyse(history, config, {regs[0].id: Decision("invalid", "runner swap")})
+    _, note = confirmation(decided, history, None, config, no_confirm=True)
+    assert note.startswith("1 timing-only suspect(s)")
+
+    key = SeriesKey("box", "py3.10", "m.C.time_x")
+    f = Finding("regression", key, "b" * 40, "a" * 40, 1.0, 1.5, 1.5, (1.4, 1.6), 1e-5, "seconds")
+    result = GateResult("a" * 40, "b" * 40, Report(0.2, 0.01, 1, [f]),
+                        [GateRow(key, "seconds", 1.0, 1.5, f)])
+    assert [s.key for s in suspects_of(result, config)] == [key]
+    acked = with_decisions(result, {f.id: Decision("acknowledged", "known")})
+    assert suspects_of(acked, config) == []

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..model.config import ConfigError, DetectorConfig, config_path, load_config
-from ..model.findings import Report
+from ..model.findings import Report, finding_id
 from ..model.series import SeriesKey
 from ..io.atomic import write_atomic
 from ..io.repository import HistoryError, changed_files, resolve_commit, toplevel
@@ -161,9 +161,12 @@ def accounted(plan: GatePlan, result: GateResult) -> list[tuple[str, str]]:
 
 def suspects_of(result: GateResult, config: DetectorConfig) -> list[Suspect]:
     """The gate's suspects under the confirmation policy (:mod:`..analysis.policy`),
-    with the companion counts each row measured on both sides."""
+    with the companion counts each row measured on both sides; a triaged
+    finding is not measured again (people decided it)."""
     counts = {r.key: r.instructions for r in result.rows}
-    return policy.suspects(result.report, lambda f: counts.get(f.key), config)
+    triaged = {f.id for f in result.report.findings if f.triage is not None}
+    return [s for s in policy.suspects(result.report, lambda f: counts.get(f.key), config)
+            if finding_id(s.key, s.commit) not in triaged]
 
 
 def with_verdicts(first: GateResult, confirmations: Sequence[Confirmation]) -> GateResult:
@@ -231,7 +234,7 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
         results = run_commits(repo, [base, head], workdir, benches=benches, extra=asv_args,
                               log=log, echo_progress=progress, envs=plan.envs)
         result = compare(load_results(results), base, head, config, log)
-        result = replace(result, environments=accounted(plan, result))
+        result = with_decisions(replace(result, environments=accounted(plan, result)), decisions)
         todo = suspects_of(result, config) if recheck else []
         if todo:
             if progress:

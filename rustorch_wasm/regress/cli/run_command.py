@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..model.config import DetectorConfig, config_path, load_config
-from ..model.findings import Report
+from ..model.findings import Report, finding_id
 from ..model.series import SeriesKey, paused_gc
 from ..io.atomic import write_atomic
 from ..io.builds import measured_commits, plan
@@ -132,9 +132,12 @@ def benchmark(project: Project, args: argparse.Namespace, config: DetectorConfig
 
 def confirmation(report: Report, history: History, project: Project, config: DetectorConfig,
                  no_confirm: bool) -> tuple[list[Confirmation], str]:
-    """Step 3: the policy's suspects, re-measured (or the note why not)."""
-    todo = policy.suspects(report, policy.companion_counts(history.series, config), config,
-                           {s.key: s.unit for s in history.series})
+    """Step 3: the policy's suspects, re-measured (or the note why not); a
+    triaged finding is not measured again (people decided it)."""
+    triaged = {f.id for f in report.findings if f.triage is not None}
+    todo = [s for s in policy.suspects(report, policy.companion_counts(history.series, config),
+                                       config, {s.key: s.unit for s in history.series})
+            if finding_id(s.key, s.commit) not in triaged]
     if not todo:
         return [], ""
     if no_confirm or project.repo is None:
