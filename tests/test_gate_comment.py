@@ -270,6 +270,16 @@ def test_the_gate_reports_no_verdict_apart_from_regression(tmp_path, capsys, mon
     assert json.loads(js.read_text())["gate"] == {"exit_code": 2, "verdict": None,
                                                   "error": err.strip()[len("error: "):]}
 
+    from rustorch_wasm.regress.cli.asv_runner import AsvRunError
+
+    def no_asv_project(*a, **k):
+        raise AsvRunError("asv.conf.json not found (not an asv project)")
+
+    monkeypatch.setattr(gate_module, "gate", no_asv_project)
+    assert main(args) == 2                      # an input error of asv's: bad input, not a bug
+    assert md.read_text().startswith("## ⚠️ Benchmark gate: no verdict, bad input (exit 2)")
+    capsys.readouterr()
+
     def broken(*a, **k):
         raise RuntimeError("bug <here>")
 

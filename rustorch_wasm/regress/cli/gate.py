@@ -306,8 +306,11 @@ def run(args: argparse.Namespace) -> int:
         result = gate(args.repo, args.base, args.head, benches=args.bench, config=config,
                       allow_dirty=args.allow_dirty, asv_args=args.asv_arg, progress=not args.quiet,
                       recheck=not args.no_recheck, force=args.force)
-    except (GateError, ConfigError, ValueError) as exc:
-        return no_verdict(args, EXIT_ERROR, str(exc))
+    except (GateError, ConfigError, ValueError, AsvRunError, HistoryError, ResultsError) as exc:
+        return no_verdict(args, EXIT_ERROR, str(exc))      # bad input, as the CLI's input errors
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return no_verdict(args, EXIT_ERROR, f"{where}{exc.strerror or exc}")
     except Exception as exc:       # a bug of ours: no verdict, exit 3 (--debug: the traceback)
         if getattr(args, "debug", False):
             no_verdict(args, EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
