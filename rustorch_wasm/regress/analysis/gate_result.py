@@ -14,7 +14,9 @@ from ..model.profile import Profile
 from ..model.series import SeriesKey
 from .confirm import Confirmation
 
-EXIT_CLEAN, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
+#: The gate's exit statuses: no regression, a regression, no verdict (bad
+#: input), no verdict (an internal error of the detector).
+EXIT_CLEAN, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class GateResult:
     def exit_code(self) -> int:
         if self.failed_on_head:
             return EXIT_ERROR
-        return EXIT_REGRESSION if self.report.regressions else EXIT_CLEAN
+        failing = any(f.fails_gate for f in self.report.regressions)   # triaged ones do not
+        return EXIT_REGRESSION if failing else EXIT_CLEAN
 
     def to_json(self) -> dict[str, Any]:
         doc = self.report.to_json()

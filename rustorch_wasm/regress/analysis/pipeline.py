@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from typing import Mapping
 
 from ..io.history import History
+from ..io.triage import Decision, project_triage
 from ..model.config import DetectorConfig
 from ..model.findings import Finding, Report
 from ..model.profile import Profile
@@ -32,12 +34,28 @@ from . import attribution
 from .detect import detect
 
 
-def analyse(history: History, config: DetectorConfig | None = None) -> Report:
-    """The findings of ``history`` under ``config`` (see the module docstring)."""
+def analyse(history: History, config: DetectorConfig | None = None,
+            triage: Mapping[str, Decision] | None = None) -> Report:
+    """The findings of ``history`` under ``config`` (see the module docstring);
+    ``triage``: the decisions by finding id (default: the project's file)."""
     config = config or DetectorConfig()
     report = detect(history.series, config, metadata=history.result_set.file_meta,
                     same_build=history.same_build)
-    return with_attribution(report, history.series, config.profile)
+    report = with_attribution(report, history.series, config.profile)
+    return with_triage(report, project_triage(history.repo) if triage is None else triage)
+
+
+def with_triage(report: Report, decisions: Mapping[str, Decision]) -> Report:
+    """Each finding with the decision recorded for its id (none: untriaged)."""
+    if not decisions and not any(f.triage is not None for f in report.findings):
+        return report
+    out = []
+    for f in report.findings:
+        d = decisions.get(f.id)
+        status, note = (d.status, d.note) if d is not None else (None, "")
+        out.append(f if (f.triage, f.triage_note) == (status, note) else
+                   dataclasses.replace(f, triage=status, triage_note=note))
+    return dataclasses.replace(report, findings=out)
 
 
 def attribution_labels(findings: list[Finding], series: list[Series],
@@ -75,4 +93,4 @@ def with_attribution(report: Report, series: list[Series], profile: Profile) -> 
     return dataclasses.replace(report, findings=out)
 
 
-__all__ = ["analyse", "attribution_labels", "with_attribution"]
+__all__ = ["analyse", "attribution_labels", "with_attribution", "with_triage"]

@@ -100,14 +100,16 @@ def emit(report: Report, args: argparse.Namespace, title: str, heading: str | No
 
 
 def finding_line(f) -> str:
-    """One line of the console summary."""
+    """One line of the console summary, starting with the finding's id (for
+    ``rustorch-regress triage``); a triage decision shows as its status."""
     if f.is_environment:
         cause = f"evidence: {f.decided_by}" if f.kind == "environment" else "cause unknown"
-        return (f"{f.kind:11s} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}: {f.moved} series"
-                f" ({f.share:.0%}) moved x{f.ratio:.3f} together ({cause})")
+        cause += f"; {f.status}" if f.triage is not None else ""
+        return (f"{f.id} {f.kind:11s} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}: "
+                f"{f.moved} series ({f.share:.0%}) moved x{f.ratio:.3f} together ({cause})")
     state = f.status
     mark = f", {state}" if state else ""
-    return (f"{f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
+    return (f"{f.id} {f.kind:11s} {f.key.label} [{f.key.machine}/{f.key.env}] at {f.commit[:10]}"
             f" {change_text(f.ratio, f.better, f.unit)} (p={format_p(f.p_value)}{mark})")
 
 

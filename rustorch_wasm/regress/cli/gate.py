@@ -29,11 +29,16 @@
    round's machine state, so a burst of load from other processes can move
    one side past the threshold (seen in A/A runs here).
 
+5. Triage: the decisions of the repository's ``regress-triage.json``
+   (:mod:`..io.triage`) by finding id; an acknowledged or invalid regression
+   is shown as such and does not fail the gate.
+
 Exit status: 1 when a regression is found, 0 when none, 2 on an error
 (bad revision, dirty tree, a commit that does not build, a benchmark that
 works on base and fails on head, unusable results, an unwritable
 ``--markdown``/``--json``, checked before benchmarking), 3 on an internal
-error. 2 and 3 are "no verdict".
+error of the detector. 2 and 3 are "no verdict": ``--markdown``/``--json``
+then say so (never "regression").
 """
 from __future__ import annotations
 
@@ -50,16 +55,18 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..model.config import ConfigError, DetectorConfig, config_path, load_config
-from ..model.findings import Report
+from ..model.findings import Report, finding_id
 from ..model.series import SeriesKey
 from ..io.atomic import staged_outputs
 from ..io.outputs import check_outputs
 from ..io.ownership import OutputError
 from ..io.repository import HistoryError, changed_files, resolve_commit, toplevel
 from ..io.results import ResultSet, ResultsError, load_results
+from ..io.triage import Decision, project_triage
 from ..analysis import policy
 from ..analysis.confirm import Confirmation, Suspect, confirm
-from ..analysis.gate_result import EXIT_ERROR, GateResult, Row
+from ..analysis.gate_result import EXIT_ERROR, EXIT_INTERNAL, GateResult, Row
+from ..analysis.pipeline import with_triage
 from .asv_runner import AsvRunError, PairRunner, run_commits
 from .commit_links import commit_url_template
 from .gate_plan import GatePlan, plan_gate
@@ -158,9 +165,12 @@ def accounted(plan: GatePlan, result: GateResult) -> list[tuple[str, str]]:
 
 def suspects_of(result: GateResult, config: DetectorConfig) -> list[Suspect]:
     """The gate's suspects under the confirmation policy (:mod:`..analysis.policy`),
-    with the companion counts each row measured on both sides."""
+    with the companion counts each row measured on both sides; a triaged
+    finding is not measured again (people decided it)."""
     counts = {r.key: r.instructions for r in result.rows}
-    return policy.suspects(result.report, lambda f: counts.get(f.key), config)
+    triaged = {f.id for f in result.report.findings if f.triage is not None}
+    return [s for s in policy.suspects(result.report, lambda f: counts.get(f.key), config)
+            if finding_id(s.key, s.commit) not in triaged]
 
 
 def with_verdicts(first: GateResult, confirmations: Sequence[Confirmation]) -> GateResult:
@@ -175,6 +185,14 @@ def with_verdicts(first: GateResult, confirmations: Sequence[Confirmation]) -> G
                    confirmations=list(confirmations))
 
 
+def with_decisions(result: GateResult, decisions: dict[str, Decision]) -> GateResult:
+    """The triage decisions applied; each row shows its finding as it now is."""
+    report = with_triage(result.report, decisions)
+    by_key = {f.key: f for f in report.findings}
+    return replace(result, report=report, rows=[replace(r, finding=by_key.get(r.key))
+                                                for r in result.rows])
+
+
 def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (),
          config: DetectorConfig | None = None, allow_dirty: bool = False,
          asv_args: Sequence[str] = (), progress: bool = True, recheck: bool = True,
@@ -186,6 +204,7 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
         config = config or load_config(config_path(None, repo))
     except ConfigError as exc:
         raise GateError(str(exc)) from None
+    decisions = project_triage(repo)     # a malformed file: ConfigError, before any build
     try:
         base, head = resolve_commit(repo, base_rev), resolve_commit(repo, head_rev)
     except HistoryError as exc:
@@ -219,7 +238,7 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
         results = run_commits(repo, [base, head], workdir, benches=benches, extra=asv_args,
                               log=log, echo_progress=progress, envs=plan.envs)
         result = compare(load_results(results), base, head, config, log)
-        result = replace(result, environments=accounted(plan, result))
+        result = with_decisions(replace(result, environments=accounted(plan, result)), decisions)
         todo = suspects_of(result, config) if recheck else []
         if todo:
             if progress:
@@ -236,7 +255,7 @@ def gate(repo: Path, base_rev: str, head_rev: str, *, benches: Sequence[str] = (
     except GateError:
         raise  # keep the work dir: the message points at its log
     shutil.rmtree(workdir, ignore_errors=True)
-    return result
+    return with_decisions(result, decisions)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -264,6 +283,24 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def no_verdict(args: argparse.Namespace, code: int, message: str) -> int:
+    """Report that the gate gave no verdict (``--markdown``, ``--json``, one
+    ``error:`` line); returns ``code``."""
+    from ..render.gate_markdown import no_verdict_markdown
+
+    print(f"error: {message}", file=sys.stderr)
+    try:
+        with staged_outputs() as staging:
+            if args.markdown:
+                staging.write(args.markdown, no_verdict_markdown(code, message))
+            if args.json:
+                doc = {"gate": {"exit_code": code, "verdict": None, "error": message}}
+                staging.write(args.json, json.dumps(doc, indent=2) + "\n")
+    except OSError as exc:
+        print(f"error: cannot write report: {exc}", file=sys.stderr)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     """The ``gate`` subcommand; returns the exit status."""
     from ..render.gate_markdown import render_markdown
@@ -276,9 +313,19 @@ def run(args: argparse.Namespace) -> int:
         result = gate(args.repo, args.base, args.head, benches=args.bench, config=config,
                       allow_dirty=args.allow_dirty, asv_args=args.asv_arg, progress=not args.quiet,
                       recheck=not args.no_recheck, force=args.force)
-    except (GateError, ConfigError, HistoryError, ResultsError, OutputError) as exc:
+    except OutputError as exc:         # an output that may not be written: write none
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except (GateError, ConfigError, ValueError, AsvRunError, HistoryError, ResultsError) as exc:
+        return no_verdict(args, EXIT_ERROR, str(exc))      # bad input, as the CLI's input errors
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return no_verdict(args, EXIT_ERROR, f"{where}{exc.strerror or exc}")
+    except Exception as exc:       # a bug of ours: no verdict, exit 3 (--debug: the traceback)
+        if getattr(args, "debug", False):
+            no_verdict(args, EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
+            raise
+        return no_verdict(args, EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
     markdown = render_markdown(result, commit_url_template(
         config.profile, project_dirs=(args.repo,), repo=args.repo))
     try:

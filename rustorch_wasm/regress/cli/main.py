@@ -29,7 +29,8 @@ from . import commands
 from .asv_runner import AsvRunError
 
 # Further command modules (add_parser/run); skipped while absent.
-OPTIONAL_COMMANDS = ("gate", "site_command", "run_command", "merge_command", "backfill_command")
+OPTIONAL_COMMANDS = ("gate", "site_command", "run_command", "merge_command", "backfill_command",
+                     "triage_command", "comment_command")
 INPUT_ERRORS = (ResultsError, HistoryError, ConfigError, BaselineError, AsvRunError, OutputError)
 EXIT_CLEAN, EXIT_FAILING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_CODES = {EXIT_CLEAN: "no failing finding", EXIT_FAILING: "failing findings",

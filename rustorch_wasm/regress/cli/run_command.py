@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..model.config import DetectorConfig, config_path, load_config
-from ..model.findings import Report
+from ..model.findings import Report, finding_id
 from ..model.series import SeriesKey, paused_gc
 from ..io.atomic import staged_outputs
 from ..io.builds import measured_commits, plan
@@ -56,9 +56,10 @@ from ..io.history import History, load_history
 from ..io.outputs import check_outputs
 from ..io.repository import HistoryError, build_keys, range_commits, toplevel
 from ..io.results import ResultsError
+from ..io.triage import project_triage
 from ..analysis import policy
 from ..analysis.confirm import Confirmation, RemeasureError, Samples, confirm
-from ..analysis.pipeline import analyse
+from ..analysis.pipeline import analyse, with_triage
 from ..render import verdicts
 from ..render.report import render_markdown
 from .asv_runner import AsvRunError, PairRunner, load_asv_config, run_history
@@ -142,9 +143,12 @@ def benchmark(project: Project, args: argparse.Namespace, config: DetectorConfig
 
 def confirmation(report: Report, history: History, project: Project, config: DetectorConfig,
                  no_confirm: bool) -> tuple[list[Confirmation], str]:
-    """Step 3: the policy's suspects, re-measured (or the note why not)."""
-    todo = policy.suspects(report, policy.companion_counts(history.series, config), config,
-                           {s.key: s.unit for s in history.series})
+    """Step 3: the policy's suspects, re-measured (or the note why not); a
+    triaged finding is not measured again (people decided it)."""
+    triaged = {f.id for f in report.findings if f.triage is not None}
+    todo = [s for s in policy.suspects(report, policy.companion_counts(history.series, config),
+                                       config, {s.key: s.unit for s in history.series})
+            if finding_id(s.key, s.commit) not in triaged]
     if not todo:
         return [], ""
     if no_confirm or project.repo is None:
@@ -211,9 +215,11 @@ def run(args: argparse.Namespace) -> int:
                                branch=args.branch, build_paths=config.profile.build_paths,
                                max_bytes=config.max_result_bytes)
         warn_all(history.result_set)
-        report = analyse(history, config)
+        decisions = project_triage(history.repo if history.repo is not None else root)
+        report = analyse(history, config, decisions)
     confirmations, note = confirmation(report, history, project, config, args.no_confirm)
     report = policy.apply_verdicts(report, confirmations, history.series)  # every view shows them
+    report = with_triage(report, decisions)     # a shift's confirmed members: findings now
     involved = {c for f in report.findings for c in (f.commit, f.previous_commit)}
     keys = (build_keys(project.repo, sorted(involved), config.profile.build_paths)
             if project.repo is not None else {})

@@ -5,7 +5,8 @@ The JSON shape (schema 2; schema 1 readers keep working, every schema-1
 field is still there with its meaning) is an interface; keep it stable::
 
     {"schema": 2, "threshold": 0.2, "alpha": 0.01, "series_checked": N,
-     "findings": [{"kind": "regression"|"drift"|"shift"|"environment"|"inconclusive"
+     "findings": [{"id": "<12 hex digits>",
+                   "kind": "regression"|"drift"|"shift"|"environment"|"inconclusive"
                            |"refuted"|"improvement",
                    "benchmark": "module.Class.time_x", "params": {"name": "value"},
                    "machine": "...", "env": "...",
@@ -21,12 +22,21 @@ field is still there with its meaning) is an interface; keep it stable::
                    "decided_by": "history"|"two-sample"|"re-measurement"|"exact counts"
                                  |"metadata"|"build key",
                    "fixed_by": "<sha>"|null,
-                   "members": [{"benchmark", "params", "ratio"}]}],
+                   "members": [{"benchmark", "params", "ratio"}],
+                   "triage": {"status": "acknowledged"|"invalid", "note": "..."}|null}],
      "alert_groups": [{"commit": "<sha>", "previous_commit": "<sha>",
                        "counts": {"regression": 1, ...}, "findings": [index, ...]}],
      "series": [{"benchmark", "params", "machine", "env", "better", "threshold",
                  "change_points": ["<sha>", ...]}]}
 
+* ``id``: the finding's stable identity (:func:`finding_id`), the first 12
+  hex digits of a SHA-256 over its benchmark, params, machine, env and
+  commit: the same change gets the same id in every run, whatever its kind
+  or statistics became; ``rustorch-regress triage`` records decisions by it.
+* ``triage``: the decision recorded for the id in the project's
+  ``regress-triage.json`` (docs/detector.md): an ``acknowledged`` or
+  ``invalid`` finding is shown as such and fails neither ``detect`` nor the
+  gate; ``null`` when there is none.
 * ``before``/``after``/``ratio``/``ci`` are in the series' own unit
   (``after / before``): a throughput regression has a ratio below 1, and
   ``better`` says which way is better.
@@ -70,6 +80,7 @@ field is still there with its meaning) is an interface; keep it stable::
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -83,6 +94,18 @@ from .series import SeriesKey
 SCHEMA = 2
 #: The evidence that can decide a finding.
 DECIDED_BY = ("history", "two-sample", "re-measurement", "exact counts", "metadata", "build key")
+#: The decisions ``rustorch-regress triage`` records (Perfherder's alert statuses).
+TRIAGE_STATUSES = ("acknowledged", "invalid")
+ID_LENGTH = 12
+
+
+def finding_id(key: SeriesKey, commit: str) -> str:
+    """The stable id of the change of ``key`` at ``commit``: 12 hex digits of
+    a SHA-256 over (benchmark, params, machine, env, commit), so it does not
+    depend on the finding's kind, statistics or the run that found it."""
+    ident = json.dumps([key.benchmark, [list(p) for p in sorted(key.params)], key.machine,
+                        key.env, commit], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:ID_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -110,6 +133,13 @@ class Finding:
     decided_by: str = "history"          # the evidence that decided it (DECIDED_BY)
     fixed_by: str | None = None          # the commit where the old level came back
     members: tuple[tuple[SeriesKey, float], ...] = ()  # shared shift: who moved, by how much
+    triage: str | None = None            # the recorded decision (TRIAGE_STATUSES), if any
+    triage_note: str = ""                # ... and its note
+
+    @property
+    def id(self) -> str:
+        """The stable id (:func:`finding_id`)."""
+        return finding_id(self.key, self.commit)
 
     @property
     def is_environment(self) -> bool:
@@ -118,8 +148,9 @@ class Finding:
 
     @property
     def fails(self) -> bool:
-        """Does it fail ``detect``? A failing kind, not fixed since, and for a
-        shared shift of unknown cause only when it is for the worse."""
+        """Does it fail ``detect``? A failing kind, not fixed since, not
+        triaged (acknowledged or invalid), and for a shared shift of unknown
+        cause only when it is for the worse."""
         return self._fails(kind_info(self.kind).fails_detect)
 
     @property
@@ -127,7 +158,7 @@ class Finding:
         return self._fails(kind_info(self.kind).fails_gate)
 
     def _fails(self, kind_fails: bool) -> bool:
-        if not kind_fails or self.fixed_by is not None:
+        if not kind_fails or self.fixed_by is not None or self.triage is not None:
             return False
         return self.kind != "shift" or self.ratio > 1.0
 
@@ -135,8 +166,10 @@ class Finding:
     def status(self) -> str:
         """How sure a failing finding is, in words, and what decided it:
         ``confirmed by re-measurement``, ``unconfirmed: two-sample, 1 commit``,
-        ``history, 12 commits``, ``fixed at <sha>``; blank for kinds that
-        fail nothing."""
+        ``history, 12 commits``, ``fixed at <sha>``, ``acknowledged: <note>``
+        (a triage decision, for any kind); blank for kinds that fail nothing."""
+        if self.triage is not None:
+            return f"{self.triage}: {self.triage_note}" if self.triage_note else self.triage
         n = f"{self.commits_after} commit{'s' if self.commits_after != 1 else ''}"
         if self.kind == "inconclusive":
             return f"not enough evidence: {self.decided_by}, {n}"
@@ -160,6 +193,7 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "kind": self.kind,
             "benchmark": self.key.benchmark,
             "params": self.key.params_dict,
@@ -186,6 +220,8 @@ class Finding:
             "fixed_by": self.fixed_by,
             "members": [{"benchmark": k.benchmark, "params": k.params_dict, "ratio": _finite(r)}
                         for k, r in self.members],
+            "triage": None if self.triage is None else {"status": self.triage,
+                                                        "note": self.triage_note},
         }
 
 

@@ -5,7 +5,11 @@ confidence interval of the ratio, p-value, instruction-count change of the
 companion ``track_*_instructions`` benchmark), then the unchanged ones
 collapsed in ``<details>``. Every name goes through :func:`.markdown.cell`,
 so no name can break the table or inject markup. With a commit URL template,
-a line under the verdict links base and head to their commits.
+a line under the verdict links base and head to their commits. A changed
+benchmark's row ends with its finding id (``rustorch-regress triage ack
+ID``); a triaged one says ``acknowledged: <note>`` and fails nothing. When
+the gate gives no verdict (exit 2, bad input; exit 3, an internal error) the
+report says so (:func:`no_verdict_markdown`), never "regression".
 """
 from __future__ import annotations
 
@@ -44,16 +48,17 @@ def _params(row: Row) -> str:
 
 def _changed_table(rows: list[Row], counts: str) -> list[str]:
     lines = ["| verdict | benchmark | params | base | head | ratio | CI of ratio | p-value "
-             f"| {counts} |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
+             f"| {counts} | id |", "|---|---|---|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
         f = r.finding
         assert f is not None
         ci = f"{f.ci[0]:.3f} – {f.ci[1]:.3f}" if all(map(math.isfinite, f.ci)) else "n/a"
         p = ("exact" if r.exact else
              f"{f.p_value:.2g}" if math.isfinite(f.p_value) else "n/a")
-        lines.append(f"| {_ICON.get(f.kind, cell(f.kind))} | {cell(r.key.benchmark)} | {_params(r)} "
+        verdict = _ICON.get(f.kind, cell(f.kind)) + (f" ({cell(f.status)})" if f.triage else "")
+        lines.append(f"| {verdict} | {cell(r.key.benchmark)} | {_params(r)} "
                      f"| {quantity(r.base, r.unit)} | {quantity(r.head, r.unit)} | ×{f.ratio:.3f} "
-                     f"| {ci} | {p} | {instruction_change(r)} |")
+                     f"| {ci} | {p} | {instruction_change(r)} | `{f.id}` |")
     return lines
 
 
@@ -72,12 +77,28 @@ def verdict_line(result: GateResult) -> str:
     if result.same_build:
         return (f"## ✅ Benchmark gate: same build, nothing to measure ({span}): "
                 "no build input changed")
-    regs = len(result.report.regressions)
+    regs = sum(1 for f in result.report.regressions if f.fails_gate)
+    triaged = sum(1 for f in result.report.findings if f.triage is not None)
+    also = f", {triaged} triaged (acknowledged or invalid)" if triaged else ""
     if result.failed_on_head:
         return f"## ⚠️ Benchmark gate: error, {len(result.failed_on_head)} benchmark(s) fail on head ({span})"
     if regs:
-        return f"## ❌ Benchmark gate: {regs} regression(s) ({span})"
-    return f"## ✅ Benchmark gate: no regression ({span})"
+        return f"## ❌ Benchmark gate: {regs} regression(s){also} ({span})"
+    return f"## ✅ Benchmark gate: no regression{also} ({span})"
+
+
+#: Why the gate gave no verdict, by exit status.
+NO_VERDICT = {2: "bad input", 3: "internal error"}
+
+
+def no_verdict_markdown(code: int, message: str) -> str:
+    """The report of a gate that could not compare (exit 2 or 3): what went
+    wrong, said apart from any regression verdict."""
+    why = NO_VERDICT.get(code, f"exit status {code}")
+    return "\n".join([f"## ⚠️ Benchmark gate: no verdict, {why} (exit {code})", "",
+                      f"The gate could not compare base and head: {cell(message)}", "",
+                      "This is not a regression verdict: nothing was decided. The job log "
+                      "has the details.", ""])
 
 
 def _exact_rule(result: GateResult) -> str:

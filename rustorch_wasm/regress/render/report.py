@@ -39,8 +39,8 @@ def finding_row(f: Finding, commit_url: str | None = None, plots: str | None = N
         values = f"{cell(format_value(f.before, f.unit))} → {cell(format_value(f.after, f.unit))}"
     cells = [f"{info.icon} {info.label}", what, cell(params),
              cell(f"{f.key.machine}/{f.key.env}"), commit_md(f.previous_commit, commit_url), values,
-             change_text(f.ratio, f.better, f.unit), ci, p, status(f),
-             cell("; ".join(f.evidence)) or ""]
+             change_text(f.ratio, f.better, f.unit), ci, p, cell(status(f)),
+             cell("; ".join(f.evidence)) or "", f"`{f.id}`"]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -66,23 +66,26 @@ def render_markdown(report: Report, title: str = "Performance regression report"
     summary = ", ".join(f"{n} {KINDS[k].label.lower()}" + ("s" if n != 1 else "")
                         for k, n in counts.items())
     unconfirmed = sum(1 for f in report.failing if not f.confirmed and f.commits_after <= 2)
+    triaged = sum(1 for f in report.findings if f.triage is not None)
     lines = [f"# {title}", "",
              f"{report.series_checked} series checked; threshold {report.threshold:.0%},"
              f" false discovery rate {report.alpha}.",
              f"**{summary}.**" + (f" {unconfirmed} of the regressions and drifts rest on"
                                   " the newest one or two commits only: unconfirmed until"
-                                  " re-measured." if unconfirmed else ""), ""]
+                                  " re-measured." if unconfirmed else "")
+             + (f" {triaged} triaged (acknowledged or invalid: shown, failing nothing)."
+                if triaged else ""), ""]
     if not report.findings:
         lines.append("No change of the threshold's size was found.")
         return "\n".join(lines) + "\n"
     head = ("| kind | benchmark | params | machine/env | previous | before → after | change |"
-            " CI | p | status | evidence |")
+            " CI | p | status | evidence | id |")
     for group in report.alert_groups():
         worst = kind_info(report.findings[group.findings[0]].kind)
         n = len(group.findings)
         lines += [f"## {worst.icon} {commit_heading(group.commit, commit_url, commit_info)}: "
                   f"{n} finding(s)", "", head,
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         lines += [finding_row(report.findings[i], commit_url, plots) for i in group.findings]
         lines.append("")
     return "\n".join(lines)

@@ -36,6 +36,11 @@ def ratio_text(e: Entry) -> str:
     return f"x{f.ratio:.3f} (p={format_p(f.p_value)}, {f.decided_by}, {f.commits_after} commit(s))"
 
 
+def evidence_of(e: Entry) -> list[str]:
+    """The entry's evidence, and its triage decision (``acknowledged: <note>``) last."""
+    return [*e.evidence, *([e.finding.status] if e.finding.triage is not None else [])]
+
+
 def summary(entries: Sequence[Entry]) -> str:
     """``2 confirmed, 1 refuted``: the sections that have entries."""
     by = {s: sum(1 for e in entries if e.section == s) for s in SECTIONS}
@@ -54,7 +59,7 @@ def text_lines(entries: Sequence[Entry]) -> list[str]:
             f = e.finding
             lines.append(f"  {f.key.label} at {f.commit[:10]} {ratio_text(e)} [{f.key.machine}, "
                          f"{f.key.env}]")
-            lines.extend(f"      {line}" for line in e.evidence)
+            lines.extend(f"      {line}" for line in evidence_of(e))
     return lines or [NOTHING]
 
 
@@ -71,7 +76,7 @@ def markdown(entries: Sequence[Entry]) -> str:
                   "| benchmark | commit | change | evidence |", "|---|---|---|---|"]
         for e in mine:
             lines.append(f"| {cell(e.finding.key.label)} | `{e.finding.commit[:10]}` | "
-                         f"{cell(ratio_text(e))} | {cell('; '.join(e.evidence))} |")
+                         f"{cell(ratio_text(e))} | {cell('; '.join(evidence_of(e)))} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -94,4 +99,4 @@ def document(entries: Sequence[Entry], confirmations: Sequence[Confirmation],
                         for e in entries]}
 
 
-__all__ = ["TITLES", "document", "markdown", "ratio_text", "summary", "text_lines"]
+__all__ = ["TITLES", "document", "evidence_of", "markdown", "ratio_text", "summary", "text_lines"]
