@@ -108,7 +108,7 @@ def test_the_markdown_report_links_and_dates_its_commits():
                            plots="plots/")
     heading = next(line for line in text.splitlines() if line.startswith("## "))
     assert heading.startswith(f"## ▲ [`{f.commit[:10]}`]({GITHUB.format(commit=f.commit)}) "
-                              "2026-11-30 Speed up \\| the \\`x\\` [path](evil): 1 finding(s)")
+                              "2026-11-30 Speed up \\| the \\`x\\` \\[path\\](evil): 1 finding(s)")
     assert f"[`{f.previous_commit[:10]}`]({GITHUB.format(commit=f.previous_commit)})" in text
     assert "[plot](plots/m.C.time_x-" in text
     plain = render_markdown(report, "django: findings")

@@ -185,7 +185,7 @@ def test_an_interrupted_site_build_leaves_the_old_site_and_the_next_one_cleans_u
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(site_module, "plot_all", interrupted)
+    monkeypatch.setattr(site_module, "write_series_data", interrupted)
     monkeypatch.setattr(atomic.StagedDir, "discard", lambda self: None)   # as if killed
     monkeypatch.setattr(atomic, "_alive", lambda pid: False)             # ... and gone
     assert run([*SITE, "--out", "site"], capsys)[0] == 2

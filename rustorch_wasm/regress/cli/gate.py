@@ -286,9 +286,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def no_verdict(args: argparse.Namespace, code: int, message: str) -> int:
     """Report that the gate gave no verdict (``--markdown``, ``--json``, one
     ``error:`` line); returns ``code``."""
+    print(f"error: {message}", file=sys.stderr)
+    write_no_verdict(args, code, message)
+    return code
+
+
+def write_no_verdict(args: argparse.Namespace, code: int, message: str) -> None:
+    """``--markdown`` and ``--json`` saying that the gate gave no verdict."""
     from ..render.gate_markdown import no_verdict_markdown
 
-    print(f"error: {message}", file=sys.stderr)
     try:
         with staged_outputs() as staging:
             if args.markdown:
@@ -298,7 +304,6 @@ def no_verdict(args: argparse.Namespace, code: int, message: str) -> int:
                 staging.write(args.json, json.dumps(doc, indent=2) + "\n")
     except OSError as exc:
         print(f"error: cannot write report: {exc}", file=sys.stderr)
-    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -321,11 +326,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return no_verdict(args, EXIT_ERROR, f"{where}{exc.strerror or exc}")
-    except Exception as exc:       # a bug of ours: no verdict, exit 3 (--debug: the traceback)
-        if getattr(args, "debug", False):
-            no_verdict(args, EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
-            raise
-        return no_verdict(args, EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}")
+    except Exception as exc:       # a bug of ours: the reports say "no verdict", then the
+        write_no_verdict(args, EXIT_INTERNAL,   # CLI's one line and exit 3 (cli/main.py)
+                         f"internal error: {type(exc).__name__}: {exc}")
+        raise
     markdown = render_markdown(result, commit_url_template(
         config.profile, project_dirs=(args.repo,), repo=args.repo))
     try:
