@@ -24,15 +24,17 @@ STYLE = """
 body { background: #f6f8fa; margin: 0; padding: 24px;
        font: 14px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif;
        color: #1f2328; }
-.comment { max-width: 1012px; margin: 0 auto; background: #fff; border: 1px solid #d0d7de;
+.comment { max-width: 1280px; margin: 0 auto; background: #fff; border: 1px solid #d0d7de;
            border-radius: 6px; }
 .head { background: #f6f8fa; border-bottom: 1px solid #d0d7de; padding: 8px 16px;
         border-radius: 6px 6px 0 0; color: #59636e; }
 .head b { color: #1f2328; }
 .body { padding: 16px; overflow-x: auto; }
 h2 { font-size: 1.5em; border-bottom: 1px solid #d1d9e0; padding-bottom: .3em; margin-top: 0; }
-table { border-collapse: collapse; display: block; overflow: auto; margin: 0 0 16px; }
+table { border-collapse: collapse; display: block; width: max-content; max-width: 100%;
+        overflow: auto; margin: 0 0 16px; }
 th, td { border: 1px solid #d1d9e0; padding: 6px 13px; }
+th { text-align: inherit; }
 th { font-weight: 600; } tr:nth-child(2n) { background: #f6f8fa; }
 code { background: rgba(129,139,152,.12); border-radius: 6px; padding: .2em .4em; font-size: 85%;
        font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
