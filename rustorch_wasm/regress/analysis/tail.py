@@ -35,7 +35,12 @@ a spike that came back (a high commit followed by ordinary ones) is never a
 tail; among those, ``k`` minimises the two-level Cauchy cost of
 :func:`~.changepoint.cauchy_cost` (each side around its median, scale
 ``s``), as :func:`~.changepoint.refine` places every other change point:
-the newest commit that is still at the old level ends it.
+the newest commit that is still at the old level ends it. When that
+commit is the first of the reach, the search goes on backwards while the
+cost falls (a level that began before the reach, in a history too short or
+too noisy for the segmentation to split): the change is placed on the
+first commit of the new level, the noise ``s`` is then re-estimated on the
+old level alone, and every position tried counts in the Bonferroni factor.
 
 The interval of the ratio is ``exp(d +- t_{level, n_b - 1} se)``. A tail step
 rests on ``j`` commits (``commits_after``); at ``j = 1`` it is
@@ -96,10 +101,8 @@ def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, wind
         return None
     lo_all = max(last_cp, first - window)
     scale = max(tail_noise(y, lo_all, first), floor)
-    best: tuple[float, int] | None = None
-    tried = 0
-    for k in range(first, n):
-        tried += 1
+
+    def cost_at(k: int) -> float | None:
         before, tail = y[lo_all:k], y[k:]       # one span for every k: comparable costs
         ref = median(before)
         d = median(tail) - ref
@@ -108,14 +111,31 @@ def tail_step(y: np.ndarray, last_cp: int, *, min_segment: int, reach: int, wind
             ok = bool(np.all(side * (tail - ref) >= half_guard))
         else:
             ok = side * d >= half_guard and side * (tail[-1] - ref) >= half_guard
-        if not ok:
-            continue
-        cost = cauchy_cost(before, scale) + cauchy_cost(tail, scale)
-        if best is None or cost < best[0] - 1e-9:
+        return cauchy_cost(before, scale) + cauchy_cost(tail, scale) if ok else None
+
+    best: tuple[float, int] | None = None
+    tried = 0
+    for k in range(first, n):
+        tried += 1
+        cost = cost_at(k)
+        if cost is not None and (best is None or cost < best[0] - 1e-9):
             best = (cost, k)
     if best is None:
         return None
     k = best[1]
+    # A best split on the reach's first commit may be a level that began
+    # earlier: the new level starts where the same cost is lowest, searched
+    # back to ``min_segment`` commits after the last change point.
+    earliest = max(last_cp, lo_all) + min_segment
+    while k == first and k - 1 >= earliest:
+        tried += 1
+        cost = cost_at(k - 1)
+        if cost is None or cost >= best[0] - 1e-9:
+            break
+        best = (cost, k - 1)
+        k = first = k - 1
+    if k < n - reach:                           # the old level's own noise, without the new one
+        scale = max(tail_noise(y, lo_all, k), floor)
     lo = lo_all
     before, tail = y[lo:k], y[k:]
     d = median(tail) - median(before)
