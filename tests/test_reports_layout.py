@@ -17,7 +17,7 @@ from _layout import REPO, cycles, import_graph, imported, long_modules, package_
 SCRIPTS = REPO / "scripts"
 #: The commands of scripts/: this repository's report generators (and the demo history).
 COMMANDS = {"demo_history", "kernel_report", "noise_probe", "noise_report", "peer_report",
-            "seed_tables", "site_screenshots", "stream_report", "webgpu_crossover"}
+            "seed_tables", "site_screenshots", "comment_screenshot", "stream_report", "webgpu_crossover"}
 #: What a command may import: argparse and the standard library around it, the
 #: reports, and rustorch_wasm only for a default path.
 COMMAND_IMPORTS = {"__future__", "argparse", "sys", "pathlib", "reports", "rustorch_wasm"}
