@@ -61,7 +61,8 @@ def read_history(results: Path) -> History:
 
 def run_ours(history: History) -> list[Flag]:
     """Our detector, as ``rustorch-regress detect`` runs it (default settings)."""
-    return [Flag(str(f.kind), f.key, f.commit) for f in findings_of(history).findings]
+    return [Flag(str(f.kind), f.key, f.commit, frozenset(k for k, _ in f.members))
+            for f in findings_of(history).findings]
 
 
 def run_asv(history: History) -> list[Flag]:

@@ -22,7 +22,11 @@ Each cross-cutting event is classified by what the detector reported within
 :data:`CROSS_REACH` commits of it in its machine/environment: an
 ``environment`` finding there (a shared shift dismissed as the machine's),
 another machine-wide kind (a shared shift of unknown cause), else the share
-of its member series with a regression exactly at the commit.
+of its member series with a regression exactly at the commit. A
+machine-wide finding that names its member series counts only when it
+holds at least half of the event's series: one that names others is a
+shift of other series beside the event (a host's wobble at the same
+commit), not the event's classification.
 """
 from __future__ import annotations
 
@@ -48,6 +52,7 @@ class Flag:
     kind: str
     key: SeriesKey            # benchmark "" for a whole machine/environment
     commit: str
+    members: frozenset[SeriesKey] = frozenset()   # a machine-wide flag's series, when named
 
     @property
     def machine_wide(self) -> bool:
@@ -154,9 +159,11 @@ def classify_cross(plan: Plan, event: str, flags: list[Flag], clean: list[Flag],
     index = {c: i for i, (_, c) in enumerate(commits)}
     at = index.get(inj.culprit)
     before = {(f.kind, f.key, f.commit) for f in clean}
+    mine = {t.key for t in members}
     near = [f for f in flags if f.machine_wide and f.key.machine == inj.machine
             and f.key.env == env and (f.kind, f.key, f.commit) not in before
-            and at is not None and f.commit in index and abs(index[f.commit] - at) <= CROSS_REACH]
+            and at is not None and f.commit in index and abs(index[f.commit] - at) <= CROSS_REACH
+            and (not f.members or 2 * len(mine & f.members) >= len(mine))]
     k = sum(t.key in hit_keys for t in members)
     share = f"{k}/{len(members)}"
     if any(f.kind == "environment" for f in near):

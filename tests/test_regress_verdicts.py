@@ -275,3 +275,26 @@ def test_regressions_crowding_the_newest_commits_are_each_reported(tmp_path, cap
     assert not [f for f in doc["findings"] if f["kind"] == "environment"]
     found = {(f["benchmark"], f["commit"]) for f in doc["findings"] if f["kind"] == "regression"}
     assert found == {(names[j], shas[n - 1 - j % 3]) for j in range(12)}
+
+
+def test_a_stretch_of_the_host_does_not_hide_a_step_that_stayed(tmp_path, capsys):
+    """20 of 24 series x1.5 for three commits, then back (the host was slow);
+    two of them changed for good at the stretch's first commit (the code did
+    it while the host wobbled). The stretch is an environment finding of the
+    series that came back; the two that stayed are regressions, not members."""
+    n, at = 40, 25
+    names = [f"m.S.time_{j}" for j in range(24)]
+    levels = np.ones((n, 24)) * 1e-3
+    levels[at:at + 3, :20] *= 1.5
+    levels[at + 3:, 3] *= 1.5
+    levels[at + 3:, 7] *= 1.5
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 24)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    assert code == 1
+    found = kinds_at(doc, shas[at])
+    assert ("regression", "m.S.time_3") in found and ("regression", "m.S.time_7") in found
+    [env] = [f for f in doc["findings"] if f["commit"] == shas[at] and not f["benchmark"]]
+    assert env["kind"] == "environment" and env["decided_by"] == "history"
+    members = {m["benchmark"] for m in env["members"]}
+    assert len(members) >= 15 and not members & {"m.S.time_3", "m.S.time_7"}
+    assert 1.4 < env["ratio"] < 1.6

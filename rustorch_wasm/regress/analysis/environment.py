@@ -12,6 +12,11 @@ then, per event:
   instruction-count companion changed their count at that commit, the
   code moved them: the event is no environment, and its members are judged
   as they are. Otherwise it is one ``environment`` finding.
+* **A stretch explains only what came back.** A member whose own step
+  outlasted a stretch (its level after the stretch still at least half the
+  shift away from its level before it) is no member: it is judged as
+  itself, and the finding's members and ratio are those of the others.
+  When at least half of the members stayed, the shift lasted.
 * **Judging against it.** Each member's candidate is replaced by the same
   candidate against the shared shift (:meth:`.candidates.Candidate.against`),
   or dropped when the shift explains it (:func:`.shared.absorbed`).
@@ -39,6 +44,7 @@ from ..model.series import Series, SeriesKey
 from .candidates import Candidate
 from .changepoint import noise_scale, segment_levels
 from .exact_counts import count_ratio
+from .lasting import stayed, without_lasting
 from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
 
 
@@ -218,6 +224,11 @@ class EventRun:
         changed, counted = code_moved(event, members, self.by_key, config.profile)
         if counted and changed > counted / 2:
             return False                                   # the code moved them
+        if event.end is not None:
+            event = without_lasting(event, {m.series for m in event.members
+                                            if m.ref is not None and m.end is None
+                                            and stayed(members[m.series].positions, members[m.series].y,
+                                                      event, config)})
         if event.end is not None:
             self.stretches.setdefault(group, []).append((event.start, event.end))
         sha_at, ordered = self.commits_of(group, members)
