@@ -44,7 +44,7 @@ from ..model.series import Series, SeriesKey
 from .candidates import Candidate
 from .changepoint import noise_scale, segment_levels
 from .exact_counts import count_ratio
-from .lasting import stayed, without_lasting
+from .lasting import level_change, stayed, without_lasting
 from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
 
 
@@ -225,10 +225,8 @@ class EventRun:
         if counted and changed > counted / 2:
             return False                                   # the code moved them
         if event.end is not None:
-            event = without_lasting(event, {m.series for m in event.members
-                                            if m.ref is not None and m.end is None
-                                            and stayed(members[m.series].positions, members[m.series].y,
-                                                      event, config)})
+            changes = [level_change(p.positions, p.y, event, config) for p in members]
+            event = without_lasting(event, stayed(changes, event))
         if event.end is not None:
             self.stretches.setdefault(group, []).append((event.start, event.end))
         sha_at, ordered = self.commits_of(group, members)

@@ -2,12 +2,15 @@
 
 A shared event that returns by itself (a *stretch*: the host was slow for a
 while) is evidence that the environment moved its members. A member whose
-own step outlasted the stretch is not explained by it: with ``L`` the
-member's log level (badness terms) over up to ``window`` commits before the
+own step outlasted the stretch is not explained by it: with ``L`` a
+series' log level (badness terms) over up to ``window`` commits before the
 stretch's first commit and ``R`` over up to ``window`` commits from its
-first commit back (at least ``min_segment`` each), the member *stayed* when
+first commit back (at least ``min_segment`` each), ``c_i = med(R) - med(L)``
+its level change across the stretch, and ``C`` the median of ``c_i`` over
+every series of the machine/environment (what the host itself did between
+the two sides: a later wobble lifts them all), a member *stayed* when
 
-    sign(s) (med(R) - med(L)) >= |s| / 2,
+    sign(s) (c_i - C) >= |s| / 2,
 
 ``s`` the event's shared log shift. Stayed members leave the event and are
 judged as themselves (a code change that landed during a wobble of the
@@ -27,17 +30,26 @@ from .shared import SharedEvent
 from .stats import median, robust_spread
 
 
-def stayed(pos: np.ndarray, y: np.ndarray, event: SharedEvent, config: DetectorConfig) -> bool:
-    """Is a member (its usable points' commit positions ``pos`` and badness log
-    levels ``y``) still at least half the shift away from its level before
-    the stretch, over the commits after it (``window`` each side, at least
-    ``min_segment`` after)? Its step then outlasted the stretch."""
+def level_change(pos: np.ndarray, y: np.ndarray, event: SharedEvent,
+                 config: DetectorConfig) -> float | None:
+    """``med(R) - med(L)`` of one series (its usable points' commit positions
+    ``pos`` and badness log levels ``y``; see the module docstring), or None
+    when either side has fewer than ``min_segment`` commits."""
     before = y[pos < event.start][-config.window:]
     after = y[pos >= event.end][:config.window]
     if before.size < config.min_segment or after.size < config.min_segment:
-        return False
+        return None
+    return median(after) - median(before)
+
+
+def stayed(changes: list[float | None], event: SharedEvent) -> set[int]:
+    """The members (series indices) that stayed: their level change ``changes[i]``
+    beyond the group's common one by at least half the shift."""
+    common = median(np.array([c for c in changes if c is not None] or [0.0]))
     sign = 1.0 if event.log_shift > 0 else -1.0
-    return sign * (median(after) - median(before)) >= 0.5 * abs(event.log_shift)
+    return {m.series for m in event.members
+            if m.ref is not None and m.end is None and changes[m.series] is not None
+            and sign * (changes[m.series] - common) >= 0.5 * abs(event.log_shift)}
 
 
 def without_lasting(event: SharedEvent, lasting: set[int]) -> SharedEvent:
