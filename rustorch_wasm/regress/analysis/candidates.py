@@ -145,8 +145,9 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
                              values[tail.lo:tail.k], values[tail.k:], math.exp(tail.d),
                              tail.p_value, commits_after=tail.j, tail=tail))
     # drift scans run between the change points whose step is big enough to
-    # be judged as a step (the verdict's guard)
-    guard = math.log1p(config.guard * t)
+    # be a finding (the threshold: a step below it is never reported, so a
+    # creep made of such steps must stay one drift scan)
+    guard = math.log1p(t)
     steps = [c for c in out if c.tail is None]
     resets = [0, *[k for k, c in zip(big, steps) if abs(math.log(c.ratio)) >= guard]]
     if tail is not None and abs(tail.d) >= guard:
