@@ -35,7 +35,7 @@ from .corpus import (Spec, aa_corpus, generate, series_index, speed_series, writ
 from .latency import main_latency, ours_single
 from .ours import analyse_in_memory, run_on_files
 from .peers import PEERS, Peer, peer_flags
-from .scoring import Flags, noisy_split, scores
+from .scoring import Flags, found_by_size, noisy_split, scores
 from .users import main as users_main
 
 OURS = "ours (rustorch-regress detect)"
@@ -77,6 +77,7 @@ def evaluate(args: argparse.Namespace, argv: list[str]) -> None:
               file=sys.stderr)
         flags, series, elapsed = our_flags(results, repo)
     rows: dict[str, Row] = {OURS: (scores(flags, specs), elapsed, noisy_split(flags, specs))}
+    sizes = {OURS: found_by_size(flags, specs)}
     if args.misses:
         write_misses(args.misses, flags, specs)
     ran: dict[str, Peer] = {}
@@ -87,11 +88,12 @@ def evaluate(args: argparse.Namespace, argv: list[str]) -> None:
         pf, seconds = got
         ran[name] = fn
         rows[name] = (scores(pf, specs), seconds, noisy_split(pf, specs))
+        sizes[name] = found_by_size(pf, specs)
         print(f"{name}: {seconds:.1f} s", file=sys.stderr)
     lat = main_latency(series, specs, args.latency, {OURS: ours_single, **ran})
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        print_table(rows, lat, specs, args)
+        print_table(rows, lat, specs, args, sizes)
         extra_aa(args)
     sys.stdout.write(out.getvalue())
     if args.doc:
@@ -118,7 +120,8 @@ def extra_aa(args: argparse.Namespace) -> None:
 
 
 def print_table(rows: dict[str, Row], lat: dict[str, tuple[float, float]], specs: list[Spec],
-                args: argparse.Namespace) -> None:
+                args: argparse.Namespace,
+                sizes: dict[str, dict[float, tuple[int, int]]]) -> None:
     counts = {k: sum(s.kind == k for s in specs) for k in ("aa", "step", "double", "small",
                                                            "drift")}
     print(f"Corpus: {len(specs)} series (seed {args.seed}): {counts['aa']} A/A,"
@@ -134,6 +137,10 @@ def print_table(rows: dict[str, Row], lat: dict[str, tuple[float, float]], specs
         print(f"| {name} | {r['P0']:.3f} | {r['R0']:.3f} | {r['F10']:.3f} | {r['F11']:.3f} |"
               f" {quiet:.3f} | {quiet1:.3f} | {loud:.3f} | {r['fa']:.1f} ({r['fa_last']:.1f}) | {r['small']:.1%} | {r['drift']:.1%} |"
               f" {med:g} | {share:.0%} | {t:.1f} |")
+    print("\nSingle steps flagged at their exact commit, by size (x1.2 is the 20 % threshold"
+          " itself: a step measured just below it is no finding):\n")
+    for name, found in sizes.items():
+        print(f"- {name}: " + ", ".join(f"x{k:g} {a}/{b}" for k, (a, b) in found.items()))
 
 
 def speed(args: argparse.Namespace) -> None:

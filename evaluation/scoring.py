@@ -138,3 +138,17 @@ def md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return out
+
+
+def found_by_size(flags: Flags, specs: list[Spec]) -> dict[float, tuple[int, int]]:
+    """Single steps flagged at their exact commit, by step size (the factor or
+    its reciprocal): size -> (found, steps)."""
+    out: dict[float, tuple[int, int]] = {}
+    for s in specs:
+        if s.kind != "step":
+            continue
+        size = round(max(s.factor, 1.0 / s.factor), 2)
+        found, total = out.get(size, (0, 0))
+        out[size] = (found + (s.truths[0] in flags.get(s.sid, [])), total + 1)
+    return dict(sorted(out.items()))
+
