@@ -23,11 +23,11 @@ decision to reopen, a missing note, a malformed triage file).
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..model.json_file import read_json
 from ..io.triage import (FINDING_FIELDS, Decision, TriageError, check_id, load_triage,
                          save_triage, triage_path)
 
@@ -37,12 +37,7 @@ STATUS_OF = {"ack": "acknowledged", "invalid": "invalid"}
 
 def finding_in_report(path: Path, ident: str) -> dict[str, Any]:
     """What finding ``ident`` of the JSON report at ``path`` names."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TriageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TriageError(f"{path}: not valid JSON: {exc}") from None
+    doc = read_json(path, TriageError)
     findings = doc.get("findings") if isinstance(doc, dict) else None
     if not isinstance(findings, list):
         raise TriageError(f"{path}: not a detector report (no \"findings\" list)")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..model.json_file import read_json
 from ..model.config import ConfigError
 from ..model.findings import ID_LENGTH, TRIAGE_STATUSES
 from .atomic import write_atomic
@@ -108,12 +109,7 @@ def load_triage(path: Path | None) -> dict[str, Decision]:
     there is no file)."""
     if path is None or not Path(path).is_file():
         return {}
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TriageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TriageError(f"{path}: not valid JSON: {exc}") from None
+    data = read_json(path, TriageError)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA \
             or not isinstance(data.get("decisions"), dict):
         raise TriageError(f"{path}: expected {{\"schema\": {SCHEMA}, \"decisions\": {{...}}}}")

@@ -17,13 +17,13 @@ from asv's benchmark type, the unit and the name).
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .json_file import read_json
 from .direction import Better, better_of
 from .profile import Profile, ProfileError, direction_rules, load_profile
 
@@ -176,12 +176,7 @@ def load_config(path: Path | None, base: DetectorConfig | None = None) -> Detect
     config = base or DetectorConfig()
     if path is None:
         return config
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    data = read_json(path, ConfigError)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object")
     unknown = set(data) - {"threshold", "alpha", "overrides", "direction", "profile"}
