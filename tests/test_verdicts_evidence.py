@@ -47,6 +47,24 @@ def test_the_previous_build_is_the_last_one_with_another_build():
     assert f.previous_commit == s.commits[0]
 
 
+def test_every_build_change_of_a_short_history_is_judged_not_only_the_newest():
+    """Four builds, x3 slower from the second on (the fresh-clone blind
+    spot: the change was not at the newest build, and the history is too
+    short to segment): the two-sample rule judges every build change, so the
+    change is found at the second build and nowhere else; a re-run of one
+    build (same build) is not a change."""
+    s = series("m.C.time_x", [1e-3, 3e-3, 3e-3, 3e-3, 3e-3], seed=3)
+    same = {s.commits[3]: s.commits[2]}
+    report = detect([s, series("m.C.time_y", [1e-3] * 5, seed=4)], same_build=same)
+    [f] = report.findings
+    assert (f.kind, f.commit, f.previous_commit) == ("regression", s.commits[1], s.commits[0])
+    assert f.decided_by == "two-sample" and 2.8 < f.ratio < 3.2
+    # and a change that is undone within the short history is two findings
+    back = series("m.C.time_z", [1e-3, 2e-3, 1e-3], seed=5)
+    kinds = [(f.kind, f.commit) for f in detect([back]).findings]
+    assert kinds == [("regression", back.commits[1]), ("improvement", back.commits[2])]
+
+
 def test_one_value_per_run_is_not_enough_evidence_never_a_verdict():
     """A track_ series with one value per run (no samples) moved x2: no test
     can decide it, so it is listed as inconclusive, failing nothing."""

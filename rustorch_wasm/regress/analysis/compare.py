@@ -21,6 +21,7 @@ terms.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -79,53 +80,75 @@ def raw_finding(kind: Kind, key: SeriesKey, commit: str, previous: str, b: np.nd
                    better, 1, exact, decided_by=decided_by)
 
 
+@dataclass(frozen=True)
+class Pair:
+    """One series' samples at two commits, a hypothesis of the two-sample rule."""
+
+    key: SeriesKey
+    before: list[float]
+    after: list[float]
+    unit: str
+    commit_before: str
+    commit_after: str
+
+
+def judge_pairs(pairs: list[Pair], config: DetectorConfig) -> tuple[list[Finding], int]:
+    """The findings of ``pairs`` under the two-sample rule (see the module
+    docstring), one Benjamini-Hochberg family over all of them, and how
+    many pairs had values on both sides. A series may appear in several
+    pairs (at different commits)."""
+    findings: list[Finding] = []
+    tested: list[tuple[Pair, np.ndarray, np.ndarray, float, float]] = []
+    checked = 0
+    for pair in pairs:
+        key, unit = pair.key, pair.unit
+        b, a = clean(pair.before), clean(pair.after)
+        if b.size == 0 or a.size == 0:
+            continue
+        checked += 1
+        t = config.threshold_for(key.benchmark)
+        better = config.better_for(key.benchmark, unit)
+        if better == "higher":                  # judged in badness terms (direction)
+            b, a = 1.0 / b, 1.0 / a
+        ratio = median_ratio(b, a)
+        where = (pair.commit_after, pair.commit_before)
+        if config.profile.is_exact(key):
+            kind = exact_kind(ratio, t)
+            if kind is not None:
+                findings.append(raw_finding(kind, key, *where, b, a, ratio, (ratio, ratio), 0.0,
+                                            unit, better, (), True, "exact counts"))
+            continue
+        if min(a.size, b.size) < 2:
+            if guard_passed(ratio, t, config.guard):
+                findings.append(raw_finding("inconclusive", key, *where, b, a, ratio,
+                                            (math.nan, math.nan), math.nan, unit, better,
+                                            (UNTESTED,)))
+            continue
+        if guard_passed(ratio, t, config.guard):     # only sized changes are hypotheses
+            tested.append((pair, b, a, ratio, mann_whitney_p(b, a)))
+    rejected = benjamini_hochberg([p for *_, p in tested], config.alpha)
+    for (pair, b, a, ratio, p), ok in zip(tested, rejected):
+        if not ok:
+            continue
+        t = config.threshold_for(pair.key.benchmark)
+        ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
+        kind = step_kind(ratio, ci, t, config.guard)
+        if kind is not None:
+            findings.append(raw_finding(kind, pair.key, pair.commit_after, pair.commit_before,
+                                        b, a, ratio, ci, p,
+                                        pair.unit, config.better_for(pair.key.benchmark,
+                                                                     pair.unit)))
+    return findings, checked
+
+
 def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey, list[float]],
                     units: dict[SeriesKey, str], commit_before: str, commit_after: str,
                     config: DetectorConfig | None = None) -> Report:
     """Findings for every key measured on both sides."""
     config = config or DetectorConfig()
-    keys = sorted(k for k in before.keys() & after.keys())
-    findings: list[Finding] = []
-    tested: list[tuple[SeriesKey, np.ndarray, np.ndarray, float, float]] = []
-    checked = 0
-    for key in keys:
-        b, a = clean(before[key]), clean(after[key])
-        if b.size == 0 or a.size == 0:
-            continue
-        checked += 1
-        t = config.threshold_for(key.benchmark)
-        unit = units.get(key, "unit")
-        better = config.better_for(key.benchmark, unit)
-        if better == "higher":                  # judged in badness terms (direction)
-            b, a = 1.0 / b, 1.0 / a
-        ratio = median_ratio(b, a)
-        exact = config.profile.is_exact(key)
-        if exact:
-            kind = exact_kind(ratio, t)
-            if kind is not None:
-                findings.append(raw_finding(kind, key, commit_after, commit_before, b, a,
-                                            ratio, (ratio, ratio), 0.0, unit, better, (), True,
-                                            "exact counts"))
-            continue
-        if min(a.size, b.size) < 2:
-            if guard_passed(ratio, t, config.guard):
-                findings.append(raw_finding("inconclusive", key, commit_after, commit_before, b,
-                                            a, ratio, (math.nan, math.nan), math.nan, unit,
-                                            better, (UNTESTED,)))
-            continue
-        if guard_passed(ratio, t, config.guard):     # only sized changes are hypotheses
-            tested.append((key, b, a, ratio, mann_whitney_p(b, a)))
-    rejected = benjamini_hochberg([p for *_, p in tested], config.alpha)
-    for (key, b, a, ratio, p), ok in zip(tested, rejected):
-        if not ok:
-            continue
-        t = config.threshold_for(key.benchmark)
-        ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
-        kind = step_kind(ratio, ci, t, config.guard)
-        if kind is not None:
-            unit = units.get(key, "unit")
-            findings.append(raw_finding(kind, key, commit_after, commit_before, b, a, ratio, ci,
-                                        p, unit, config.better_for(key.benchmark, unit)))
+    pairs = [Pair(key, before[key], after[key], units.get(key, "unit"), commit_before,
+                  commit_after) for key in sorted(before.keys() & after.keys())]
+    findings, checked = judge_pairs(pairs, config)
     findings.sort(key=lambda f: f.key)
     return Report(config.threshold, config.alpha, checked, findings)
 

@@ -1,16 +1,19 @@
-"""The newest build, judged even when the history is too short for its noise.
+"""Short histories, judged build by build by the two-sample rule.
 
 Commit-level tests need history: the segmentation wants ``2·m`` usable
 commit levels (``m`` = ``min_segment``), the tail test ``m`` commits of the
 old level. A series with fewer (few distinct builds in the range, a new
-benchmark, a new environment) would leave its newest build unjudged, and
-silence would read as "no change". Such a series' newest measured commit
-``C`` is compared with ``P``, the last measured commit before it with
-another build (``same_build``; without build identity, the previous
-measured commit), by the two-sample rule of the gate
-(:func:`.compare.compare_samples`): the samples of the two runs, one
-Benjamini-Hochberg family over every such series of the run, the ratio at
-the threshold. Samples of one run share that run's machine state, so the
+benchmark, a new environment) would leave its changes unjudged, and silence
+would read as "no change". In such a series every build change is judged
+(:func:`build_changes`): the first measured commit ``C`` of each build
+against ``P``, the last measured commit of the build before it, and the
+newest build's newest commit against :func:`previous_build` (the last
+measured commit with another build; without build identity, every commit is
+its own build). A change at the second of four builds is found as surely
+as one at the newest. The rule is the gate's
+(:func:`.compare.judge_pairs`): the samples of the two runs, one
+Benjamini-Hochberg family over every such pair of the run, the ratio at the
+threshold. Samples of one run share that run's machine state, so the
 within-run p-value overstates the evidence: such a finding rests on one
 commit (``commits_after`` 1), is ``decided_by`` ``two-sample`` and stays
 unconfirmed until re-measured (``run`` and the gate re-measure it).
@@ -34,7 +37,7 @@ from ..model.config import DetectorConfig
 from ..model.findings import Finding
 from ..model.series import Series, SeriesKey
 from .candidates import Candidate, ci_of
-from .compare import clean, compare_samples, raw_finding
+from .compare import Pair, clean, judge_pairs, raw_finding
 from .stats import bootstrap_ratio_ci, mann_whitney_p, median_ratio
 
 
@@ -49,35 +52,38 @@ def previous_build(series: Series, same_build: Mapping[str, str]) -> int | None:
     return None
 
 
+def build_changes(series: Series, same_build: Mapping[str, str]) -> list[tuple[int, int]]:
+    """``(P, C)`` index pairs of every build change of ``series``: each first
+    point of a build with the point before it (the last of the previous
+    build); for the newest build, its newest point with
+    :func:`previous_build`."""
+    commits = series.commits
+    build = [same_build.get(c, c) for c in commits]
+    out = [(i - 1, i) for i in range(1, len(commits)) if build[i] != build[i - 1]]
+    last = previous_build(series, same_build)
+    if last is not None:
+        out = [(p, c) for p, c in out if p < last] + [(last, len(commits) - 1)]
+    return out
+
+
 def newest_by_samples(short: list[Series], config: DetectorConfig,
                       same_build: Mapping[str, str]) -> list[Finding]:
-    """The two-sample verdicts on the newest build of each of ``short``
+    """The two-sample verdicts on every build change of each of ``short``
     (series too short for the commit-level tests), one family."""
-    pairs: dict[tuple[str, str], list[tuple[Series, int]]] = {}
-    for s in short:
-        p = previous_build(s, same_build)
-        if p is not None:
-            pairs.setdefault((s.commits[p], s.commits[-1]), []).append((s, p))
-    family_before: dict[SeriesKey, list[float]] = {}
-    family_after: dict[SeriesKey, list[float]] = {}
-    units: dict[SeriesKey, str] = {}
-    where: dict[SeriesKey, tuple[str, str]] = {}
-    for (parent, commit), members in pairs.items():
-        for s, p in members:
-            family_before[s.key] = list(s.columns.samples[p]) or [float(s.medians[p])]
-            family_after[s.key] = list(s.columns.samples[-1]) or [float(s.medians[-1])]
-            units[s.key] = s.unit
-            where[s.key] = (parent, commit)
-    found = compare_samples(family_before, family_after, units, "", "", config).findings
-    flagged = {f.key for f in found}
-    out = [replace(f, previous_commit=where[f.key][0], commit=where[f.key][1],
-                   evidence=f.evidence + _two_sample_note(f))
-           for f in found]
-    for key in family_before.keys() - flagged:
-        b, a = clean(family_before[key]), clean(family_after[key])
+    pairs = [Pair(s.key, list(s.columns.samples[p]) or [float(s.medians[p])],
+                  list(s.columns.samples[c]) or [float(s.medians[c])], s.unit,
+                  s.commits[p], s.commits[c])
+             for s in short for p, c in build_changes(s, same_build)]
+    found, _ = judge_pairs(pairs, config)
+    flagged = {(f.key, f.commit) for f in found}
+    out = [replace(f, evidence=f.evidence + _two_sample_note(f)) for f in found]
+    for pair in pairs:
+        if (pair.key, pair.commit_after) in flagged:
+            continue
+        key, b, a = pair.key, clean(pair.before), clean(pair.after)
         if b.size < 2 or a.size < 2:
             continue
-        better = config.better_for(key.benchmark, units[key])
+        better = config.better_for(key.benchmark, pair.unit)
         if better == "higher":
             b, a = 1.0 / b, 1.0 / a
         ratio = median_ratio(b, a)
@@ -85,8 +91,8 @@ def newest_by_samples(short: list[Series], config: DetectorConfig,
         if math.isfinite(ratio) and abs(math.log(ratio)) >= math.log1p(t):
             ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap,
                                     seed=config.seed)
-            f = raw_finding("inconclusive", key, where[key][1], where[key][0], b, a, ratio, ci,
-                            mann_whitney_p(b, a), units[key], better,
+            f = raw_finding("inconclusive", key, pair.commit_after, pair.commit_before, b, a,
+                            ratio, ci, mann_whitney_p(b, a), pair.unit, better,
                             (f"x{ratio:.3f} between two runs, not significant against the "
                              "spread of their samples: not enough evidence",))
             out.append(f)
@@ -132,4 +138,4 @@ def undecided(candidates: list[Candidate], decided: set[int], config: DetectorCo
     return out
 
 
-__all__ = ["newest_by_samples", "previous_build", "undecided"]
+__all__ = ["build_changes", "newest_by_samples", "previous_build", "undecided"]
