@@ -208,6 +208,11 @@ def render(results: list[RepoResult], seeds: list[int], args_line: str) -> str:
     for d in DETECTORS:
         o = pooled(read, seeds, d)
         lines.append(f"| {d} | " + " | ".join(str(o.buckets.get(b, 0)) for b in BUCKETS) + " |")
+    lines += ["", "New false regressions, all repositories and seeds, by where they are (on a series"
+              " the injection changed, further than 10 commits from it / on a series it did not"
+              " touch):", ""]
+    lines += [f"- {d}: {o.false_on_injected} / {o.false_new - o.false_on_injected}"
+              for d in DETECTORS for o in [pooled(read, seeds, d)]]
     skipped = [r for r in results if r.error is not None]
     if skipped:
         lines += ["", "Not read (the reader refuses them; they are evaluated once it reads them):",
@@ -227,6 +232,7 @@ def as_json(results: list[RepoResult]) -> dict:
                        "outcomes": {f"{s}/{d}": {"truths": o.truths, "hits": o.hits,
                                                   "late": o.late, "late_hits": o.late_hits,
                                                   "errors": o.errors, "false_new": o.false_new,
+                                                  "false_on_injected": o.false_on_injected,
                                                   "cross": o.cross,
                                                   "cross_members": list(o.cross_members)}
                                     for (s, d), o in r.outcomes.items()}}

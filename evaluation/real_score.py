@@ -16,7 +16,10 @@ Per injected series (:class:`~.injection.Truth`):
 * **new false regressions**: regression flags of the injected run that the
   un-injected run did not raise and that are not within the window of a
   change the injection made to their series (a series too young at the
-  culprit to be a truth still changed there).
+  culprit to be a truth still changed there); ``false_on_injected`` counts
+  those on a series the injection changed (further than the window from
+  it: the injected step moved the series' other findings), the rest are on
+  series it did not touch (the run-wide parts of the analysis moved).
 
 Each cross-cutting event is classified by what the detector reported within
 :data:`CROSS_REACH` commits of it in its machine/environment: an
@@ -77,6 +80,7 @@ class Outcome:
     errors: list[int] = field(default_factory=list)          # placement errors of matched truths
     buckets: Counter = field(default_factory=Counter)
     false_new: int = 0
+    false_on_injected: int = 0        # of false_new: on an injected series, beyond its window
     cross: list[str] = field(default_factory=list)            # one label per cross event
     cross_members: tuple[int, int] = (0, 0)                   # members hit at the commit, members
 
@@ -88,6 +92,7 @@ class Outcome:
         self.errors += other.errors
         self.buckets.update(other.buckets)
         self.false_new += other.false_new
+        self.false_on_injected += other.false_on_injected
         self.cross += other.cross
         self.cross_members = (self.cross_members[0] + other.cross_members[0],
                               self.cross_members[1] + other.cross_members[1])
@@ -193,7 +198,9 @@ def score(plan: Plan, series: list[Series], flags: list[Flag], clean: list[Flag]
         if error is not None:
             out.errors.append(error)
     onset = onsets(plan, by_key)
-    out.false_new = sum(1 for f in flagged - before if not explained(f, onset, commits_of))
+    false = [f for f in flagged - before if not explained(f, onset, commits_of)]
+    out.false_new = len(false)
+    out.false_on_injected = sum(1 for key, _ in false if key in onset)
     hit_keys = {t.key for t in plan.truths if (t.key, t.commit) in flagged}
     crosses = [i.ident for i in plan.injections if i.kind == "cross"]
     out.cross = [classify_cross(plan, e, flags, clean, by_key, hit_keys) for e in crosses]
