@@ -93,6 +93,7 @@ REAL_ASV ?= $(HOME)/.cache/rustorch_wasm/real
 REAL_MIRRORS ?=
 REAL_SEEDS ?= 1,2
 REAL_HELD_OUT_SEEDS ?= 3,4
+REAL_FRESH_SEEDS ?= 7,8
 REAL_HELD_OUT ?= kedro-org+kedro-benchmark-results,UXARRAY+uxarray-asv,vaexio+vaex-asv,emsig+empymod-bench
 eval-detector: setup
 	$(PY) -m pip install -q -e '.[dev,eval]'
@@ -105,7 +106,10 @@ eval-detector: setup
 			--seeds '$(REAL_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md && \
 		$(PY) -m evaluation.real_history --repos $$(ls -d '$(REAL_ASV)'/*/ | grep -v cvxpy) \
 			--seeds '$(REAL_HELD_OUT_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md \
-			--section eval-real-held-out-seeds; \
+			--section eval-real-held-out-seeds && \
+		$(PY) -m evaluation.real_history --repos $$(ls -d '$(REAL_ASV)'/*/ | grep -v cvxpy) \
+			--seeds '$(REAL_FRESH_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md \
+			--section eval-real-fresh-seeds; \
 	else echo "warning: no real asv history in $(REAL_ASV): the real-history part is skipped"; fi
 
 # Ours in every engine (Wasmer, V8, Chromium, Firefox, WebKit) beside TF.js-wasm in the same
