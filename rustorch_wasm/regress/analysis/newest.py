@@ -102,7 +102,7 @@ def newest_by_samples(short: list[Series], config: DetectorConfig,
 def _two_sample_note(f: Finding) -> tuple[str, ...]:
     if f.kind == "inconclusive":
         return ()
-    return ("two-sample: the newest build's samples against the previous build's "
+    return ("two-sample: this build's samples against the previous build's "
             "(one run each; unconfirmed until re-measured)",)
 
 

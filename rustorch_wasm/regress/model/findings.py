@@ -48,8 +48,8 @@ field is still there with its meaning) is an interface; keep it stable::
   unconfirmed.
 * ``decided_by``: the evidence that decided it: ``history`` (the step
   against the series' own commit-to-commit noise), ``two-sample`` (the
-  samples of the newest build against the previous one's, when the history
-  is too short for its noise), ``re-measurement`` (interleaved runs of the
+  samples of a build against the previous build's, when the history is too
+  short for its noise), ``re-measurement`` (interleaved runs of the
   commit and its parent), ``exact counts``; for an environment finding the evidence that
   the environment made it: ``metadata`` (asv's recorded machine, Python or
   requirements changed), ``build key`` (the commit changed no build input)
