@@ -92,13 +92,21 @@ class Pair:
     commit_after: str
 
 
-def judge_pairs(pairs: list[Pair], config: DetectorConfig) -> tuple[list[Finding], int]:
+#: A tested pair in badness terms: the pair, its cleaned samples before and
+#: after, the ratio of medians and the Mann-Whitney p-value.
+Tested = tuple[Pair, np.ndarray, np.ndarray, float, float]
+
+
+def judge_pairs(pairs: list[Pair], config: DetectorConfig
+                ) -> tuple[list[Finding], int, list[Tested]]:
     """The findings of ``pairs`` under the two-sample rule (see the module
-    docstring), one Benjamini-Hochberg family over all of them, and how
-    many pairs had values on both sides. A series may appear in several
-    pairs (at different commits)."""
+    docstring), one Benjamini-Hochberg family over all of them; how many
+    pairs had values on both sides; and the tested pairs (sized, samples on
+    both sides) that made no finding. A series may appear in several pairs
+    (at different commits)."""
     findings: list[Finding] = []
-    tested: list[tuple[Pair, np.ndarray, np.ndarray, float, float]] = []
+    tested: list[Tested] = []
+    unsettled: list[Tested] = []
     checked = 0
     for pair in pairs:
         key, unit = pair.key, pair.unit
@@ -127,18 +135,21 @@ def judge_pairs(pairs: list[Pair], config: DetectorConfig) -> tuple[list[Finding
         if guard_passed(ratio, t, config.guard):     # only sized changes are hypotheses
             tested.append((pair, b, a, ratio, mann_whitney_p(b, a)))
     rejected = benjamini_hochberg([p for *_, p in tested], config.alpha)
-    for (pair, b, a, ratio, p), ok in zip(tested, rejected):
-        if not ok:
+    for item, ok in zip(tested, rejected):
+        pair, b, a, ratio, p = item
+        kind = None
+        if ok:
+            t = config.threshold_for(pair.key.benchmark)
+            ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap,
+                                    seed=config.seed)
+            kind = step_kind(ratio, ci, t, config.guard)
+        if kind is None:
+            unsettled.append(item)
             continue
-        t = config.threshold_for(pair.key.benchmark)
-        ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
-        kind = step_kind(ratio, ci, t, config.guard)
-        if kind is not None:
-            findings.append(raw_finding(kind, pair.key, pair.commit_after, pair.commit_before,
-                                        b, a, ratio, ci, p,
-                                        pair.unit, config.better_for(pair.key.benchmark,
-                                                                     pair.unit)))
-    return findings, checked
+        findings.append(raw_finding(kind, pair.key, pair.commit_after, pair.commit_before,
+                                    b, a, ratio, ci, p,
+                                    pair.unit, config.better_for(pair.key.benchmark, pair.unit)))
+    return findings, checked, unsettled
 
 
 def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey, list[float]],
@@ -148,7 +159,7 @@ def compare_samples(before: dict[SeriesKey, list[float]], after: dict[SeriesKey,
     config = config or DetectorConfig()
     pairs = [Pair(key, before[key], after[key], units.get(key, "unit"), commit_before,
                   commit_after) for key in sorted(before.keys() & after.keys())]
-    findings, checked = judge_pairs(pairs, config)
+    findings, checked, _ = judge_pairs(pairs, config)
     findings.sort(key=lambda f: f.key)
     return Report(config.threshold, config.alpha, checked, findings)
 

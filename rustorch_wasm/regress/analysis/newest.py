@@ -35,10 +35,10 @@ import numpy as np
 
 from ..model.config import DetectorConfig
 from ..model.findings import Finding
-from ..model.series import Series, SeriesKey
+from ..model.series import Series
 from .candidates import Candidate, ci_of
-from .compare import Pair, clean, judge_pairs, raw_finding
-from .stats import bootstrap_ratio_ci, mann_whitney_p, median_ratio
+from .compare import Pair, judge_pairs, raw_finding
+from .stats import bootstrap_ratio_ci
 
 
 def previous_build(series: Series, same_build: Mapping[str, str]) -> int | None:
@@ -74,28 +74,17 @@ def newest_by_samples(short: list[Series], config: DetectorConfig,
                   list(s.columns.samples[c]) or [float(s.medians[c])], s.unit,
                   s.commits[p], s.commits[c])
              for s in short for p, c in build_changes(s, same_build)]
-    found, _ = judge_pairs(pairs, config)
-    flagged = {(f.key, f.commit) for f in found}
+    found, _, unsettled = judge_pairs(pairs, config)
     out = [replace(f, evidence=f.evidence + _two_sample_note(f)) for f in found]
-    for pair in pairs:
-        if (pair.key, pair.commit_after) in flagged:
+    for pair, b, a, ratio, p in unsettled:        # in badness terms
+        if abs(math.log(ratio)) < math.log1p(config.threshold_for(pair.key.benchmark)):
             continue
-        key, b, a = pair.key, clean(pair.before), clean(pair.after)
-        if b.size < 2 or a.size < 2:
-            continue
-        better = config.better_for(key.benchmark, pair.unit)
-        if better == "higher":
-            b, a = 1.0 / b, 1.0 / a
-        ratio = median_ratio(b, a)
-        t = config.threshold_for(key.benchmark)
-        if math.isfinite(ratio) and abs(math.log(ratio)) >= math.log1p(t):
-            ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap,
-                                    seed=config.seed)
-            f = raw_finding("inconclusive", key, pair.commit_after, pair.commit_before, b, a,
-                            ratio, ci, mann_whitney_p(b, a), pair.unit, better,
-                            (f"x{ratio:.3f} between two runs, not significant against the "
-                             "spread of their samples: not enough evidence",))
-            out.append(f)
+        ci = bootstrap_ratio_ci(b, a, level=config.ci_level, n=config.bootstrap, seed=config.seed)
+        out.append(raw_finding("inconclusive", pair.key, pair.commit_after, pair.commit_before,
+                               b, a, ratio, ci, p, pair.unit,
+                               config.better_for(pair.key.benchmark, pair.unit),
+                               (f"x{ratio:.3f} between two runs, not significant against the "
+                                "spread of their samples: not enough evidence",)))
     return out
 
 
