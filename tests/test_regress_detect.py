@@ -77,6 +77,27 @@ def test_drift_through_small_steps():
     assert drift.ratio >= 1.2
 
 
+def staircase(every: int, seed: int) -> np.ndarray:
+    """Four levels x1.07 apart (x1.225 in all), a new one every ``every`` commits."""
+    y = noisy(40 + 4 * every, seed=seed, sd=0.005)
+    for k in range(3):
+        y[40 + every * (k + 1):] *= 1.07
+    return y
+
+
+def test_a_creep_is_blamed_on_a_commit_only_within_the_drift_horizon():
+    """The same x1.225 rise in x1.07 stairs: over 3 x 30 commits it is a drift;
+    over 3 x 150 commits no segment within ``drift_horizon`` (100) commits of
+    a later one lies 20 % below it, so no commit is blamed for the creep."""
+    fast = detect([series_of(staircase(30, seed=8))]).findings
+    slow = detect([series_of(staircase(150, seed=8))]).findings
+    assert [f.kind for f in fast] == ["drift"]
+    assert [f.kind for f in slow if f.kind in ("drift", "regression")] == []
+    unbounded = DetectorConfig(drift_horizon=10 ** 6)
+    assert [f.kind for f in detect([series_of(staircase(150, seed=8))], unbounded).findings] \
+        == ["drift"]
+
+
 def test_instruction_counts_are_exact_and_corroborate():
     n = 40
     counts = np.full(n, 1000.0)

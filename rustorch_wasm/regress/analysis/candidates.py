@@ -160,7 +160,8 @@ def step_candidates(series: Series, idx: np.ndarray, y: np.ndarray, split: dict[
 def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[int],
                      resets: list[int], t: float, config: DetectorConfig,
                      values: np.ndarray) -> list[Candidate]:
-    """Creeping levels: fine segments that rose by >= t over the lowest earlier one."""
+    """Creeping levels: fine segments that rose by >= t over the lowest earlier
+    one that ends at most ``drift_horizon`` commits before them."""
     out: list[Candidate] = []
     need = math.log1p(t)
     for a, b in zip(resets[:-1], resets[1:]):
@@ -170,11 +171,13 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
         if len(segs) < 2:
             continue
         levels = [median(y[s:e]) for s, e in segs]
-        base = 0
+        floor = 0
         for j in range(1, len(segs)):
-            if levels[j] < levels[base]:
-                base = j
-            elif levels[j] - levels[base] >= need:
+            near = [i for i in range(floor, j) if segs[i][1] >= segs[j][0] - config.drift_horizon]
+            if not near:
+                continue
+            base = min(near, key=lambda i: (levels[i], i))
+            if levels[j] - levels[base] >= need:
                 s0, e0 = segs[base]
                 s1, e1 = segs[j]
                 before = values[max(s0, e0 - config.window):e0]
@@ -183,7 +186,7 @@ def drift_candidates(series: Series, idx: np.ndarray, y: np.ndarray, fine: list[
                 out.append(Candidate(series, "drift", int(idx[s1]), int(idx[s1 - 1]), before, after,
                                      ratio, mann_whitney_p(before, after),
                                      commits_after=e1 - s1))
-                base = j
+                floor = j
     return out
 
 

@@ -29,8 +29,11 @@ throughputs alike:
 4. **Drift.** Between change points whose step test passes the size guard
    (those are judged as steps), the segment levels are scanned from the
    oldest; when a segment's level is at least ``1 + t`` times the lowest
-   level seen since the last reset, the two segments are tested the same way
-   and the scan restarts there.
+   level seen since the last reset among the segments that end at most
+   ``drift_horizon`` commits before it, the two segments are tested the same
+   way and the scan restarts there. (A creep slower than the horizon has no
+   commit to blame: where it crosses the threshold depends on how far back
+   the scan happens to start.)
 5. **Shared shifts** (:mod:`.environment`, :mod:`.shared`): per machine and
    environment, a change many series make at the same commit(s) is one
    ``environment`` finding; the series that moved with it are judged against

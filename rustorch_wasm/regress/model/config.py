@@ -56,6 +56,7 @@ DEFAULT_CONFIRM_MAX_ROUNDS = 12  # ... and at most in all (the looks are Bonferr
 DEFAULT_LEVEL_TRIM = 0.2      # share of a commit's log samples trimmed at each end for its level
 DEFAULT_SCAN_WIDTHS = (24, 64)  # window lengths of the two-scale window scan (seeded segmentation)
 DEFAULT_EXCURSION_MAX = 64    # longest excursion (commits away and back) the epidemic split tests
+DEFAULT_DRIFT_HORIZON = 100   # commits a creep may take to be blamed on one commit (drift scan)
 DEFAULT_REFINE_REACH = 10     # commits a change point may move when re-placed by the Cauchy fit
 DEFAULT_TAIL_NOISE_FLOOR = 1e-4  # least commit-to-commit noise (log) the tail test assumes
 DEFAULT_ENV_EDGE_SHARE = 0.2  # share of an event's moves its first (last) commit must hold
@@ -103,6 +104,7 @@ class DetectorConfig:
     level_trim: float = DEFAULT_LEVEL_TRIM
     scan_widths: tuple[int, ...] = DEFAULT_SCAN_WIDTHS
     excursion_max: int = DEFAULT_EXCURSION_MAX
+    drift_horizon: int = DEFAULT_DRIFT_HORIZON
     refine_reach: int = DEFAULT_REFINE_REACH
     tail_noise_floor: float = DEFAULT_TAIL_NOISE_FLOOR
     env_edge_share: float = DEFAULT_ENV_EDGE_SHARE
@@ -133,6 +135,8 @@ class DetectorConfig:
             raise ConfigError("need 1 <= confirm_rounds_per_look <= confirm_max_rounds")
         if not 0.0 <= self.level_trim < 0.5 or self.tail_noise_floor <= 0:
             raise ConfigError("need 0 <= level_trim < 0.5 and tail_noise_floor > 0")
+        if self.drift_horizon < 1:
+            raise ConfigError("need drift_horizon >= 1")
         if self.excursion_max < 1 or self.refine_reach < 0 \
                 or not all(isinstance(w, int) and w > 0 for w in self.scan_widths):
             raise ConfigError("need excursion_max >= 1, refine_reach >= 0, positive scan_widths")
