@@ -130,3 +130,19 @@ def test_a_step_is_placed_on_the_first_commit_of_its_new_level():
     [f] = [f for f in detect([s]).findings if f.kind == "regression"]
     assert f.commit == s.commits[36] and f.previous_commit == s.commits[35]
     assert abs(f.before / 261.7e6 - 1) < 0.002 and 1.45 < f.ratio < 1.52
+
+
+def test_a_crowd_where_many_series_are_measured_does_not_hide_a_clearer_shared_shift():
+    """16 of 80 series measured at one commit move together (a share of 0.2,
+    below ``env_min_share``; say regressions crowding the newest commit), and
+    at another commit 15 of the 40 measured there (0.375). The larger crowd
+    is the less significant window: the shared shift is still found."""
+    from rustorch_wasm.regress.analysis.shared import GroupData, Move, clusters
+    commits = 200
+    measured = np.full(commits, 40, dtype=np.int64)
+    measured[150] = 80
+    moves = [Move(i, 150, 0.3) for i in range(16)] + [Move(40 + i, 50, 0.3) for i in range(15)]
+    data = GroupData(("box", "env"), moves, measured, int(measured.sum()), commits)
+    found = clusters(moves, data, 5, 1e-4, 0.3, 3.0)
+    assert [(min(m.pos for m in members), len(members), n) for members, n, _ in found] == [
+        (50, 15, 40)]

@@ -32,8 +32,12 @@ Co-movement
     same way at either neighbouring commit (``p - 1``, ``p + 2``): one cause
     moves the series at one commit (two, at a partly covered edge), while
     separate changes that crowd a few neighbouring commits (say regressions
-    landing in each of the newest commits) spread over them. Events are taken greedily, the window
-    with the most series first, its members removed before the next.
+    landing in each of the newest commits) spread over them. Events are taken greedily, the most
+    significant window first (the smallest ``P(X >= K)``; the most series on
+    a tie), its members removed before the next, until a window fails. (By
+    ``K`` alone, a crowd of moves where many series are measured, such as
+    regressions landing in the newest commits, would come first, fail the
+    share, and end the search before a clearer event elsewhere.)
 
 Estimate
     The shared log shift is the median of the members' ``r``; its spread the
@@ -132,7 +136,8 @@ class GroupData:
 def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
              min_share: float, concentration: float
              ) -> list[tuple[list[Move], int, float]]:
-    """Greedy windows ``[p, p + 1]`` of co-moving series (one sign). A window
+    """Greedy windows ``[p, p + 1]`` of co-moving series (one sign), the most
+    significant first (see the module docstring). A window
     must hold ``concentration`` times as many series as move at either
     neighbouring commit (``p - 1``, ``p + 2``): one cause moves the series at
     one commit, while changes spread over several neighbouring commits (such
@@ -156,17 +161,21 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
     size = {p: window(p) for p in count}
     out = []
     while remaining >= min_series:
-        best_p, best_k = -1, 0
-        for p in sorted(size):                    # the first window of most series
-            if size[p] > best_k:
-                best_p, best_k = p, size[p]
-        if best_k < min_series:
-            break
-        n = int(max(data.measured_at[best_p] if best_p < data.measured_at.size else 0, best_k))
         # the background rate: the moves no event has explained yet (an event's
         # members are one shared change, not independent moves)
         rate = min(1.0, 2.0 * remaining / max(data.series_commits, 1))
-        p_value = min(1.0, binomial_tail(best_k, n, rate) * max(data.positions, 1))
+        best_p, best_k, n, best_tail = -1, 0, 0, 2.0
+        for p in sorted(size):                    # the most significant window first
+            k = size[p]
+            if k < min_series:
+                continue
+            n_p = int(max(data.measured_at[p] if p < data.measured_at.size else 0, k))
+            tail = binomial_tail(k, n_p, rate)
+            if (tail, -k) < (best_tail, -best_k):
+                best_p, best_k, n, best_tail = p, k, n_p, tail
+        if best_k < min_series:
+            break
+        p_value = min(1.0, best_tail * max(data.positions, 1))
         if p_value >= alpha or best_k < min_share * n:
             break
         members, seen = [], set()
