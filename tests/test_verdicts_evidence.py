@@ -146,3 +146,26 @@ def test_a_crowd_where_many_series_are_measured_does_not_hide_a_clearer_shared_s
     found = clusters(moves, data, 5, 1e-4, 0.3, 3.0)
     assert [(min(m.pos for m in members), len(members), n) for members, n, _ in found] == [
         (50, 15, 40)]
+
+
+def test_a_reboot_or_kernel_patch_of_the_same_machine_names_no_cause():
+    """MetPy's Docker host: at one commit its kernel went 4.18.0-553.66 ->
+    553.77 and its reported RAM by 12 bytes. That is the same machine; a
+    shared shift there stays of unknown cause. A new Python, a new kernel
+    series or another machine's RAM does name the environment."""
+    from rustorch_wasm.regress.analysis.environment import metadata_changes
+    from rustorch_wasm.regress.model.environment_meta import FileMeta, decisive
+    assert not decisive("ram", "395591796", "395591808")
+    assert decisive("ram", "395591796", "16000000")
+    assert not decisive("os", "Linux 4.18.0-553.66.1.el8_10.x86_64",
+                        "Linux 4.18.0-553.77.1.el8_10.x86_64")
+    assert decisive("os", "Linux 4.18.0-553.66.1.el8_10.x86_64", "Linux 5.14.0-70.el9.x86_64")
+    assert decisive("python", "3.10", "3.11") and decisive("req:numpy", "1.26", "2.0")
+    group = ("box", "env")
+    old = FileMeta((("os", "Linux 4.18.0-553.66.1"), ("ram", "395591796")))
+    new = FileMeta((("os", "Linux 4.18.0-553.77.1"), ("ram", "395591808")))
+    lines = metadata_changes({(*group, "a"): old, (*group, "b"): new}, group, "b", "a")
+    assert len(lines) == 1 and lines[0].startswith("routine change of the same machine")
+    newer = FileMeta((("os", "Linux 4.18.0-553.77.1"), ("python", "3.11"), ("ram", "395591808")))
+    lines = metadata_changes({(*group, "a"): old, (*group, "b"): newer}, group, "b", "a")
+    assert lines[0] == "result metadata changed: python: - -> 3.11"

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.config import DetectorConfig
-from ..model.environment_meta import FileMeta
+from ..model.environment_meta import FileMeta, decisive
 from ..model.findings import Finding
 from ..model.profile import Profile
 from ..model.series import Series, SeriesKey
@@ -118,10 +118,14 @@ def metadata_changes(meta: Mapping[tuple[str, str, str], FileMeta] | None, group
     out = []
     old, new = dict(a.meta), dict(b.meta)
     diff = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-    if diff:
-        shown = "; ".join(f"{k}: {old.get(k, '-')} -> {new.get(k, '-')}" for k in diff[:3])
-        more = f" (and {len(diff) - 3} more)" if len(diff) > 3 else ""
-        out.append(f"result metadata changed: {shown}{more}")
+    strong = [k for k in diff if decisive(k, old.get(k), new.get(k))]
+    for keys, head in ((strong, "result metadata changed"),
+                       ([k for k in diff if k not in strong],
+                        "routine change of the same machine, no cause named")):
+        if keys:
+            shown = "; ".join(f"{k}: {old.get(k, '-')} -> {new.get(k, '-')}" for k in keys[:3])
+            more = f" (and {len(keys) - 3} more)" if len(keys) > 3 else ""
+            out.append(f"{head}: {shown}{more}")
     if a.build_seconds and b.build_seconds:
         out.append(f"build time x{b.build_seconds / a.build_seconds:.2f}")
     return out
@@ -295,7 +299,7 @@ def environment_finding(event: SharedEvent, group: tuple[str, str], commit: str,
     if cause == "build key":
         evidence.append(f"the commit changed no build input (the build of {previous[:10]})")
     elif cause is None:
-        evidence.append("cause unknown: no metadata change, the build changed, no return; "
+        evidence.append("cause unknown: no metadata change that names one, the build changed, no return; "
                         "re-measure to tell the code from the host")
     moved: dict[SeriesKey, list[float]] = {}
     for key, m in zip(keys, event.members):
