@@ -33,11 +33,10 @@ Co-movement
     moves the series at one commit (two, at a partly covered edge), while
     separate changes that crowd a few neighbouring commits (say regressions
     landing in each of the newest commits) spread over them. Events are taken greedily, the most
-    significant window first (the smallest ``P(X >= K)``; the most series on
-    a tie), its members removed before the next, until a window fails. (By
-    ``K`` alone, a crowd of moves where many series are measured, such as
-    regressions landing in the newest commits, would come first, fail the
-    share, and end the search before a clearer event elsewhere.)
+    significant window first (smallest ``P(X >= K)``, then most series), its
+    members removed before the next, until a window fails. (By ``K`` alone,
+    a crowd where many series are measured, such as regressions in the
+    newest commits, came first, failed the share and ended the search.)
 
 Estimate
     The shared log shift is the median of the members' ``r``; its spread the
