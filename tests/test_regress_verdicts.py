@@ -298,3 +298,48 @@ def test_a_stretch_of_the_host_does_not_hide_a_step_that_stayed(tmp_path, capsys
     members = {m["benchmark"] for m in env["members"]}
     assert len(members) >= 15 and not members & {"m.S.time_3", "m.S.time_7"}
     assert 1.4 < env["ratio"] < 1.6
+
+
+def test_members_that_outlast_a_stretch_together_are_a_shift_of_their_own(tmp_path, capsys):
+    """20 of 30 series x1.5 for three commits; 9 of them (a third of the
+    machine's series, fewer than half of the event's) stay there. Those that
+    came back are the stretch; the 9 moved together and stayed: a shared
+    shift of unknown cause, not 9 regressions and not the stretch's."""
+    n, at = 44, 25
+    names = [f"m.S.time_{j}" for j in range(30)]
+    levels = np.ones((n, 30)) * 1e-3
+    levels[at:at + 3, :20] *= 1.5
+    levels[at + 3:, :9] *= 1.5
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 30)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    at_commit = [f for f in doc["findings"] if f["commit"] == shas[at]]
+    assert not [f for f in at_commit if f["kind"] in ("regression", "drift")]
+    [env] = [f for f in at_commit if f["kind"] == "environment"]
+    [shift] = [f for f in at_commit if f["kind"] == "shift"]
+    assert env["decided_by"] == "history"
+    assert {m["benchmark"] for m in env["members"]} == set(names[9:20])
+    assert {m["benchmark"] for m in shift["members"]} == set(names[:9])
+    assert 1.4 < shift["ratio"] < 1.6 and shift["end_commit"] is None
+    assert code == 1
+
+
+def test_a_later_change_many_members_share_does_not_hide_the_two_that_stayed(tmp_path, capsys):
+    """16 of 24 series x1.5 for three commits; two of them (3 and 7) stayed.
+    Six commits after the stretch the code makes 14 of the other members x1.4
+    slower: more than half of the machine's series are higher after the
+    stretch than before it, but the 8 series the stretch did not move say
+    the host itself came back. The two are regressions at the stretch."""
+    n, at = 48, 20
+    names = [f"m.S.time_{j}" for j in range(24)]
+    levels = np.ones((n, 24)) * 1e-3
+    levels[at:at + 3, :16] *= 1.5
+    levels[at + 3:, [3, 7]] *= 1.5
+    later = [j for j in range(16) if j not in (3, 7)]
+    levels[at + 9:, later] *= 1.4
+    repo, results, shas = history(tmp_path, n, levels, names, ["seconds"] * 24)
+    code, doc = detect_json(repo, results, tmp_path, capsys)
+    found = kinds_at(doc, shas[at])
+    assert ("regression", "m.S.time_3") in found and ("regression", "m.S.time_7") in found
+    [env] = [f for f in doc["findings"] if f["commit"] == shas[at] and f["kind"] == "environment"]
+    assert not {m["benchmark"] for m in env["members"]} & {"m.S.time_3", "m.S.time_7"}
+    assert code == 1

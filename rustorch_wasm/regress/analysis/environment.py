@@ -14,9 +14,11 @@ then, per event:
   as they are. Otherwise it is one ``environment`` finding.
 * **A stretch explains only what came back.** A member whose own step
   outlasted a stretch (its level after the stretch still at least half the
-  shift away from its level before it) is no member: it is judged as
-  itself, and the finding's members and ratio are those of the others.
-  When at least half of the members stayed, the shift lasted.
+  shift away from its level before it, beyond what the series the event did
+  not move did meanwhile) is no member: it is judged as itself, and the
+  finding's members and ratio are those of the others. Members that stayed
+  together, as many as an event needs, are a lasting shift of their own;
+  when at least half of the members stayed, the shift lasted.
 * **Judging against it.** Each member's candidate is replaced by the same
   candidate against the shared shift (:meth:`.candidates.Candidate.against`),
   or dropped when the shift explains it (:func:`.shared.absorbed`).
@@ -44,7 +46,7 @@ from ..model.series import Series, SeriesKey
 from .candidates import Candidate
 from .changepoint import noise_scale, segment_levels
 from .exact_counts import count_ratio
-from .lasting import level_change, stayed, without_lasting
+from .lasting import level_change, split, stayed
 from .shared import GroupData, Move, SharedEvent, absorbed, shared_events, spike_runs
 
 
@@ -228,9 +230,22 @@ class EventRun:
         changed, counted = code_moved(event, members, self.by_key, config.profile)
         if counted and changed > counted / 2:
             return False                                   # the code moved them
+        parts = [event]
         if event.end is not None:
             changes = [level_change(p.positions, p.y, event, config) for p in members]
-            event = without_lasting(event, stayed(changes, event))
+            lasting = stayed(changes, event, config.env_min_series)
+            parts = split(event, lasting, config.env_min_series, config.env_min_share)
+        for part in parts:
+            self.judge(part, group, members, *(
+                (changed, counted) if part is event else
+                code_moved(part, members, self.by_key, config.profile)))
+        return True
+
+    def judge(self, event: SharedEvent, group: tuple[str, str], members: list[Prepared],
+              changed: int, counted: int) -> None:
+        """Judge the members of ``event`` (one whose code did not move them)
+        against it, and add its finding."""
+        config = self.config
         if event.end is not None:
             self.stretches.setdefault(group, []).append((event.start, event.end))
         sha_at, ordered = self.commits_of(group, members)
@@ -257,7 +272,6 @@ class EventRun:
         keys = [members[m.series].series.key for m in event.members]
         self.findings.append(environment_finding(event, group, commit, previous, sha_at, ordered,
                                                  changed, counted, meta, cause, keys))
-        return True
 
 
 def cause_of(event: SharedEvent, meta: list[str], same_build: Mapping[str, str], commit: str,
