@@ -96,6 +96,7 @@ REAL_HELD_OUT_SEEDS ?= 3,4
 REAL_FRESH_SEEDS ?= 7,8
 REAL_LATER_SEEDS ?= 11,12,13,14
 REAL_UNSEEN_SEEDS ?= 21,22
+REAL_FIFTH_UNSEEN_SEEDS ?= 31,32
 REAL_HELD_OUT ?= kedro-org+kedro-benchmark-results,UXARRAY+uxarray-asv,vaexio+vaex-asv,emsig+empymod-bench
 eval-detector: setup
 	$(PY) -m pip install -q -e '.[dev,eval]'
@@ -117,7 +118,10 @@ eval-detector: setup
 			--section eval-real-later-seeds && \
 		$(PY) -m evaluation.real_history --repos $$(ls -d '$(REAL_ASV)'/*/ | grep -v cvxpy) \
 			--seeds '$(REAL_UNSEEN_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md \
-			--section eval-real-unseen-seeds; \
+			--section eval-real-unseen-seeds && \
+		$(PY) -m evaluation.real_history --repos $$(ls -d '$(REAL_ASV)'/*/ | grep -v cvxpy) \
+			--seeds '$(REAL_FIFTH_UNSEEN_SEEDS)' --held-out '$(REAL_HELD_OUT)' --doc docs/detector.md \
+			--section eval-real-fifth-unseen-seeds; \
 	else echo "warning: no real asv history in $(REAL_ASV): the real-history part is skipped"; fi
 
 # Ours in every engine (Wasmer, V8, Chromium, Firefox, WebKit) beside TF.js-wasm in the same
