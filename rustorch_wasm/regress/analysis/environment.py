@@ -155,7 +155,7 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
     starts: dict[str, set[tuple[int, str]]] = {}       # machine -> (event start, env)
     for group, members in groups.items():
         for event in run.events(data[group], config.env_min_share):
-            if run.apply(event, group, members):
+            if run.apply(event, group, members, data[group]):
                 starts.setdefault(group[0], set()).add((event.start, group[1]))
     for group, members in groups.items():
         mine = {s for s, env in starts.get(group[0], set()) if env == group[1]}
@@ -166,7 +166,7 @@ def apply_events(prepared: list[Prepared], series_list: list[Series], config: De
         for event in run.events(data[group], config.env_sibling_share):
             if any(abs(event.start - s) <= 1 for s in wanted) \
                     and not any(abs(event.start - m) <= 1 for m in mine):
-                if run.apply(event, group, members, sibling=True):
+                if run.apply(event, group, members, data[group], sibling=True):
                     mine.add(event.start)
     out: list[Candidate] = []
     for p in prepared:
@@ -220,7 +220,7 @@ class EventRun:
                              edge_share=c.env_edge_share, return_share=c.env_return_share)
 
     def apply(self, event: SharedEvent, group: tuple[str, str], members: list[Prepared],
-              sibling: bool = False) -> bool:
+              data: GroupData, sibling: bool = False) -> bool:
         """Judge ``event``'s members against it and add its finding; False
         (nothing done) when the code moved them or, for a ``sibling`` event,
         when a member is already judged against another event."""
@@ -234,7 +234,8 @@ class EventRun:
         if event.end is not None:
             changes = [level_change(p.positions, p.y, event, config) for p in members]
             lasting = stayed(changes, event, config.env_min_series)
-            parts = split(event, lasting, config.env_min_series, config.env_min_share)
+            parts = split(event, lasting, data, config.env_min_series, config.env_min_share,
+                          config.env_alpha)
         for part in parts:
             self.judge(part, group, members, *(
                 (changed, counted) if part is event else

@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..model.config import DetectorConfig
-from .shared import SharedEvent
+from .shared import GroupData, Move, SharedEvent, binomial_tail
 from .stats import median, robust_spread
 
 
@@ -61,7 +61,7 @@ def stayed(changes: list[float | None], event: SharedEvent, min_series: int) -> 
             and sign * (changes[m.series] - common) >= 0.5 * abs(event.log_shift)}
 
 
-def with_members(event: SharedEvent, kept: list, **changes) -> SharedEvent:
+def with_members(event: SharedEvent, kept: list[Move], **changes: object) -> SharedEvent:
     """``event`` made of the member moves ``kept`` only: its shift, spread and
     quartiles are theirs."""
     r = np.array([m.log_ratio for m in kept])
@@ -70,15 +70,25 @@ def with_members(event: SharedEvent, kept: list, **changes) -> SharedEvent:
                    quartiles=(float(q25), float(q75)), **changes)
 
 
-def split(event: SharedEvent, lasting: set[int], min_series: int,
-          min_share: float) -> list[SharedEvent]:
+def chance(k: int, event: SharedEvent, data: GroupData) -> float:
+    """The event search's p-value for ``k`` of ``event``'s series moving at its
+    commit: the binomial tail at the group's rate of moves, times the commit
+    positions searched."""
+    rate = min(1.0, 2.0 * len(data.moves) / max(data.series_commits, 1))
+    return min(1.0, binomial_tail(k, event.series_measured, rate) * max(data.positions, 1))
+
+
+def split(event: SharedEvent, lasting: set[int], data: GroupData, min_series: int,
+          min_share: float, alpha: float) -> list[SharedEvent]:
     """A stretch, parted from the members (series indices ``lasting``) whose
     own step outlasted it: the stretch's return does not explain a series that
     stayed at its new level. When at least half of the members stayed, the
     shift lasted: one event, no return. Else the stretch of those that came
     back and, when the members that stayed are a shared shift by themselves
-    (``min_series`` of them and ``min_share`` of the series measured), that
-    lasting shift; members that stayed otherwise are judged as themselves."""
+    (``min_series`` of them, ``min_share`` of the series measured, and their
+    :func:`chance` below ``alpha``: what the event search asks), that lasting
+    shift with that p-value; members that stayed otherwise are judged as
+    themselves."""
     if not lasting or event.end is None:
         return [event]
     if 2 * len(lasting) >= event.moved:
@@ -86,6 +96,7 @@ def split(event: SharedEvent, lasting: set[int], min_series: int,
     back = with_members(event, [m for m in event.members if m.series not in lasting],
                         returns=[m for m in event.returns if m.series not in lasting])
     stay = [m for m in event.members if m.series in lasting]
-    if len(lasting) >= max(min_series, min_share * event.series_measured):
-        return [back, with_members(event, stay, end=None, returns=[])]
+    p_value = chance(len(lasting), event, data)
+    if len(lasting) >= max(min_series, min_share * event.series_measured) and p_value < alpha:
+        return [back, with_members(event, stay, end=None, returns=[], p_value=p_value)]
     return [back]
