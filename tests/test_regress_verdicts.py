@@ -320,6 +320,7 @@ def test_members_that_outlast_a_stretch_together_are_a_shift_of_their_own(tmp_pa
     assert {m["benchmark"] for m in env["members"]} == set(names[9:20])
     assert {m["benchmark"] for m in shift["members"]} == set(names[:9])
     assert 1.4 < shift["ratio"] < 1.6 and shift["end_commit"] is None
+    assert env["p_value"] < shift["p_value"] < 1.0     # its own 9 series, not the event's 20
     assert code == 1
 
 

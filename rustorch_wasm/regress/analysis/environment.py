@@ -234,8 +234,7 @@ class EventRun:
         if event.end is not None:
             changes = [level_change(p.positions, p.y, event, config) for p in members]
             lasting = stayed(changes, event, config.env_min_series)
-            parts = split(event, lasting, data, config.env_min_series, config.env_min_share,
-                          config.env_alpha)
+            parts = split(event, lasting, data, config.env_min_series, config.env_min_share)
         for part in parts:
             self.judge(part, group, members, *(
                 (changed, counted) if part is event else

@@ -79,16 +79,16 @@ def chance(k: int, event: SharedEvent, data: GroupData) -> float:
 
 
 def split(event: SharedEvent, lasting: set[int], data: GroupData, min_series: int,
-          min_share: float, alpha: float) -> list[SharedEvent]:
+          min_share: float) -> list[SharedEvent]:
     """A stretch, parted from the members (series indices ``lasting``) whose
     own step outlasted it: the stretch's return does not explain a series that
     stayed at its new level. When at least half of the members stayed, the
     shift lasted: one event, no return. Else the stretch of those that came
     back and, when the members that stayed are a shared shift by themselves
-    (``min_series`` of them, ``min_share`` of the series measured, and their
-    :func:`chance` below ``alpha``: what the event search asks), that lasting
-    shift with that p-value; members that stayed otherwise are judged as
-    themselves."""
+    (``min_series`` of them and ``min_share`` of the series measured), that
+    lasting shift, with :func:`chance` of as many series as its p-value (the
+    event's is that of all its members); members that stayed otherwise are
+    judged as themselves."""
     if not lasting or event.end is None:
         return [event]
     if 2 * len(lasting) >= event.moved:
@@ -96,7 +96,7 @@ def split(event: SharedEvent, lasting: set[int], data: GroupData, min_series: in
     back = with_members(event, [m for m in event.members if m.series not in lasting],
                         returns=[m for m in event.returns if m.series not in lasting])
     stay = [m for m in event.members if m.series in lasting]
-    p_value = chance(len(lasting), event, data)
-    if len(lasting) >= max(min_series, min_share * event.series_measured) and p_value < alpha:
-        return [back, with_members(event, stay, end=None, returns=[], p_value=p_value)]
+    if len(lasting) >= max(min_series, min_share * event.series_measured):
+        return [back, with_members(event, stay, end=None, returns=[],
+                                   p_value=chance(len(lasting), event, data))]
     return [back]
