@@ -236,9 +236,9 @@ class EventRun:
             lasting = stayed(changes, event, config.env_min_series)
             parts = split(event, lasting, data, config.env_min_series, config.env_min_share)
         for part in parts:
-            self.judge(part, group, members, *(
-                (changed, counted) if part is event else
-                code_moved(part, members, self.by_key, config.profile)))
+            counts = (changed, counted) if part is event else \
+                code_moved(part, members, self.by_key, config.profile)
+            self.judge(part, group, members, *counts)
         return True
 
     def judge(self, event: SharedEvent, group: tuple[str, str], members: list[Prepared],

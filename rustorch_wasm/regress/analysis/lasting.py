@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..model.config import DetectorConfig
-from .shared import GroupData, Move, SharedEvent, binomial_tail
+from .shared import GroupData, Move, SharedEvent, search_p
 from .stats import median, robust_spread
 
 
@@ -70,14 +70,6 @@ def with_members(event: SharedEvent, kept: list[Move], **changes: object) -> Sha
                    quartiles=(float(q25), float(q75)), **changes)
 
 
-def chance(k: int, event: SharedEvent, data: GroupData) -> float:
-    """The event search's p-value for ``k`` of ``event``'s series moving at its
-    commit: the binomial tail at the group's rate of moves, times the commit
-    positions searched."""
-    rate = min(1.0, 2.0 * len(data.moves) / max(data.series_commits, 1))
-    return min(1.0, binomial_tail(k, event.series_measured, rate) * max(data.positions, 1))
-
-
 def split(event: SharedEvent, lasting: set[int], data: GroupData, min_series: int,
           min_share: float) -> list[SharedEvent]:
     """A stretch, parted from the members (series indices ``lasting``) whose
@@ -86,8 +78,8 @@ def split(event: SharedEvent, lasting: set[int], data: GroupData, min_series: in
     shift lasted: one event, no return. Else the stretch of those that came
     back and, when the members that stayed are a shared shift by themselves
     (``min_series`` of them and ``min_share`` of the series measured), that
-    lasting shift, with :func:`chance` of as many series as its p-value (the
-    event's is that of all its members); members that stayed otherwise are
+    lasting shift, with the event search's p-value of as many series
+    (:func:`.shared.search_p`; the event's is that of all its members); members that stayed otherwise are
     judged as themselves."""
     if not lasting or event.end is None:
         return [event]
@@ -98,5 +90,6 @@ def split(event: SharedEvent, lasting: set[int], data: GroupData, min_series: in
     stay = [m for m in event.members if m.series in lasting]
     if len(lasting) >= max(min_series, min_share * event.series_measured):
         return [back, with_members(event, stay, end=None, returns=[],
-                                   p_value=chance(len(lasting), event, data))]
+                                   p_value=search_p(len(lasting), event.series_measured,
+                                                    len(data.moves), data))]
     return [back]

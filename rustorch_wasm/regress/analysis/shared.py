@@ -32,11 +32,10 @@ Co-movement
     same way at either neighbouring commit (``p - 1``, ``p + 2``): one cause
     moves the series at one commit (two, at a partly covered edge), while
     separate changes that crowd a few neighbouring commits (say regressions
-    landing in each of the newest commits) spread over them. Events are taken greedily, the most
-    significant window first (smallest ``P(X >= K)``, then most series), its
-    members removed before the next, until a window fails. (By ``K`` alone,
-    a crowd where many series are measured, such as regressions in the
-    newest commits, came first, failed the share and ended the search.)
+    landing in each of the newest commits) spread over them. Events are
+    taken greedily, the most significant window first (smallest ``P(X >= K)``,
+    then most series; by ``K`` alone a crowd of many measured series came
+    first and failed), its members removed before the next, until one fails.
 
 Estimate
     The shared log shift is the median of the members' ``r``; its spread the
@@ -121,6 +120,13 @@ def binomial_tail(k: int, n: int, q: float) -> float:
     return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
 
 
+def search_p(k: int, n: int, unexplained: int, data: GroupData) -> float:
+    """The event search's p-value of ``k`` of ``n`` series in one window: the binomial
+    tail at the rate of the moves no event explains yet, times the positions."""
+    rate = min(1.0, 2.0 * unexplained / max(data.series_commits, 1))
+    return min(1.0, binomial_tail(k, n, rate) * max(data.positions, 1))
+
+
 @dataclass(frozen=True)
 class GroupData:
     """What the event search needs of one (machine, env)."""
@@ -160,22 +166,16 @@ def clusters(moves: list[Move], data: GroupData, min_series: int, alpha: float,
     size = {p: window(p) for p in count}
     out = []
     while remaining >= min_series:
-        # the background rate: the moves no event has explained yet (an event's
-        # members are one shared change, not independent moves)
-        rate = min(1.0, 2.0 * remaining / max(data.series_commits, 1))
-        best_p, best_k, n, best_tail = -1, 0, 0, 2.0
+        best_p, best_k, n, p_value = -1, 0, 0, 2.0
         for p in sorted(size):                    # the most significant window first
             k = size[p]
             if k < min_series:
                 continue
             n_p = int(max(data.measured_at[p] if p < data.measured_at.size else 0, k))
-            tail = binomial_tail(k, n_p, rate)
-            if (tail, -k) < (best_tail, -best_k):
-                best_p, best_k, n, best_tail = p, k, n_p, tail
-        if best_k < min_series:
-            break
-        p_value = min(1.0, best_tail * max(data.positions, 1))
-        if p_value >= alpha or best_k < min_share * n:
+            p_k = search_p(k, n_p, remaining, data)
+            if (p_k, -k) < (p_value, -best_k):
+                best_p, best_k, n, p_value = p, k, n_p, p_k
+        if best_k < min_series or p_value >= alpha or best_k < min_share * n:
             break
         members, seen = [], set()
         for i in range(bisect_left(at, best_p), bisect_right(at, best_p + 1)):
